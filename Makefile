@@ -1,0 +1,54 @@
+# Civic Platform — the commands a developer and CI use. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export CKAN_VENV ?= $(CURDIR)/.venv-ckan
+
+.PHONY: help install run stop status test test-unit test-integration ckan-peer lint format lock clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+install: ## create .venv and .venv-ckan from the lock files (fast when cached)
+	@$(PYTHON) scripts/stack.py install
+
+run: ## install what is missing, start CKAN, the gateway and the worker, print the URLs
+	@$(PYTHON) scripts/stack.py up
+
+stop: ## stop what `make run` started
+	@$(PYTHON) scripts/stack.py down
+
+status: ## show the processes and /readyz
+	@$(PYTHON) scripts/stack.py status
+
+lint: install ## ruff, mypy (strict), import-linter (layers)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: install ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test-unit: install ## unit tests only (no I/O)
+	$(BIN)/pytest tests/unit
+
+test-integration: install ## integration tests: starts its own stack on free ports
+	$(BIN)/pytest tests/integration -m integration
+
+ckan-peer: install ## CKAN 2.12's own test suite against ckanext-civic's PostgreSQL search
+	bash scripts/ckan-peer-tests
+
+test: lint ## the whole suite: lint, unit, integration, CKAN's peer suite
+	$(BIN)/pytest tests
+	bash scripts/ckan-peer-tests
+
+lock: ## refresh the lock files after changing dependencies
+	uv pip compile pyproject.toml --extra dev -o requirements.lock -q --python-version 3.11
+	uv pip compile config/ckan-requirements.in -o config/ckan-requirements.lock -q --python-version 3.11
+
+clean: stop ## stop, and remove the venvs and var/ (databases are kept)
+	rm -rf $(VENV) .venv-ckan var

@@ -1,0 +1,20 @@
+"""Gunicorn settings for the gateway; every value can be overridden by env vars."""
+
+import os
+
+bind = os.environ.get("CIVIC_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("CIVIC_GATEWAY_WORKERS", "2"))
+threads = int(os.environ.get("CIVIC_GATEWAY_THREADS", "4"))
+worker_class = "gthread"
+# Long enough for a slow report, short enough that a stuck worker is replaced.
+timeout = int(os.environ.get("CIVIC_GATEWAY_TIMEOUT", "60"))
+graceful_timeout = 20
+keepalive = 5
+# The app logs one JSON line per request itself; gunicorn's access log would
+# duplicate it without the request id.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("CIVIC_LOG_LEVEL", "info").lower()
+# Keep worker memory bounded under long uptimes.
+max_requests = 20000
+max_requests_jitter = 2000

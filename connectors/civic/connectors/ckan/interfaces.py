@@ -1,0 +1,215 @@
+"""What the rest of the platform may ask of CKAN.
+
+Services depend on the :class:`CkanClient` protocol, never on ckanapi: the real
+adapter (:mod:`civic.connectors.ckan.remote`) talks to a CKAN Action API, the fake
+(:mod:`civic.connectors.ckan.fake`) keeps everything in memory for unit tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class CkanError(Exception):
+    """Base class of every error the CKAN connector raises."""
+
+
+class CkanUnavailable(CkanError):
+    """CKAN could not be reached, timed out or answered 5xx (after retries)."""
+
+
+class CkanNotFound(CkanError):
+    """The object asked for does not exist in CKAN (or was purged)."""
+
+
+class CkanNotAuthorized(CkanError):
+    """CKAN refused the call for the connector's API token."""
+
+
+class CkanValidationError(CkanError):
+    """CKAN refused the data; ``errors`` holds CKAN's field messages.
+
+    ``errors`` maps a field name to a list of messages, as CKAN answers them
+    (for example ``{"name": ["That URL is already in use."]}``); errors that
+    belong to no field are under ``"message"``.
+    """
+
+    def __init__(self, errors: dict[str, Any]) -> None:
+        self.errors = errors
+        super().__init__(f"CKAN validation failed: {errors}")
+
+
+@dataclass(frozen=True, slots=True)
+class CkanStatus:
+    """What ``status_show`` tells about a CKAN site."""
+
+    ckan_version: str
+    site_url: str
+    extensions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CkanResource:
+    id: str
+    url: str
+    name: str = ""
+    format: str = ""
+    mimetype: str | None = None
+    size: int | None = None
+    hash: str = ""
+    description: str = ""
+    package_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CkanDataset:
+    """A CKAN package as the platform reads it back.
+
+    ``owner_org`` is the organization's id (CKAN stores ids), ``organization_name``
+    its name; ``extras`` are CKAN's free key/value extras.
+    """
+
+    id: str
+    name: str
+    title: str
+    owner_org: str | None
+    notes: str = ""
+    license_id: str | None = None
+    private: bool = False
+    state: str = "active"
+    tags: tuple[str, ...] = ()
+    extras: dict[str, str] = field(default_factory=dict)
+    resources: tuple[CkanResource, ...] = ()
+    metadata_modified: str = ""
+    metadata_created: str = ""
+    organization_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CkanOrganization:
+    id: str
+    name: str
+    title: str
+    description: str = ""
+    extras: dict[str, str] = field(default_factory=dict)
+    state: str = "active"
+
+
+@dataclass(frozen=True, slots=True)
+class CkanSearchResult:
+    """One page of ``package_search``.
+
+    ``count`` is the number of matches over all pages; ``facets`` maps each
+    requested facet field to ``{value: count}`` counted over all matches.
+    """
+
+    count: int
+    datasets: tuple[CkanDataset, ...]
+    facets: dict[str, dict[str, int]]
+
+
+class CkanClient(Protocol):
+    """The calls the platform makes to CKAN's Action API.
+
+    Every method may raise :class:`CkanUnavailable` (CKAN down, slow or
+    answering 5xx) and :class:`CkanNotAuthorized` (the token may not do this);
+    other errors are listed per method.
+    """
+
+    def status(self) -> CkanStatus:
+        """``status_show``. Raises :class:`CkanUnavailable` when CKAN is down."""
+        ...
+
+    def organization_show(self, name_or_id: str) -> CkanOrganization:
+        """The organization, deleted ones included. Raises :class:`CkanNotFound`."""
+        ...
+
+    def organization_upsert(
+        self, name: str, *, title: str, description: str = "", extras: dict[str, str] | None = None
+    ) -> CkanOrganization:
+        """Create the organization, or update it if one with this name exists.
+
+        An organization that was deleted (not purged) is made active again; its
+        members are kept. Raises :class:`CkanValidationError` (bad name or title).
+        """
+        ...
+
+    def organization_delete(self, name_or_id: str) -> None:
+        """``organization_delete``; deleting one already deleted or absent is not an error.
+
+        Raises :class:`CkanValidationError` while the organization still has datasets.
+        """
+        ...
+
+    def organization_purge(self, name_or_id: str) -> None:
+        """``organization_purge``; purging an absent organization is not an error.
+
+        Raises :class:`CkanValidationError` while the organization still has datasets.
+        """
+        ...
+
+    def dataset_show(self, name_or_id: str) -> CkanDataset:
+        """The dataset, deleted ones included. Raises :class:`CkanNotFound`."""
+        ...
+
+    def dataset_upsert(self, data: dict[str, Any]) -> CkanDataset:
+        """Create or update the package named ``data["name"]``; idempotent on the name.
+
+        The update replaces the fields given; resources are kept when ``data``
+        has no ``resources`` key. A deleted dataset of that name is brought back.
+        Calling it again after an outage never creates a second dataset.
+        Raises :class:`CkanValidationError` (CKAN's field errors; also when the
+        name belongs to a dataset of another organization).
+        """
+        ...
+
+    def dataset_patch(self, name_or_id: str, changes: dict[str, Any]) -> CkanDataset:
+        """``package_patch``: change only the fields given.
+
+        Raises :class:`CkanNotFound` and :class:`CkanValidationError`.
+        """
+        ...
+
+    def dataset_delete(self, name_or_id: str) -> None:
+        """``package_delete``; deleting a dataset already deleted or absent is not an error."""
+        ...
+
+    def dataset_purge(self, name_or_id: str) -> None:
+        """``dataset_purge`` (gone for good); purging an absent dataset is not an error."""
+        ...
+
+    def resource_create(self, dataset: str, data: dict[str, Any]) -> CkanResource:
+        """Append a resource to ``dataset`` (name or id).
+
+        Not idempotent, so it is retried only when the request surely never
+        reached CKAN. Raises :class:`CkanNotFound` and :class:`CkanValidationError`.
+        """
+        ...
+
+    def resource_patch(self, resource_id: str, changes: dict[str, Any]) -> CkanResource:
+        """``resource_patch``. Raises :class:`CkanNotFound` and :class:`CkanValidationError`."""
+        ...
+
+    def resource_delete(self, resource_id: str) -> None:
+        """``resource_delete``; deleting an absent resource is not an error."""
+        ...
+
+    def dataset_search(
+        self,
+        q: str = "*:*",
+        *,
+        fq: str = "",
+        rows: int = 20,
+        start: int = 0,
+        sort: str | None = None,
+        facet_fields: tuple[str, ...] = (),
+        facet_limit: int = 50,
+        include_private: bool = False,
+    ) -> CkanSearchResult:
+        """``package_search`` over active datasets (CKAN caps ``rows`` at 1000).
+
+        Raises :class:`CkanValidationError` when CKAN rejects the query, the
+        filter or the sort.
+        """
+        ...

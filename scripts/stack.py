@@ -1,0 +1,454 @@
+#!/usr/bin/env python3
+"""The local stack: install, start and stop CKAN, the gateway and the worker.
+
+    python3 scripts/stack.py install   # venvs only (project .venv, CKAN .venv-ckan)
+    python3 scripts/stack.py up        # install, prepare databases, start, wait, print URLs
+    python3 scripts/stack.py down      # stop what `up` started (by pid file)
+    python3 scripts/stack.py status    # what runs, and /readyz
+
+Every step is idempotent: running `up` twice starts nothing twice. Only the
+standard library is used here, because this script is what creates the venvs.
+Settings come from environment variables (see ``Stack.from_env``), so tests can
+start a second stack on free ports beside a developer's own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import string
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CKAN_USER = "civic_gateway"
+
+
+class StackError(RuntimeError):
+    """A step failed; the message says which and where its log is."""
+
+
+@dataclass(frozen=True)
+class Stack:
+    host: str
+    gateway_port: int
+    ckan_port: int
+    var_dir: Path
+    venv: Path
+    ckan_venv: Path
+    pg_host: str
+    pg_port: int
+    pg_user: str
+    db_name: str
+    ckan_db_name: str
+    redis_base: str
+    redis_db: int
+    ckan_redis_db: int
+    gateway_workers: int
+    ckan_workers: int
+    start_worker: bool
+
+    @classmethod
+    def from_env(cls) -> Stack:
+        env = os.environ.get
+        return cls(
+            host=env("CIVIC_HOST", "127.0.0.1"),
+            gateway_port=int(env("CIVIC_GATEWAY_PORT", "8000")),
+            ckan_port=int(env("CIVIC_CKAN_PORT", "5000")),
+            var_dir=Path(env("CIVIC_VAR_DIR", str(ROOT / "var"))).resolve(),
+            venv=Path(env("CIVIC_VENV", str(ROOT / ".venv"))),
+            ckan_venv=Path(env("CKAN_VENV", str(ROOT / ".venv-ckan"))),
+            pg_host=env("CIVIC_PG_HOST", "127.0.0.1"),
+            pg_port=int(env("CIVIC_PG_PORT", "5432")),
+            pg_user=env("CIVIC_PG_USER", "postgres"),
+            db_name=env("CIVIC_DB_NAME", "civic"),
+            ckan_db_name=env("CIVIC_CKAN_DB_NAME", "civic_ckan"),
+            redis_base=env("CIVIC_REDIS_BASE", "redis://127.0.0.1:6379"),
+            redis_db=int(env("CIVIC_REDIS_DB", "0")),
+            ckan_redis_db=int(env("CIVIC_CKAN_REDIS_DB", "1")),
+            gateway_workers=int(env("CIVIC_GATEWAY_WORKERS", "2")),
+            ckan_workers=int(env("CIVIC_CKAN_WORKERS", "2")),
+            start_worker=env("CIVIC_START_WORKER", "auto") != "0",
+        )
+
+    # Derived places and URLs -------------------------------------------------
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{self.host}:{self.gateway_port}"
+
+    @property
+    def ckan_url(self) -> str:
+        return f"http://{self.host}:{self.ckan_port}"
+
+    def pg_url(self, db: str, driver: str = "postgresql") -> str:
+        return f"{driver}://{self.pg_user}@{self.pg_host}:{self.pg_port}/{db}"
+
+    @property
+    def database_url(self) -> str:
+        return self.pg_url(self.db_name, "postgresql+psycopg")
+
+    @property
+    def redis_url(self) -> str:
+        return f"{self.redis_base}/{self.redis_db}"
+
+    @property
+    def ckan_ini(self) -> Path:
+        return self.var_dir / "ckan" / "ckan.ini"
+
+    def log(self, name: str) -> Path:
+        return self.var_dir / "log" / f"{name}.log"
+
+    def pidfile(self, name: str) -> Path:
+        return self.var_dir / "run" / f"{name}.pid"
+
+    def secret(self, name: str) -> Path:
+        return self.var_dir / "secrets" / name
+
+    def gateway_env(self, api_token: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            "CIVIC_ENV": os.environ.get("CIVIC_ENV", "development"),
+            "CIVIC_DATABASE_URL": self.database_url,
+            "CIVIC_REDIS_URL": self.redis_url,
+            "CIVIC_CKAN_URL": self.ckan_url,
+            "CIVIC_CKAN_API_TOKEN": api_token,
+            "CIVIC_BIND": f"{self.host}:{self.gateway_port}",
+            "CIVIC_GATEWAY_WORKERS": str(self.gateway_workers),
+        }
+
+
+def say(message: str) -> None:
+    print(f"[stack] {message}", flush=True)
+
+
+def run(cmd: list[str], *, env: dict[str, str] | None = None, log: Path | None = None) -> str:
+    """Run a command to completion; on failure raise with the tail of its output."""
+    result = subprocess.run(  # noqa: S603 - commands are built here, never from input
+        cmd, env=env, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    output = result.stdout + result.stderr
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a") as handle:
+            handle.write(f"$ {' '.join(cmd)}\n{output}\n")
+    if result.returncode != 0:
+        tail = "\n".join(output.strip().splitlines()[-15:])
+        raise StackError(f"`{' '.join(cmd)}` failed with exit {result.returncode}:\n{tail}")
+    return result.stdout
+
+
+# Installation ----------------------------------------------------------------
+def uv() -> list[str]:
+    """uv installs from its cache under ~/.cache/uv in seconds; fetch it once if absent."""
+    found = shutil.which("uv")
+    if found:
+        return [found]
+    probe = subprocess.run([sys.executable, "-m", "uv", "--version"], capture_output=True)  # noqa: S603
+    if probe.returncode != 0:
+        say("installing uv (once per machine)")
+        run([sys.executable, "-m", "pip", "install", "--quiet", "uv"])
+    return [sys.executable, "-m", "uv"]
+
+
+def fingerprint(*paths: Path) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_venv(venv: Path, stamp_inputs: tuple[Path, ...], installs: list[list[str]]) -> None:
+    stamp = venv / ".civic-stamp"
+    wanted = fingerprint(*stamp_inputs)
+    if stamp.exists() and stamp.read_text() == wanted and (venv / "bin" / "python").exists():
+        return
+    started = time.monotonic()
+    say(f"installing {venv.name} (cached after the first time)")
+    if not (venv / "bin" / "python").exists():
+        run([*uv(), "venv", "--quiet", "--seed", "--python", sys.executable, str(venv)])
+    env = {**os.environ, "VIRTUAL_ENV": str(venv)}
+    for args in installs:
+        run([*uv(), "pip", "install", "--quiet", *args], env=env)
+    stamp.write_text(wanted)
+    say(f"{venv.name} ready in {time.monotonic() - started:.1f}s")
+
+
+def install(stack: Stack) -> None:
+    ensure_venv(
+        stack.venv,
+        (ROOT / "requirements.lock", ROOT / "pyproject.toml"),
+        [["-r", "requirements.lock"], ["--no-deps", "-e", "."]],
+    )
+    ckanext = ROOT / "connectors" / "ckanext-civic"
+    ensure_venv(
+        stack.ckan_venv,
+        (ROOT / "config" / "ckan-requirements.lock", ckanext / "pyproject.toml"),
+        [["-r", "config/ckan-requirements.lock"], ["--no-deps", "-e", str(ckanext)]],
+    )
+
+
+# Databases, configuration, secrets ---------------------------------------------
+def psql(stack: Stack, sql: str, db: str = "postgres") -> str:
+    return run(
+        ["psql", "-h", stack.pg_host, "-p", str(stack.pg_port), "-U", stack.pg_user,
+         "-d", db, "-tAc", sql]
+    ).strip()
+
+
+def ensure_database(stack: Stack, name: str) -> None:
+    if psql(stack, f"SELECT 1 FROM pg_database WHERE datname = '{name}'") != "1":
+        say(f"creating database {name}")
+        psql(stack, f'CREATE DATABASE "{name}"')
+
+
+def read_or_make_secret(stack: Stack, name: str) -> str:
+    path = stack.secret(name)
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    value = secrets.token_urlsafe(32)
+    path.touch(mode=0o600)
+    path.write_text(value)
+    return value
+
+
+def write_ckan_ini(stack: Stack) -> None:
+    template = string.Template((ROOT / "config" / "ckan.ini.template").read_text())
+    storage = stack.var_dir / "ckan" / "storage"
+    storage.mkdir(parents=True, exist_ok=True)
+    rendered = template.substitute(
+        CKAN_SECRET_KEY=read_or_make_secret(stack, "ckan_secret_key"),
+        CKAN_SITE_URL=stack.ckan_url,
+        CKAN_SQLALCHEMY_URL=stack.pg_url(stack.ckan_db_name),
+        CKAN_REDIS_URL=f"{stack.redis_base}/{stack.ckan_redis_db}",
+        CKAN_STORAGE_PATH=str(storage),
+    )
+    stack.ckan_ini.parent.mkdir(parents=True, exist_ok=True)
+    stack.ckan_ini.touch(mode=0o600)
+    stack.ckan_ini.write_text(rendered)
+
+
+def ckan_cli(stack: Stack, *args: str) -> str:
+    return run(
+        [str(stack.ckan_venv / "bin" / "ckan"), "-c", str(stack.ckan_ini), *args],
+        log=stack.log("ckan-cli"),
+    )
+
+
+def ensure_ckan_token(stack: Stack) -> str:
+    """The gateway's sysadmin account in CKAN, and an API token for it (kept in var/secrets)."""
+    token_file = stack.secret("ckan_api_token")
+    if token_file.exists() and ckan_token_works(stack, token_file.read_text().strip()):
+        return token_file.read_text().strip()
+    try:
+        ckan_cli(stack, "user", "add", CKAN_USER, "email=gateway@civic.invalid",
+                 f"password={secrets.token_urlsafe(24)}")
+    except StackError as error:
+        if "already" not in str(error).lower():
+            raise
+    ckan_cli(stack, "sysadmin", "add", CKAN_USER)
+    output = ckan_cli(stack, "user", "token", "add", CKAN_USER, "civic-gateway")
+    token = output.strip().splitlines()[-1].strip()
+    token_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    token_file.touch(mode=0o600)
+    token_file.write_text(token)
+    return token
+
+
+def ckan_token_works(stack: Stack, token: str) -> bool:
+    """A token survives only as long as CKAN's database; check it against the running CKAN."""
+    request = urllib.request.Request(
+        f"{stack.ckan_url}/api/3/action/api_token_list?user_id={CKAN_USER}",
+        headers={"Authorization": token},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+            return bool(json.load(response).get("success"))
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+# Processes ---------------------------------------------------------------------
+def running_pid(stack: Stack, name: str) -> int | None:
+    path = stack.pidfile(name)
+    try:
+        pid = int(path.read_text().strip())
+        os.kill(pid, 0)
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return None
+    return pid
+
+
+def port_free(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def start(stack: Stack, name: str, cmd: list[str], env: dict[str, str], port: int | None) -> bool:
+    """Start a background process with its log and pid file; False if it already ran."""
+    if running_pid(stack, name):
+        return False
+    if port is not None and not port_free(stack.host, port):
+        raise StackError(
+            f"port {stack.host}:{port} for {name} is taken by another process; "
+            f"stop it or choose another port (see README, Configuration)"
+        )
+    log = stack.log(name)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    stack.pidfile(name).parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as handle:
+        process = subprocess.Popen(  # noqa: S603 - fixed commands
+            cmd, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+    stack.pidfile(name).write_text(str(process.pid))
+    return True
+
+
+def wait_http(url: str, name: str, stack: Stack, timeout: float) -> float:
+    started = time.monotonic()
+    last = "no answer"
+    while time.monotonic() - started < timeout:
+        if not running_pid(stack, name):
+            raise StackError(f"{name} exited during start; see {stack.log(name)}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    return time.monotonic() - started
+        except urllib.error.HTTPError as error:
+            last = f"HTTP {error.code}: {error.read()[:300]!r}"
+        except (urllib.error.URLError, OSError) as error:
+            last = str(error)
+        time.sleep(0.3)
+    raise StackError(f"{name} not ready at {url} after {timeout:.0f}s ({last}); see {stack.log(name)}")
+
+
+def stop(stack: Stack, name: str, grace: float = 15.0) -> None:
+    pid = running_pid(stack, name)
+    if pid is None:
+        stack.pidfile(name).unlink(missing_ok=True)
+        return
+    os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and running_pid(stack, name):
+        time.sleep(0.1)
+    if running_pid(stack, name):
+        os.killpg(pid, signal.SIGKILL)
+    stack.pidfile(name).unlink(missing_ok=True)
+    say(f"stopped {name} (pid {pid})")
+
+
+def worker_available(stack: Stack) -> bool:
+    """The worker starts once the CLI has a `worker` command (the publishing issue gives it work)."""
+    help_text = run([str(stack.venv / "bin" / "civic"), "--help"])
+    return any(line.split()[:1] == ["worker"] for line in help_text.splitlines())
+
+
+def up(stack: Stack) -> None:
+    started = time.monotonic()
+    install(stack)
+    ensure_database(stack, stack.db_name)
+    ensure_database(stack, stack.ckan_db_name)
+    write_ckan_ini(stack)
+    ckan_cli(stack, "db", "init")
+    ckan_env = {**os.environ, "CKAN_INI": str(stack.ckan_ini)}
+    if start(stack, "ckan", [
+        str(stack.ckan_venv / "bin" / "gunicorn"), "--chdir", str(ROOT / "config"),
+        "--bind", f"{stack.host}:{stack.ckan_port}", "--workers", str(stack.ckan_workers),
+        "--timeout", "120", "ckan_wsgi:application",
+    ], ckan_env, stack.ckan_port):
+        took = wait_http(f"{stack.ckan_url}/api/3/action/status_show", "ckan", stack, 180)
+        say(f"CKAN started in {took:.1f}s")
+    token = ensure_ckan_token(stack)
+    env = stack.gateway_env(token)
+    run([str(stack.venv / "bin" / "civic"), "db", "upgrade"], env=env, log=stack.log("migrate"))
+    if start(stack, "gateway", [
+        str(stack.venv / "bin" / "gunicorn"), "-c", str(ROOT / "config" / "gunicorn.conf.py"),
+        "civic.platform.app:create_app()",
+    ], env, stack.gateway_port):
+        took = wait_http(f"{stack.gateway_url}/readyz", "gateway", stack, 60)
+        say(f"gateway ready in {took:.1f}s")
+    if stack.start_worker and worker_available(stack):
+        start(stack, "worker", [str(stack.venv / "bin" / "civic"), "worker"], env, None)
+    wait_http(f"{stack.gateway_url}/readyz", "gateway", stack, 60)
+    say(f"stack up in {time.monotonic() - started:.1f}s")
+    print(
+        f"\n  Gateway      {stack.gateway_url}/\n"
+        f"  API docs     {stack.gateway_url}/api/v1/docs\n"
+        f"  Readiness    {stack.gateway_url}/readyz\n"
+        f"  CKAN         {stack.ckan_url}/\n"
+        f"  Logs         {stack.var_dir / 'log'}/\n"
+        f"  Stop with    make stop\n",
+        flush=True,
+    )
+
+
+SERVICES = ("worker", "gateway", "ckan")
+
+
+def down(stack: Stack, names: list[str]) -> None:
+    for name in SERVICES:
+        if not names or name in names:
+            stop(stack, name)
+
+
+def status(stack: Stack) -> int:
+    for name in ("ckan", "gateway", "worker"):
+        pid = running_pid(stack, name)
+        say(f"{name}: {'running, pid ' + str(pid) if pid else 'stopped'}")
+    try:
+        with urllib.request.urlopen(f"{stack.gateway_url}/readyz", timeout=10) as response:  # noqa: S310
+            print(response.read().decode())
+            return 0
+    except urllib.error.HTTPError as error:
+        print(error.read().decode())
+    except (urllib.error.URLError, OSError) as error:
+        say(f"gateway unreachable: {error}")
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("command", choices=["install", "up", "down", "status"])
+    parser.add_argument("services", nargs="*", metavar="SERVICE",
+                        help=f"with down: stop only these, among {', '.join(SERVICES)}")
+    args = parser.parse_args(argv)
+    unknown = set(args.services) - set(SERVICES)
+    if unknown:
+        parser.error(f"unknown service(s): {', '.join(sorted(unknown))}")
+    command = args.command
+    stack = Stack.from_env()
+    try:
+        if command == "install":
+            install(stack)
+        elif command == "up":
+            up(stack)
+        elif command == "down":
+            down(stack, args.services)
+        else:
+            return status(stack)
+    except StackError as error:
+        print(f"[stack] error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
