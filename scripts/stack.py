@@ -18,9 +18,11 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
+import socket
 import string
 import subprocess
 import sys
@@ -32,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CKAN_USER = "civic_gateway"
+IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 class StackError(RuntimeError):
@@ -61,6 +64,9 @@ class Stack:
     @classmethod
     def from_env(cls) -> Stack:
         env = os.environ.get
+        for name in ("CIVIC_DB_NAME", "CIVIC_CKAN_DB_NAME"):
+            if not IDENTIFIER.fullmatch(env(name, "civic")):
+                raise StackError(f"{name} must be a plain identifier ([a-z_][a-z0-9_]*)")
         return cls(
             host=env("CIVIC_HOST", "127.0.0.1"),
             gateway_port=int(env("CIVIC_GATEWAY_PORT", "8000")),
@@ -153,7 +159,9 @@ def uv() -> list[str]:
     found = shutil.which("uv")
     if found:
         return [found]
-    probe = subprocess.run([sys.executable, "-m", "uv", "--version"], capture_output=True)  # noqa: S603
+    probe = subprocess.run(
+        [sys.executable, "-m", "uv", "--version"], capture_output=True, check=False
+    )
     if probe.returncode != 0:
         say("installing uv (once per machine)")
         run([sys.executable, "-m", "pip", "install", "--quiet", "uv"])
@@ -200,13 +208,26 @@ def install(stack: Stack) -> None:
 # Databases, configuration, secrets ---------------------------------------------
 def psql(stack: Stack, sql: str, db: str = "postgres") -> str:
     return run(
-        ["psql", "-h", stack.pg_host, "-p", str(stack.pg_port), "-U", stack.pg_user,
-         "-d", db, "-tAc", sql]
+        [
+            "psql",
+            "-h",
+            stack.pg_host,
+            "-p",
+            str(stack.pg_port),
+            "-U",
+            stack.pg_user,
+            "-d",
+            db,
+            "-tAc",
+            sql,
+        ]
     ).strip()
 
 
 def ensure_database(stack: Stack, name: str) -> None:
-    if psql(stack, f"SELECT 1 FROM pg_database WHERE datname = '{name}'") != "1":
+    # Safe to interpolate: Stack.from_env only accepts plain identifiers as names.
+    exists = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"  # noqa: S608
+    if psql(stack, exists) != "1":
         say(f"creating database {name}")
         psql(stack, f'CREATE DATABASE "{name}"')
 
@@ -251,8 +272,14 @@ def ensure_ckan_token(stack: Stack) -> str:
     if token_file.exists() and ckan_token_works(stack, token_file.read_text().strip()):
         return token_file.read_text().strip()
     try:
-        ckan_cli(stack, "user", "add", CKAN_USER, "email=gateway@civic.invalid",
-                 f"password={secrets.token_urlsafe(24)}")
+        ckan_cli(
+            stack,
+            "user",
+            "add",
+            CKAN_USER,
+            "email=gateway@civic.invalid",
+            f"password={secrets.token_urlsafe(24)}",
+        )
     except StackError as error:
         if "already" not in str(error).lower():
             raise
@@ -267,7 +294,7 @@ def ensure_ckan_token(stack: Stack) -> str:
 
 def ckan_token_works(stack: Stack, token: str) -> bool:
     """A token survives only as long as CKAN's database; check it against the running CKAN."""
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - an http URL built from settings
         f"{stack.ckan_url}/api/3/action/api_token_list?user_id={CKAN_USER}",
         headers={"Authorization": token},
     )
@@ -290,8 +317,6 @@ def running_pid(stack: Stack, name: str) -> int | None:
 
 
 def port_free(host: str, port: int) -> bool:
-    import socket
-
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -315,8 +340,13 @@ def start(stack: Stack, name: str, cmd: list[str], env: dict[str, str], port: in
     stack.pidfile(name).parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as handle:
         process = subprocess.Popen(  # noqa: S603 - fixed commands
-            cmd, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            cmd,
+            env=env,
+            cwd=ROOT,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
     stack.pidfile(name).write_text(str(process.pid))
     return True
@@ -337,7 +367,9 @@ def wait_http(url: str, name: str, stack: Stack, timeout: float) -> float:
         except (urllib.error.URLError, OSError) as error:
             last = str(error)
         time.sleep(0.3)
-    raise StackError(f"{name} not ready at {url} after {timeout:.0f}s ({last}); see {stack.log(name)}")
+    raise StackError(
+        f"{name} not ready at {url} after {timeout:.0f}s ({last}); see {stack.log(name)}"
+    )
 
 
 def stop(stack: Stack, name: str, grace: float = 15.0) -> None:
@@ -356,7 +388,7 @@ def stop(stack: Stack, name: str, grace: float = 15.0) -> None:
 
 
 def worker_available(stack: Stack) -> bool:
-    """The worker starts once the CLI has a `worker` command (the publishing issue gives it work)."""
+    """True once the CLI has a `worker` command (the publishing issue gives it work)."""
     help_text = run([str(stack.venv / "bin" / "civic"), "--help"])
     return any(line.split()[:1] == ["worker"] for line in help_text.splitlines())
 
@@ -369,20 +401,41 @@ def up(stack: Stack) -> None:
     write_ckan_ini(stack)
     ckan_cli(stack, "db", "init")
     ckan_env = {**os.environ, "CKAN_INI": str(stack.ckan_ini)}
-    if start(stack, "ckan", [
-        str(stack.ckan_venv / "bin" / "gunicorn"), "--chdir", str(ROOT / "config"),
-        "--bind", f"{stack.host}:{stack.ckan_port}", "--workers", str(stack.ckan_workers),
-        "--timeout", "120", "ckan_wsgi:application",
-    ], ckan_env, stack.ckan_port):
+    if start(
+        stack,
+        "ckan",
+        [
+            str(stack.ckan_venv / "bin" / "gunicorn"),
+            "--chdir",
+            str(ROOT / "config"),
+            "--bind",
+            f"{stack.host}:{stack.ckan_port}",
+            "--workers",
+            str(stack.ckan_workers),
+            "--timeout",
+            "120",
+            "ckan_wsgi:application",
+        ],
+        ckan_env,
+        stack.ckan_port,
+    ):
         took = wait_http(f"{stack.ckan_url}/api/3/action/status_show", "ckan", stack, 180)
         say(f"CKAN started in {took:.1f}s")
     token = ensure_ckan_token(stack)
     env = stack.gateway_env(token)
     run([str(stack.venv / "bin" / "civic"), "db", "upgrade"], env=env, log=stack.log("migrate"))
-    if start(stack, "gateway", [
-        str(stack.venv / "bin" / "gunicorn"), "-c", str(ROOT / "config" / "gunicorn.conf.py"),
-        "civic.platform.app:create_app()",
-    ], env, stack.gateway_port):
+    if start(
+        stack,
+        "gateway",
+        [
+            str(stack.venv / "bin" / "gunicorn"),
+            "-c",
+            str(ROOT / "config" / "gunicorn.conf.py"),
+            "civic.platform.app:create_app()",
+        ],
+        env,
+        stack.gateway_port,
+    ):
         took = wait_http(f"{stack.gateway_url}/readyz", "gateway", stack, 60)
         say(f"gateway ready in {took:.1f}s")
     if stack.start_worker and worker_available(stack):
@@ -427,15 +480,19 @@ def status(stack: Stack) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("command", choices=["install", "up", "down", "status"])
-    parser.add_argument("services", nargs="*", metavar="SERVICE",
-                        help=f"with down: stop only these, among {', '.join(SERVICES)}")
+    parser.add_argument(
+        "services",
+        nargs="*",
+        metavar="SERVICE",
+        help=f"with down: stop only these, among {', '.join(SERVICES)}",
+    )
     args = parser.parse_args(argv)
     unknown = set(args.services) - set(SERVICES)
     if unknown:
         parser.error(f"unknown service(s): {', '.join(sorted(unknown))}")
     command = args.command
-    stack = Stack.from_env()
     try:
+        stack = Stack.from_env()
         if command == "install":
             install(stack)
         elif command == "up":

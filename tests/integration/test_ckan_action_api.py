@@ -11,8 +11,7 @@ from collections.abc import Iterator
 
 import ckanapi
 import pytest
-
-from tests.integration.conftest import RunningStack
+from tests.integration.stack import RunningStack
 
 pytestmark = pytest.mark.integration
 
@@ -36,20 +35,26 @@ def catalog(ckan: ckanapi.RemoteCKAN) -> dict[str, str]:
     org = ckan.action.organization_create(name=f"ville-{suffix}", title="Ville de Test")
     names = {"bus": f"bus-{suffix}", "air": f"air-{suffix}", "budget": f"budget-{suffix}"}
     ckan.action.package_create(
-        name=names["bus"], title="Horaires des bus", owner_org=org["id"],
+        name=names["bus"],
+        title="Horaires des bus",
+        owner_org=org["id"],
         notes="Timetables of the running buses in the city",
         tags=[{"name": "transport"}, {"name": "mobility"}],
         extras=[{"key": "frequency", "value": "daily"}],
         resources=[{"url": "https://example.org/bus.csv", "format": "CSV", "name": "bus"}],
     )
     ckan.action.package_create(
-        name=names["air"], title="Qualité de l'air", owner_org=org["id"],
+        name=names["air"],
+        title="Qualité de l'air",
+        owner_org=org["id"],
         notes="Air quality stations measurements",
         tags=[{"name": "environment"}, {"name": "transport"}],
         resources=[{"url": "https://example.org/air.json", "format": "JSON", "name": "air"}],
     )
     ckan.action.package_create(
-        name=names["budget"], title="Budget primitif", owner_org=org["id"],
+        name=names["budget"],
+        title="Budget primitif",
+        owner_org=org["id"],
         notes="The annual budget of the municipality",
         tags=[{"name": "finances"}],
         resources=[{"url": "https://example.org/budget.csv", "format": "CSV", "name": "b"}],
@@ -86,8 +91,12 @@ def test_tag_facets_count_the_whole_result(
 ) -> None:
     result = search(ckan, catalog, rows=1, **{"facet.field": '["tags", "res_format"]'})
     assert len(result["results"]) == 1
-    assert result["facets"]["tags"] == {"transport": 2, "mobility": 1, "environment": 1,
-                                        "finances": 1}
+    assert result["facets"]["tags"] == {
+        "transport": 2,
+        "mobility": 1,
+        "environment": 1,
+        "finances": 1,
+    }
     assert result["facets"]["res_format"] == {"CSV": 2, "JSON": 1}
 
 
@@ -127,8 +136,9 @@ def test_private_datasets_are_hidden_from_anonymous_users(
     ckan: ckanapi.RemoteCKAN, anonymous: ckanapi.RemoteCKAN, catalog: dict[str, str]
 ) -> None:
     name = f"secret-{uuid.uuid4().hex[:8]}"
-    ckan.action.package_create(name=name, owner_org=catalog["org_id"], private=True,
-                               title="Internal register")
+    ckan.action.package_create(
+        name=name, owner_org=catalog["org_id"], private=True, title="Internal register"
+    )
     assert ckan.action.package_search(q=name, include_private=True)["count"] == 1
     assert anonymous.action.package_search(q=name, include_private=True)["count"] == 0
     with pytest.raises(ckanapi.NotAuthorized):

@@ -1,11 +1,10 @@
-"""The gateway as `make run` starts it: readiness of every dependency, and errors as problem+json."""
+"""The gateway as `make run` starts it: readiness of each dependency, errors as problem+json."""
 
 from __future__ import annotations
 
 import pytest
 import requests
-
-from tests.integration.conftest import RunningStack
+from tests.integration.stack import RunningStack
 
 pytestmark = pytest.mark.integration
 PROBLEM = "application/problem+json"
@@ -16,7 +15,9 @@ def test_readyz_reports_each_dependency(stack: RunningStack) -> None:
     assert response.status_code == 200
     checks = response.json()["checks"]
     assert {name: check["status"] for name, check in checks.items()} == {
-        "postgresql": "ok", "redis": "ok", "ckan": "ok",
+        "postgresql": "ok",
+        "redis": "ok",
+        "ckan": "ok",
     }
     assert response.headers["X-Request-ID"]
 
@@ -39,8 +40,10 @@ def test_routing_errors_are_problems(
 
 def test_oversize_body_is_413_problem(stack: RunningStack) -> None:
     response = requests.post(
-        f"{stack.gateway_url}/api/v1/", data=b"x" * (20 * 1024 * 1024),
-        headers={"Content-Type": "application/json"}, timeout=30,
+        f"{stack.gateway_url}/api/v1/",
+        data=b"x" * (20 * 1024 * 1024),
+        headers={"Content-Type": "application/json"},
+        timeout=30,
     )
     assert response.status_code == 413
     assert response.headers["Content-Type"].startswith(PROBLEM)

@@ -1,0 +1,1 @@
+"""Catalog: publishing organizations, and the gateway's mirror of CKAN datasets and resources."""

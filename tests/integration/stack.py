@@ -1,0 +1,50 @@
+"""A stack started by scripts/stack.py for integration tests, and how to reach it."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+STACK = ROOT / "scripts" / "stack.py"
+
+
+@dataclass(frozen=True)
+class RunningStack:
+    gateway_url: str
+    ckan_url: str
+    ckan_api_token: str
+    database_url: str
+    ckan_database_url: str
+    redis_url: str
+    var_dir: Path
+    env: dict[str, str]
+
+    def run_script(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run scripts/stack.py ARGS against this stack (e.g. `down ckan` in a fault test)."""
+        return subprocess.run(
+            [sys.executable, str(STACK), *args],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def recreate_database(name: str) -> None:
+    for sql in (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'):
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", sql],
+            check=True,
+            capture_output=True,
+        )
