@@ -271,20 +271,15 @@ def ensure_ckan_token(stack: Stack) -> str:
     token_file = stack.secret("ckan_api_token")
     if token_file.exists() and ckan_token_works(stack, token_file.read_text().strip()):
         return token_file.read_text().strip()
-    try:
-        ckan_cli(
-            stack,
-            "user",
-            "add",
+    # Not logged: the output is the token itself.
+    output = run(
+        [
+            str(stack.ckan_venv / "bin" / "python"),
+            str(ROOT / "config" / "ckan_bootstrap.py"),
             CKAN_USER,
-            "email=gateway@civic.invalid",
-            f"password={secrets.token_urlsafe(24)}",
-        )
-    except StackError as error:
-        if "already" not in str(error).lower():
-            raise
-    ckan_cli(stack, "sysadmin", "add", CKAN_USER)
-    output = ckan_cli(stack, "user", "token", "add", CKAN_USER, "civic-gateway")
+        ],
+        env={**os.environ, "CKAN_INI": str(stack.ckan_ini)},
+    )
     token = output.strip().splitlines()[-1].strip()
     token_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     token_file.touch(mode=0o600)

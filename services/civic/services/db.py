@@ -61,26 +61,32 @@ def create_engine(
     url: str,
     *,
     connect_timeout: float = 5.0,
-    pool_size: int = 5,
+    pool_size: int | None = 5,
     echo: bool = False,
 ) -> Engine:
     """Build an engine for ``url`` (``postgresql+psycopg://...``) without connecting.
 
     ``connect_timeout`` bounds how long a checkout waits for an unreachable server, so
-    that a PostgreSQL outage gives errors instead of hung requests.
+    that a PostgreSQL outage gives errors instead of hung requests. ``pool_size=None``
+    opens a connection per checkout and closes it after (migrations, one-off commands).
 
     Raises :class:`sqlalchemy.exc.ArgumentError` for a malformed URL and
     :class:`ModuleNotFoundError` for a dialect whose driver is not installed.
     """
     parsed = sa.make_url(url)
-    kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+    kwargs: dict[str, Any] = {"echo": echo}
+    if pool_size is None:
+        kwargs["poolclass"] = sa.NullPool
+    else:
+        kwargs["pool_pre_ping"] = True
     if parsed.get_backend_name() == "postgresql":
         # libpq counts whole seconds and treats values under 2 as 2.
         kwargs["connect_args"] = {
             "connect_timeout": max(2, round(connect_timeout)),
             "application_name": "civic-platform",
         }
-        kwargs["pool_size"] = pool_size
+        if pool_size is not None:
+            kwargs["pool_size"] = pool_size
     return sa.create_engine(parsed, **kwargs)
 
 

@@ -15,15 +15,15 @@ class CkanError(Exception):
     """Base class of every error the CKAN connector raises."""
 
 
-class CkanUnavailable(CkanError):
+class CkanUnavailable(CkanError):  # noqa: N818 - names other modules rely on; they read as states
     """CKAN could not be reached, timed out or answered 5xx (after retries)."""
 
 
-class CkanNotFound(CkanError):
+class CkanNotFound(CkanError):  # noqa: N818 - names other modules rely on; they read as states
     """The object asked for does not exist in CKAN (or was purged)."""
 
 
-class CkanNotAuthorized(CkanError):
+class CkanNotAuthorized(CkanError):  # noqa: N818 - names other modules rely on; they read as states
     """CKAN refused the call for the connector's API token."""
 
 
@@ -157,7 +157,8 @@ class CkanClient(Protocol):
         """Create or update the package named ``data["name"]``; idempotent on the name.
 
         The update replaces the fields given; resources are kept when ``data``
-        has no ``resources`` key. A deleted dataset of that name is brought back.
+        has no ``resources`` key. A deleted dataset of that name is replaced by a
+        new one (CKAN renames the deleted one to its id).
         Calling it again after an outage never creates a second dataset.
         Raises :class:`CkanValidationError` (CKAN's field errors; also when the
         name belongs to a dataset of another organization).

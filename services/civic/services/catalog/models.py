@@ -57,7 +57,9 @@ class Organization(Base):
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
     title: Mapped[str] = mapped_column(sa.String(300))
     description: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
-    level: Mapped[OrganizationLevel] = mapped_column(_pg_enum(OrganizationLevel, "organization_level"))
+    level: Mapped[OrganizationLevel] = mapped_column(
+        _pg_enum(OrganizationLevel, "organization_level")
+    )
     # A territory code or name (e.g. an INSEE code); national bodies have none.
     territory: Mapped[str | None] = mapped_column(sa.String(200))
     website: Mapped[str | None] = mapped_column(sa.Text)
@@ -134,9 +136,7 @@ class Resource(Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    dataset_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("datasets.id", ondelete="CASCADE")
-    )
+    dataset_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("datasets.id", ondelete="CASCADE"))
     url: Mapped[str] = mapped_column(sa.Text)
     name: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     format: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
@@ -144,7 +144,7 @@ class Resource(Base):
     size: Mapped[int | None] = mapped_column(sa.BigInteger)
     # "<algorithm>:<hex digest>", e.g. "sha256:9f86d0...".
     checksum: Mapped[str | None] = mapped_column(sa.String(200))
-    position: Mapped[int] = mapped_column(default=0, server_default="0")
+    position: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     ckan_id: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
     created: Mapped[dt.datetime] = created_at()
     modified: Mapped[dt.datetime] = modified_at()

@@ -40,7 +40,7 @@ class OutboxMessage(Base):
     aggregate_id: Mapped[uuid.UUID] = mapped_column()
     operation: Mapped[str] = mapped_column(sa.String(50))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
-    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    attempts: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     available_at: Mapped[dt.datetime] = mapped_column(server_default=sa.func.now())
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     created: Mapped[dt.datetime] = created_at()

@@ -1,0 +1,50 @@
+"""The REST API under ``/api/v1``: one blueprint per feature, each documented in OpenAPI.
+
+A feature module builds its blueprint with :func:`feature_blueprint` (so that every
+route documents its problem+json answers) and :func:`register` adds it to the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.models.tag import Tag
+from flask_openapi3.openapi import OpenAPI
+
+from civic.platform.problems import problem_responses
+
+API_PREFIX = "/api/v1"
+
+# Problem answers any API route may give: bad input, wrong method, body too large,
+# unexpected failure.
+COMMON_PROBLEM_STATUSES = (405, 413, 422, 500)
+
+
+def feature_blueprint(
+    name: str,
+    import_name: str,
+    *,
+    tag: Tag,
+    url_prefix: str = "",
+    problem_statuses: Iterable[int] = (),
+) -> APIBlueprint:
+    """An API blueprint under ``/api/v1`` + ``url_prefix`` documenting its problem answers.
+
+    ``problem_statuses`` adds feature-specific ones (e.g. 404, 409, 503) to the common ones.
+    """
+    statuses = sorted({*COMMON_PROBLEM_STATUSES, *problem_statuses})
+    return APIBlueprint(
+        name,
+        import_name,
+        url_prefix=API_PREFIX + url_prefix,
+        abp_tags=[tag],
+        abp_responses=problem_responses(*statuses),
+    )
+
+
+def register(app: OpenAPI) -> None:
+    """Add every API feature to ``app``."""
+    from civic.platform.api import index  # noqa: PLC0415 - features import this module
+
+    app.register_api(index.blueprint())

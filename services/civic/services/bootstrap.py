@@ -1,0 +1,155 @@
+"""Bootstrap: builds the platform's connections from settings, once, when first used.
+
+One :class:`Bootstrap` lives per Flask app or CLI command. It creates the SQLAlchemy
+engine, the session factory, the Redis client and the CKAN client on first access
+(never at import time), and hands out units of work. Tests pass ready-made fakes
+through the keyword arguments instead of patching modules.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import redis
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from civic.connectors.ckan.interfaces import CkanClient
+from civic.services import db, health
+from civic.services.uow import SqlAlchemyUnitOfWork
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionSettings:
+    """Where the platform's dependencies are and how patient to be with them."""
+
+    database_url: str
+    redis_url: str
+    ckan_url: str
+    ckan_api_token: str | None = None
+    ckan_timeout: float = 10.0
+    ckan_retries: int = 3
+    database_connect_timeout: float = 5.0
+    database_pool_size: int = 5
+    redis_timeout: float = 2.0
+    # Readiness probes must answer fast, whatever the clients' normal patience.
+    probe_timeout: float = 2.0
+    user_agent: str = "civic-platform"
+
+
+class Bootstrap:
+    """The platform's dependencies, built lazily from :class:`ConnectionSettings`.
+
+    ``engine``, ``redis_client``, ``ckan`` and ``ckan_probe_client`` replace what would
+    be built from the settings (unit tests pass fakes; CKAN's probe client defaults to
+    ``ckan`` when that is given). Safe to share between threads.
+    """
+
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        *,
+        engine: Engine | None = None,
+        redis_client: redis.Redis | None = None,
+        ckan: CkanClient | None = None,
+        ckan_probe_client: CkanClient | None = None,
+    ) -> None:
+        self.settings = settings
+        self._lock = threading.RLock()
+        self._engine = engine
+        self._session_factory: sessionmaker[Session] | None = None
+        self._redis = redis_client
+        self._ckan = ckan
+        self._ckan_probe = ckan_probe_client or ckan
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (no connection is opened until one is needed).
+
+        Raises :class:`sqlalchemy.exc.ArgumentError` for a malformed database URL.
+        """
+        return self._once("_engine", self._build_engine)
+
+    @property
+    def session_factory(self) -> sessionmaker[Session]:
+        """Sessions bound to :attr:`engine`."""
+        return self._once("_session_factory", lambda: db.create_session_factory(self.engine))
+
+    @property
+    def redis_client(self) -> redis.Redis:
+        """The Redis client (connects on first command). Raises ``ValueError`` for a bad URL."""
+        return self._once("_redis", self._build_redis)
+
+    @property
+    def ckan(self) -> CkanClient:
+        """The CKAN client used by services, with the configured timeout and retries."""
+        return self._once("_ckan", lambda: self._build_ckan(self.settings.ckan_timeout))
+
+    @property
+    def ckan_probe_client(self) -> CkanClient:
+        """A CKAN client for readiness: the probe timeout, and no retries."""
+        return self._once("_ckan_probe", lambda: self._build_ckan(self.settings.probe_timeout, 0))
+
+    def unit_of_work(self) -> SqlAlchemyUnitOfWork:
+        """A new unit of work; use it in a ``with`` block and commit explicitly."""
+        return SqlAlchemyUnitOfWork(self.session_factory)
+
+    def readiness(self) -> health.Readiness:
+        """Check PostgreSQL, Redis and CKAN within ``probe_timeout``. Never raises."""
+        return health.check_readiness(
+            {
+                "postgresql": health.postgresql_probe(lambda: self.engine),
+                "redis": health.redis_probe(lambda: self.redis_client),
+                "ckan": health.ckan_probe(lambda: self.ckan_probe_client),
+            },
+            timeout=self.settings.probe_timeout,
+        )
+
+    def close(self) -> None:
+        """Release pooled connections; the bootstrap rebuilds them if used again."""
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+            if self._redis is not None:
+                self._redis.close()
+
+    def _once(self, attribute: str, build: Callable[[], T]) -> T:
+        value: T | None = getattr(self, attribute)
+        if value is None:
+            with self._lock:
+                value = getattr(self, attribute)
+                if value is None:
+                    value = build()
+                    setattr(self, attribute, value)
+        return value
+
+    def _build_engine(self) -> Engine:
+        return db.create_engine(
+            self.settings.database_url,
+            connect_timeout=self.settings.database_connect_timeout,
+            pool_size=self.settings.database_pool_size,
+        )
+
+    def _build_redis(self) -> redis.Redis:
+        timeout = self.settings.redis_timeout
+        return redis.Redis.from_url(
+            self.settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+
+    def _build_ckan(self, timeout: float, retries: int | None = None) -> CkanClient:
+        # Imported here so that the gateway starts, and unit tests run, without
+        # loading ckanapi until CKAN is actually called.
+        from civic.connectors.ckan import RemoteCkan  # noqa: PLC0415 - see above
+
+        return RemoteCkan(
+            self.settings.ckan_url,
+            self.settings.ckan_api_token,
+            timeout=timeout,
+            user_agent=self.settings.user_agent,
+            retries=self.settings.ckan_retries if retries is None else retries,
+        )

@@ -1,0 +1,198 @@
+"""RemoteCkan against the real CKAN of the integration stack.
+
+The unit tests prove the adapter's HTTP behaviour against a local double; these
+prove that CKAN itself answers the way the adapter (and the fake modelled on
+it) expects: idempotent upserts, the errors it maps, search with filters and
+facets. Names carry a random suffix, so runs never collide on a shared stack.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from civic.connectors.ckan import (
+    CkanNotAuthorized,
+    CkanNotFound,
+    CkanValidationError,
+    RemoteCkan,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def ckan(stack: Any) -> Iterator[RemoteCkan]:
+    # CKAN indexes each write synchronously; a generous read timeout keeps a
+    # loaded CI machine from turning slowness into a failure.
+    with RemoteCkan(stack.ckan_url, stack.ckan_api_token, timeout=30.0, retries=2) as client:
+        yield client
+
+
+@pytest.fixture
+def org(ckan: RemoteCkan) -> Iterator[str]:
+    name = f"civic-it-{uuid.uuid4().hex[:10]}"
+    ckan.organization_upsert(name, title="Integration tests")
+    yield name
+    for dataset in ckan.dataset_search(fq=f"organization:{name}", rows=1000).datasets:
+        ckan.dataset_purge(dataset.id)
+    for dataset in ckan.dataset_search(
+        fq=f"organization:{name}", rows=1000, include_private=True
+    ).datasets:
+        ckan.dataset_purge(dataset.id)
+    ckan.organization_purge(name)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def test_status(ckan: RemoteCkan) -> None:
+    status = ckan.status()
+    assert status.ckan_version.startswith("2.")
+    assert status.site_url
+
+
+def test_organization_upsert_is_idempotent(ckan: RemoteCkan) -> None:
+    name = unique("civic-it-org")
+    first = ckan.organization_upsert(name, title="First", extras={"region": "north"})
+    try:
+        second = ckan.organization_upsert(name, title="Second", description="About")
+        assert second.id == first.id
+        assert (second.title, second.description) == ("Second", "About")
+        assert second.extras == {"region": "north"}
+        assert ckan.organization_show(name) == second
+        ckan.organization_delete(name)
+        assert ckan.organization_show(name).state == "deleted"
+        revived = ckan.organization_upsert(name, title="Second", description="About")
+        assert (revived.id, revived.state) == (first.id, "active")
+    finally:
+        ckan.organization_purge(name)
+    with pytest.raises(CkanNotFound):
+        ckan.organization_show(name)
+
+
+def test_dataset_lifecycle(ckan: RemoteCkan, org: str) -> None:
+    name = unique("civic-it-ds")
+    data: dict[str, Any] = {
+        "name": name,
+        "title": "Air quality",
+        "owner_org": org,
+        "notes": "Hourly measurements",
+        "license_id": "cc-by",
+        "tags": [{"name": "air"}, {"name": "health"}],
+        "extras": [{"key": "theme", "value": "ENVI"}],
+    }
+    first = ckan.dataset_upsert(data)
+    assert first.organization_name == org
+    assert first.tags == ("air", "health")
+    assert first.extras == {"theme": "ENVI"}
+
+    resource = ckan.resource_create(
+        name, {"url": "https://example.org/air.csv", "name": "Measurements", "format": "CSV"}
+    )
+    assert resource.package_id == first.id
+
+    # The same upsert again (a worker retry): still one dataset, resources kept.
+    second = ckan.dataset_upsert({**data, "title": "Air quality (hourly)"})
+    assert second.id == first.id
+    assert second.title == "Air quality (hourly)"
+    assert [r.id for r in second.resources] == [resource.id]
+    assert ckan.dataset_search(fq=f"name:{name}").count == 1
+
+    patched = ckan.dataset_patch(name, {"notes": "Patched"})
+    assert (patched.notes, patched.title) == ("Patched", "Air quality (hourly)")
+    renamed = ckan.resource_patch(resource.id, {"name": "Hourly CSV"})
+    assert (renamed.name, renamed.url) == ("Hourly CSV", "https://example.org/air.csv")
+
+    ckan.dataset_delete(name)
+    ckan.dataset_delete(name)  # already deleted: not an error
+    assert ckan.dataset_show(name).state == "deleted"
+    assert ckan.dataset_search(fq=f"name:{name}").count == 0
+
+    ckan.dataset_purge(name)
+    ckan.dataset_purge(name)  # already gone: not an error
+    with pytest.raises(CkanNotFound):
+        ckan.dataset_show(name)
+
+
+def test_search_with_filters_and_facets(ckan: RemoteCkan, org: str) -> None:
+    for stem, tags, fmt in [
+        ("bus-stops", ["transport", "city"], "CSV"),
+        ("bus-lines", ["transport"], "JSON"),
+        ("budget", ["finance", "city"], "CSV"),
+    ]:
+        ckan.dataset_upsert(
+            {
+                "name": unique(stem),
+                "title": stem.replace("-", " ").title(),
+                "owner_org": org,
+                "tags": [{"name": t} for t in tags],
+                "resources": [{"url": f"https://example.org/{stem}", "format": fmt}],
+            }
+        )
+    in_org = f"organization:{org}"
+    every = ckan.dataset_search(
+        fq=in_org, rows=1, facet_fields=("tags", "res_format", "organization")
+    )
+    assert every.count == 3
+    assert len(every.datasets) == 1
+    assert every.facets["tags"] == {"transport": 2, "city": 2, "finance": 1}
+    assert every.facets["res_format"] == {"CSV": 2, "JSON": 1}
+    assert every.facets["organization"] == {org: 3}
+
+    transport = ckan.dataset_search(fq=f"{in_org} tags:transport", sort="name asc")
+    assert [d.name.rsplit("-", 1)[0] for d in transport.datasets] == ["bus-lines", "bus-stops"]
+    assert ckan.dataset_search("budget", fq=in_org).count == 1
+    assert ckan.dataset_search(fq=f"{in_org} -tags:city").count == 1
+
+    with pytest.raises(CkanValidationError):
+        ckan.dataset_search(fq=in_org, sort="no_such_field asc")
+
+
+def test_ckan_refusals_are_mapped(stack: Any, ckan: RemoteCkan, org: str) -> None:
+    with pytest.raises(CkanNotFound):
+        ckan.dataset_show(unique("civic-it-missing"))
+
+    with pytest.raises(CkanValidationError) as caught:
+        ckan.dataset_upsert({"name": "Not A Valid Name", "owner_org": org})
+    assert "name" in caught.value.errors
+
+    with pytest.raises(CkanValidationError) as caught:
+        ckan.dataset_upsert({"name": unique("civic-it-ds"), "owner_org": unique("no-org")})
+    assert "owner_org" in caught.value.errors
+
+    other = unique("civic-it-other")
+    ckan.organization_upsert(other, title="Other")
+    try:
+        taken = unique("civic-it-taken")
+        ckan.dataset_upsert({"name": taken, "owner_org": org, "title": "Mine"})
+        with pytest.raises(CkanValidationError):
+            ckan.dataset_upsert({"name": taken, "owner_org": other, "title": "Theirs"})
+        assert ckan.dataset_show(taken).title == "Mine"
+        with pytest.raises(CkanValidationError):
+            ckan.organization_delete(org)  # it still has a dataset
+    finally:
+        ckan.organization_purge(other)
+
+    with (
+        RemoteCkan(stack.ckan_url, "not-a-valid-token", retries=0) as stranger,
+        pytest.raises(CkanNotAuthorized),
+    ):
+        stranger.dataset_upsert({"name": unique("civic-it-ds"), "owner_org": org})
+
+
+def test_a_deleted_name_can_be_published_again(ckan: RemoteCkan, org: str) -> None:
+    name = unique("civic-it-again")
+    old = ckan.dataset_upsert({"name": name, "owner_org": org})
+    ckan.dataset_delete(name)
+    new = ckan.dataset_upsert({"name": name, "owner_org": org})
+    assert new.state == "active"
+    assert ckan.dataset_search(fq=f"name:{name}").count == 1
+    # The fake models what CKAN does here: a new dataset, the deleted one renamed.
+    assert new.id != old.id
+    assert ckan.dataset_show(old.id).name == old.id
+    ckan.dataset_purge(old.id)
