@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export CKAN_VENV ?= $(CURDIR)/.venv-ckan
 
-.PHONY: help install run stop status test test-unit test-integration ckan-peer lint format lock clean
+.PHONY: help install run stop status browser test test-unit test-integration ckan-peer lint format lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -42,7 +42,10 @@ test-integration: install ## integration tests: starts its own stack on free por
 ckan-peer: install ## CKAN 2.12's own test suite against ckanext-civic's PostgreSQL search
 	bash scripts/ckan-peer-tests
 
-test: lint ## the whole suite: lint, unit, integration, CKAN's peer suite
+browser: ## Debian's Chromium for the browser tests (a test tool's own download cannot work here)
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test: lint browser ## the whole suite: lint, unit, integration, browser, CKAN's peer suite
 	$(BIN)/pytest tests
 	bash scripts/ckan-peer-tests
 

@@ -74,7 +74,8 @@ def bootstrap(sqlite_engine: Engine, fake_redis: FakeRedis, fake_ckan: FakeCkan)
 
 @pytest.fixture
 def app(clean_environment: None, bootstrap: Bootstrap) -> DocumentedApp:
-    return create_app({"env": "test"}, bootstrap=bootstrap)
+    # Rate-limit counters in memory: unit tests reach no Redis.
+    return create_app({"env": "test", "ratelimit_storage_url": "memory://"}, bootstrap=bootstrap)
 
 
 @pytest.fixture

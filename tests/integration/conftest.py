@@ -9,12 +9,20 @@ databases are recreated at the start so every run begins empty.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 
 import pytest
-from tests.integration.stack import ROOT, STACK, RunningStack, free_port, recreate_database
+from tests.integration.stack import (
+    ROOT,
+    STACK,
+    RunningStack,
+    drop_database,
+    free_port,
+    recreate_database,
+)
 
 
 @pytest.fixture(scope="session")
@@ -25,8 +33,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         "CIVIC_VAR_DIR": str(var_dir),
         "CIVIC_GATEWAY_PORT": str(free_port()),
         "CIVIC_CKAN_PORT": str(free_port()),
-        "CIVIC_DB_NAME": "civic_itest",
-        "CIVIC_CKAN_DB_NAME": "civic_ckan_itest",
+        # Per run, so two test sessions on one machine never share a database.
+        "CIVIC_DB_NAME": f"civic_itest_{os.getpid()}",
+        "CIVIC_CKAN_DB_NAME": f"civic_ckan_itest_{os.getpid()}",
         "CIVIC_REDIS_DB": "2",
         "CIVIC_CKAN_REDIS_DB": "3",
         "CIVIC_ENV": "test",
@@ -60,3 +69,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         yield running
     finally:
         running.run_script("down")
+        drop_database(env["CIVIC_DB_NAME"])
+        drop_database(env["CIVIC_CKAN_DB_NAME"])
+        if not os.environ.get("CIVIC_KEEP_TEST_STACK"):  # set it to read the logs afterwards
+            shutil.rmtree(var_dir, ignore_errors=True)

@@ -41,6 +41,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def drop_database(name: str) -> None:
+    subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-qc",
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
 def recreate_database(name: str) -> None:
     for sql in (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'):
         subprocess.run(

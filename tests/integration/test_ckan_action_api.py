@@ -6,12 +6,13 @@ foundation issue lists, each checked for what a CKAN client would see.
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from collections.abc import Iterator
 
 import ckanapi
 import pytest
-from tests.integration.stack import RunningStack
+from tests.integration.stack import ROOT, RunningStack
 
 pytestmark = pytest.mark.integration
 
@@ -156,3 +157,23 @@ def test_delete_and_purge_leave_the_index(
     ckan.action.dataset_purge(id=name)
     with pytest.raises(ckanapi.NotFound):
         ckan.action.package_show(id=name)
+
+
+def test_search_index_rebuild_restores_the_index(
+    stack: RunningStack, ckan: ckanapi.RemoteCKAN, catalog: dict[str, str]
+) -> None:
+    """`ckan search-index clear` then `rebuild`, through CKAN's own CLI on the stack's ini."""
+    ckan_cli = [
+        str(stack.env.get("CKAN_VENV", ROOT / ".venv-ckan")) + "/bin/ckan",
+        "-c",
+        str(stack.var_dir / "ckan" / "ckan.ini"),
+        "search-index",
+    ]
+    cleared = subprocess.run([*ckan_cli, "clear"], capture_output=True, text=True, check=False)
+    assert cleared.returncode == 0, cleared.stderr
+    assert search(ckan, catalog)["count"] == 0
+    rebuilt = subprocess.run([*ckan_cli, "rebuild"], capture_output=True, text=True, check=False)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    result = search(ckan, catalog, **{"facet.field": '["tags"]'})
+    assert result["count"] == 3
+    assert result["facets"]["tags"]["transport"] == 2

@@ -31,8 +31,27 @@ ROOT = Path(__file__).resolve().parents[2]
 ADMIN_URL = os.environ.get(
     "CIVIC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-DOMAIN_TABLES = {"organizations", "datasets", "resources", "outbox"}
-DOMAIN_ENUMS = {"organization_level", "sync_status"}
+DOMAIN_TABLES = {
+    "organizations",
+    "datasets",
+    "resources",
+    "outbox",
+    "users",
+    "memberships",
+    "apps",
+    "app_access_events",
+    "oauth_authorization_codes",
+    "oauth_tokens",
+    "oauth_initial_access_tokens",
+}
+DOMAIN_ENUMS = {
+    "organization_level",
+    "sync_status",
+    "user_role",
+    "actor_type",
+    "app_status",
+    "access_action",
+}
 
 
 @pytest.fixture

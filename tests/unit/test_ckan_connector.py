@@ -301,7 +301,7 @@ def test_validation_error_keeps_ckans_field_messages(remote: RemoteCkan) -> None
     with pytest.raises(CkanValidationError) as caught:
         remote.dataset_upsert({"name": "x", "owner_org": "no-such-org"})
     assert caught.value.errors == {
-        "name": ["Must be at least 2 characters long"],
+        "name": ["Must be at least 2 characters long", 'Name "x" length is less than minimum 2'],
         "owner_org": ["Organization does not exist"],
     }
 

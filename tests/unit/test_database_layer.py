@@ -21,7 +21,19 @@ from civic.services.uow import SqlAlchemyUnitOfWork
 
 
 def test_every_domain_table_is_in_the_one_metadata() -> None:
-    assert set(metadata.tables) == {"organizations", "datasets", "resources", "outbox"}
+    assert set(metadata.tables) == {
+        "organizations",
+        "datasets",
+        "resources",
+        "outbox",
+        "users",
+        "memberships",
+        "apps",
+        "app_access_events",
+        "oauth_authorization_codes",
+        "oauth_tokens",
+        "oauth_initial_access_tokens",
+    }
     assert metadata is db.metadata
 
 

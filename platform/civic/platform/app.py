@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,11 +11,26 @@ from flask import current_app, request
 from flask_openapi3.models.info import Info
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from civic.platform import api, docs, health, observability, problems, wiring
+from civic.platform import api, docs, health, observability, problems, quotas, web, wiring
 from civic.platform.docs import DocumentedApp
 from civic.platform.logs import configure_logging
-from civic.platform.settings import load_settings
+from civic.platform.oauth import protection, server, views
+from civic.platform.settings import Settings, SettingsError, load_settings
 from civic.services.bootstrap import Bootstrap
+
+# Signs development and test sessions when CIVIC_SECRET_KEY is unset: known to all,
+# hence refused in production (see _secret_key).
+INSECURE_DEVELOPMENT_KEY = "civic-insecure-development-key"
+SECURITY_SCHEMES: dict[str, Any] = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An OAuth 2.0 access token from `/oauth/token` (see "
+        "`/.well-known/oauth-authorization-server`). Scopes: datasets:write, reuses:write, "
+        "usage:read, reports:read, admin.",
+    }
+}
+log = logging.getLogger("civic.app")
 
 API_INFO = Info(
     title="Civic Platform API",
@@ -37,7 +53,8 @@ def create_app(
     the settings (unit tests pass fakes). Nothing connects here: the database, Redis
     and CKAN are reached on first use.
 
-    Raises :class:`civic.platform.settings.SettingsError` for a missing or invalid setting.
+    Raises :class:`civic.platform.settings.SettingsError` for a missing or invalid setting
+    (among them ``secret_key``, required in production).
     """
     settings = load_settings(config)
     configure_logging(settings.log_level)
@@ -50,10 +67,10 @@ def create_app(
         validation_error_status=422,
         validation_error_model=problems.Problem,
         validation_error_callback=problems.validation_problem,
+        security_schemes=SECURITY_SCHEMES,
     )
     app.config.update(
-        MAX_CONTENT_LENGTH=settings.max_content_length,
-        SECRET_KEY=settings.secret_key.get_secret_value() if settings.secret_key else None,
+        MAX_CONTENT_LENGTH=settings.max_content_length, SECRET_KEY=_secret_key(settings)
     )
     # Keep documented field order (status before details) in JSON answers.
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -62,11 +79,25 @@ def create_app(
     observability.init_app(app)
     app.before_request(_refuse_oversize_body)
     problems.init_app(app)
+    protection.init_app(app)  # before the limiter, whose key is the token's app
+    limiter = quotas.init_app(app, settings)
+    server.init_app(app, settings)
+    app.register_blueprint(views.blueprint())
+    web.init_app(app, settings, limiter)
 
     app.register_api(health.blueprint())
     api.register(app)
     docs.init_app(app)
     return app
+
+
+def _secret_key(settings: Settings) -> str:
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value()
+    if settings.env == "production":
+        raise SettingsError("secret_key: required in production (set CIVIC_SECRET_KEY)")
+    log.warning("CIVIC_SECRET_KEY is unset: sessions are signed with the development key")
+    return INSECURE_DEVELOPMENT_KEY
 
 
 def _refuse_oversize_body() -> None:

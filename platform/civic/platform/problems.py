@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify
 from flask_openapi3.types import ResponseDict
 from pydantic import BaseModel, Field, ValidationError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, TooManyRequests
 
 from civic.connectors.ckan.interfaces import (
     CkanError,
@@ -28,7 +28,10 @@ from civic.connectors.ckan.interfaces import (
     CkanValidationError,
 )
 from civic.platform.observability import current_request_id
+from civic.services.apps.errors import InvalidAccessChange, InvalidAppMetadata
 from civic.services.errors import Conflict, DomainError, NotFound, PermissionDenied
+from civic.services.identity.errors import InvalidAccount
+from civic.services.quotas.plans import UnknownPlan
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 # Problem types are documented by the API itself, at this path + slug.
@@ -117,12 +120,57 @@ CKAN_ERROR = ProblemType(
     detail="CKAN answered in a way the gateway could not use.",
 )
 
+INVALID_APP_METADATA = ProblemType(
+    422,
+    "invalid-app-metadata",
+    "Invalid app metadata",
+    "The app's metadata was refused (RFC 7591 rules: redirect URIs, grant types, scopes, "
+    "actor type); `detail` names the field.",
+)
+INVALID_ACCOUNT = ProblemType(
+    422, "invalid-account", "Invalid account", "The account's email, role or password was refused."
+)
+INVALID_ACCESS_CHANGE = ProblemType(
+    409,
+    "invalid-access-change",
+    "Access change refused",
+    "A suspension or restoration needs a reason and must change the app's state.",
+)
+UNKNOWN_PLAN = ProblemType(
+    422, "unknown-plan", "Unknown plan", "No rate-limit plan of this name is configured."
+)
+INVALID_TOKEN = ProblemType(
+    401,
+    "invalid-token",
+    "Invalid or missing token",
+    "The bearer token is missing, unknown, expired or revoked, or its app's access is "
+    "suspended (RFC 6750 `invalid_token`); see `WWW-Authenticate`.",
+)
+INSUFFICIENT_SCOPE = ProblemType(
+    403,
+    "insufficient-scope",
+    "Insufficient scope",
+    "The token was not granted the scope this operation needs, or whoever it acts for "
+    "lacks the right (RFC 6750 `insufficient_scope`).",
+)
+RATE_LIMITED = ProblemType(
+    429,
+    "rate-limited",
+    "Too many requests",
+    "The app's (or address's) rate limit is reached; retry after `Retry-After` seconds. "
+    "`RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` describe the quota.",
+)
+
 # Most specific first is not required: the lookup walks each exception's MRO.
 EXCEPTION_PROBLEMS: Mapping[type[Exception], ProblemType] = {
     ValidationError: VALIDATION,
     NotFound: NOT_FOUND,
     Conflict: CONFLICT,
     PermissionDenied: FORBIDDEN,
+    InvalidAppMetadata: INVALID_APP_METADATA,
+    InvalidAccount: INVALID_ACCOUNT,
+    InvalidAccessChange: INVALID_ACCESS_CHANGE,
+    UnknownPlan: UNKNOWN_PLAN,
     CkanUnavailable: CKAN_UNAVAILABLE,
     CkanNotAuthorized: CKAN_REFUSED,
     CkanValidationError: CKAN_INVALID,
@@ -131,7 +179,14 @@ EXCEPTION_PROBLEMS: Mapping[type[Exception], ProblemType] = {
 }
 
 PROBLEM_TYPES: Mapping[str, ProblemType] = {
-    problem.slug: problem for problem in {*EXCEPTION_PROBLEMS.values(), VALIDATION}
+    problem.slug: problem
+    for problem in {
+        *EXCEPTION_PROBLEMS.values(),
+        VALIDATION,
+        INVALID_TOKEN,
+        INSUFFICIENT_SCOPE,
+        RATE_LIMITED,
+    }
 }
 
 
@@ -221,6 +276,14 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
     if isinstance(error, RequestEntityTooLarge):
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
         detail = f"The request body is larger than the limit of {limit} bytes."
+    if isinstance(error, TooManyRequests):
+        return problem_response(
+            status,
+            title=RATE_LIMITED.title,
+            type_uri=RATE_LIMITED.uri,
+            detail=f"Rate limit reached: {error.description}.",
+            headers=headers,
+        )
     return problem_response(status, detail=detail, headers=headers)
 
 

@@ -14,6 +14,7 @@ environment when it is called.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -21,7 +22,15 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 ENV_PREFIX = "CIVIC_"
 DEFAULT_ENV = "development"
@@ -56,11 +65,64 @@ class Settings(BaseModel):
     log_level: LogLevel = "INFO"
     secret_key: SecretStr | None = Field(default=None, description="Flask session key (secret)")
     user_agent: str = "civic-platform/0.1"
+    # Web sessions: the cookie is always HttpOnly and SameSite=Lax; Secure when this is
+    # set (production, behind TLS) and whenever the request itself came over https.
+    session_cookie_secure: bool = False
+    session_lifetime: int = Field(default=8 * 3600, gt=0, description="seconds")
+    login_max_failures: int = Field(default=5, ge=1, description="failures before a lockout")
+    login_lockout: int = Field(default=900, gt=0, description="seconds an account stays locked")
+    login_rate_limit: str = Field(default="20/minute", description="login attempts per address")
+    # OAuth 2.0 authorization server.
+    oauth_issuer: str | None = Field(
+        default=None, description="the issuer URL (RFC 8414); default: the request's host URL"
+    )
+    oauth_access_token_ttl: int = Field(default=900, gt=0, description="seconds")
+    oauth_refresh_token_ttl: int = Field(default=30 * 86400, gt=0, description="seconds")
+    oauth_code_ttl: int = Field(default=300, gt=0, le=600, description="seconds (RFC: <= 10 min)")
+    oauth_initial_token_ttl: int = Field(default=7 * 86400, gt=0, description="seconds")
+    # Whether anyone may register an app through RFC 7591 without an initial access token.
+    oauth_registration_open: bool = False
+    # Rate limits (Flask-Limiter). Counters live in Redis so that every worker and
+    # replica shares them; "memory://" only for tests without Redis.
+    ratelimit_storage_url: str | None = Field(
+        default=None, description="limits storage URI; default: redis_url"
+    )
+    quotas_default_plan: str = "standard"
+    quotas_plans: dict[str, str] = Field(
+        default_factory=lambda: {
+            "standard": "600/minute;50000/day",
+            "restricted": "60/minute;2000/day",
+            "partner": "6000/minute",
+        },
+        description="plan name -> limit string, e.g. 600/minute;50000/day",
+    )
+    quotas_anonymous: str = Field(
+        default="120/minute", description="limit of calls without a token, per address"
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("quotas_plans", mode="before")
+    @classmethod
+    def _plans_from_json(cls, value: object) -> object:
+        # From the environment: CIVIC_QUOTAS_PLANS='{"standard": "600/minute"}'.
+        return json.loads(value) if isinstance(value, str) else value
+
+    @field_validator("quotas_plans")
+    @classmethod
+    def _plans_not_empty(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            raise ValueError("at least one plan is needed")
+        return value
+
+    @model_validator(mode="after")
+    def _default_plan_exists(self) -> Settings:
+        if self.quotas_default_plan not in self.quotas_plans:
+            raise ValueError(f"quotas_default_plan {self.quotas_default_plan!r} is not a plan")
+        return self
 
     @field_validator("ckan_url")
     @classmethod

@@ -7,6 +7,7 @@ bootstrap (once per app or command) and by Alembic's ``env.py``.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import uuid
 from typing import Any
 
@@ -55,6 +56,20 @@ def created_at() -> Mapped[dt.datetime]:
 def modified_at() -> Mapped[dt.datetime]:
     """Last modification time, refreshed by every ORM update."""
     return mapped_column(server_default=sa.func.now(), onupdate=sa.func.now())
+
+
+def pg_enum(enum_class: type[enum.StrEnum], name: str) -> sa.Enum:
+    """A PostgreSQL enum type named ``name`` storing the members' values.
+
+    Values ("company_small"), not the Python member names ("COMPANY_SMALL"), so that
+    SQL reports and exports read the same words as the API.
+    """
+    return sa.Enum(
+        enum_class,
+        name=name,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
 
 
 def create_engine(

@@ -6,8 +6,24 @@ full set of tables matters; a domain that adds models adds its import below.
 
 from __future__ import annotations
 
+from civic.services.apps.models import AccessEvent, App
 from civic.services.catalog.models import Dataset, Organization, Resource
 from civic.services.db import metadata
+from civic.services.identity.models import User, memberships
 from civic.services.outbox.models import OutboxMessage
+from civic.services.tokens.models import AuthorizationCode, InitialAccessToken, Token
 
-__all__ = ["Dataset", "Organization", "OutboxMessage", "Resource", "metadata"]
+__all__ = [
+    "AccessEvent",
+    "App",
+    "AuthorizationCode",
+    "Dataset",
+    "InitialAccessToken",
+    "Organization",
+    "OutboxMessage",
+    "Resource",
+    "Token",
+    "User",
+    "memberships",
+    "metadata",
+]

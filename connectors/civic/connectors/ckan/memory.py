@@ -11,6 +11,7 @@ behind a throwaway HTTP server to exercise the real adapter. Thread-safe.
 from __future__ import annotations
 
 import copy
+import mimetypes
 import threading
 import uuid
 from collections.abc import Callable, Mapping
@@ -25,6 +26,7 @@ from civic.connectors.ckan.memory_rules import (
     PACKAGE_FIELDS,
     RESOURCE_FIELDS,
     name_errors,
+    package_name_length_errors,
     tag_errors,
     truthy,
     valid_extras,
@@ -214,7 +216,7 @@ class MemoryCkanSite:
     def _valid_package(self, data: Dict, *, current: Dict | None) -> Dict:
         errors: Errors = {}
         name = data.get("name", current["name"] if current else None)
-        if problems := name_errors(name):
+        if problems := name_errors(name) + package_name_length_errors(name):
             errors["name"] = problems
         elif any(
             p["name"] == name
@@ -281,9 +283,10 @@ class MemoryCkanSite:
         names = [str(t.get("name", "")) if isinstance(t, Mapping) else str(t) for t in raw]
         if data.get("tag_string"):
             names += [t.strip() for t in str(data["tag_string"]).split(",") if t.strip()]
-        problems = [tag_errors(name) for name in names]
-        if any(problems):
-            errors["tags"] = [{"name": p} if p else {} for p in problems]
+        # CKAN answers one flat list of messages for all the tags (seen on 2.12).
+        problems = [message for name in names for message in tag_errors(name)]
+        if problems:
+            errors["tags"] = problems
         return [
             {"name": n, "display_name": n, "id": n, "state": "active", "vocabulary_id": None}
             for n in sorted(set(names))
@@ -304,6 +307,7 @@ class MemoryCkanSite:
         if owner is not None and owner["id"] != package_id:
             problems["id"] = ["Resource id already exists."]
         url = str(data.get("url") or "")
+        mimetype = data.get("mimetype") or (mimetypes.guess_type(url)[0] if url else None)
         fmt = str(data.get("format") or "")
         if not fmt and "." in url.rsplit("/", 1)[-1]:
             fmt = url.rsplit(".", 1)[-1]
@@ -319,7 +323,8 @@ class MemoryCkanSite:
             "state": "active",
             "created": data.get("created") or self._now(),
             "last_modified": data.get("last_modified"),
-            "datastore_active": False,
+            "mimetype": mimetype,
+            **{key: data.get(key) for key in ("mimetype_inner", "resource_type", "cache_url")},
             **{
                 key: data.get(key) or ("" if key in {"name", "description", "hash"} else None)
                 for key in RESOURCE_FIELDS

@@ -27,7 +27,7 @@ PACKAGE_FIELDS = (
     "url",
     "version",
 )
-RESOURCE_FIELDS = ("name", "description", "mimetype", "hash", "url_type")
+RESOURCE_FIELDS = ("name", "description", "hash", "url_type")
 # What CKAN's unified_resource_format makes of the common spellings.
 FORMATS = {
     "csv": "CSV",
@@ -67,6 +67,17 @@ def name_errors(value: object, *, min_length: int = 2) -> list[str]:
     for failed, message in checks:
         if failed:
             return [message]
+    return []
+
+
+def package_name_length_errors(value: object) -> list[str]:
+    """What CKAN's ``package_name_validator`` adds to ``name_validator`` on a bad length."""
+    if not isinstance(value, str) or not value:
+        return []
+    if len(value) < 2:
+        return [f'Name "{value}" length is less than minimum 2']
+    if len(value) > 100:
+        return [f'Name "{value}" length is more than maximum 100']
     return []
 
 

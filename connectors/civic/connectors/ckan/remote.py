@@ -193,7 +193,7 @@ class RemoteCkan(ActionClient):
     def call_action(
         self, action: str, data: dict[str, Any], *, retry: RetryPolicy = RetryPolicy.TRANSIENT
     ) -> Any:
-        """POST one action to ``/api/3/action/<action>`` and return its result.
+        """POST one action to ``<url>/api/action/<action>`` and return its result.
 
         Raises ``CkanNotFound``, ``CkanNotAuthorized``, ``CkanValidationError``,
         and ``CkanUnavailable`` once the retries are spent.

@@ -15,6 +15,8 @@ from flask_openapi3.openapi import OpenAPI
 from civic.platform.problems import problem_responses
 
 API_PREFIX = "/api/v1"
+# The OpenAPI ``security`` of routes that need a bearer token (scheme in app.py).
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 # Problem answers any API route may give: bad input, wrong method, body too large,
 # unexpected failure.
@@ -45,6 +47,9 @@ def feature_blueprint(
 
 def register(app: OpenAPI) -> None:
     """Add every API feature to ``app``."""
-    from civic.platform.api import index  # noqa: PLC0415 - features import this module
+    # Imported here: the features import this module.
+    from civic.platform.api import apps, index, me  # noqa: PLC0415
 
     app.register_api(index.blueprint())
+    app.register_api(me.blueprint())
+    app.register_api(apps.blueprint())

@@ -45,14 +45,17 @@ def settings_from(ctx: click.Context) -> Settings:
 )
 @click.pass_context
 def main(ctx: click.Context, env: str | None) -> None:
-    """Civic Platform: run the gateway, migrate its database, inspect its settings."""
+    """Civic Platform: run the gateway, migrate its database, manage accounts and apps."""
     ctx.obj = CliState(env)
 
 
 def _add_commands() -> None:
-    from civic.platform.cli import config, db, serve  # noqa: PLC0415 - they import `main`'s module
+    # Imported here: they import `main`'s module.
+    from civic.platform.cli import apps, config, db, serve, users  # noqa: PLC0415
 
     main.add_command(db.db)
+    main.add_command(users.users)
+    main.add_command(apps.apps)
     main.add_command(config.config)
     main.add_command(serve.serve)
 

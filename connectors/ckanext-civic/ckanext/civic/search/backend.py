@@ -40,14 +40,15 @@ _MISSING = (psycopg2.errors.UndefinedTable, psycopg2.errors.UndefinedFunction,
             psycopg2.errors.UndefinedObject, psycopg2.errors.InvalidSchemaName)
 
 _UPSERT = f"""
-INSERT INTO {TABLE} (index_id, id, name, site_id, doc, tsv)
-VALUES (%s, %s, %s, %s, %s::jsonb,
+INSERT INTO {TABLE} (index_id, id, name, site_id, doc, payload, tsv)
+VALUES (%s, %s, %s, %s, %s::jsonb, %s::jsonb,
         setweight(to_tsvector('{TS_CONFIG}'::regconfig, %s), 'A')
         || setweight(to_tsvector('{TS_CONFIG}'::regconfig, %s), 'B')
         || setweight(to_tsvector('{TS_CONFIG}'::regconfig, %s), 'D'))
 ON CONFLICT (index_id) DO UPDATE SET
     id = EXCLUDED.id, name = EXCLUDED.name, site_id = EXCLUDED.site_id,
-    doc = EXCLUDED.doc, tsv = EXCLUDED.tsv, seq = EXCLUDED.seq
+    doc = EXCLUDED.doc, payload = EXCLUDED.payload, tsv = EXCLUDED.tsv,
+    seq = EXCLUDED.seq
 """
 
 
@@ -154,7 +155,7 @@ class PostgresSearch:
             for row in rows:
                 cur.execute(_UPSERT, (
                     row.index_id, row.id, row.name, row.site_id, row.doc_json,
-                    row.text_a, row.text_b, row.text_d))
+                    row.payload_json, row.text_a, row.text_b, row.text_d))
         self._run(work)
         return ""
 
@@ -224,20 +225,25 @@ class PostgresSearch:
         start = max(0, int(params.get("start", 0)))
         order = order_sql(parse_sort(params.get("sort") or "score desc"))
         fl = parse_fl(params.get("fl"))
+        # The payload (large, unsearchable) is read for the page only.
+        payload = "t.payload" if documents.wants_payload(fl) else "NULL"
         cur.execute(
-            f"SELECT doc, score, count(*) OVER () FROM ("
-            f"SELECT doc, seq, {rank.sql} AS score FROM {TABLE} "
-            f"WHERE {where}) AS m ORDER BY {order} LIMIT %s OFFSET %s",
+            f"SELECT m.doc, {payload}, m.score, m.hits FROM ("
+            f"SELECT index_id, doc, score, count(*) OVER () AS hits, "
+            f"row_number() OVER (ORDER BY {order}) AS pos FROM ("
+            f"SELECT index_id, doc, seq, {rank.sql} AS score FROM {TABLE} "
+            f"WHERE {where}) AS s ORDER BY pos LIMIT %s OFFSET %s) AS m "
+            f"JOIN {TABLE} AS t USING (index_id) ORDER BY m.pos",
             rank.params + where_params + [rows, start])
         found = cur.fetchall()
         if found:
-            hits = found[0][2]
+            hits = found[0][3]
         else:
             cur.execute(f"SELECT count(*) FROM {TABLE} WHERE {where}",
                         where_params)
             hits = cur.fetchone()[0]
-        docs = [documents.present(doc, fl, score, self.decode_dates)
-                for doc, score, _ in found]
+        docs = [documents.present(doc, extra, fl, score, self.decode_dates)
+                for doc, extra, score, _ in found]
         facet_fields: dict[str, list[Any]] = {}
         specs = parse_facets(params)
         if specs:

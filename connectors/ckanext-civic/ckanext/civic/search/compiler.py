@@ -2,7 +2,8 @@
 documents table.
 
 Field names and values only ever travel as bound parameters; the SQL text
-is built from fixed fragments. Every leaf is wrapped in ``COALESCE(...,
+is built from fixed fragments. Leaves that can be ``NULL`` (date and number
+comparisons, the nullable ``name`` column) are wrapped in ``COALESCE(...,
 false)`` so that a missing field never turns ``NOT`` into ``NULL``.
 
 Matching follows Lucene: in a boolean query with MUST clauses the SHOULD
@@ -128,7 +129,11 @@ class Compiler:
             sql = f"{SCHEMA}.num(doc ->> %s) = {SCHEMA}.num(%s)"
         else:
             sql = self._string(node.text, field, params)
-        return f"COALESCE({sql}, false)"
+        if kind in (F.DATE, F.INT) or field == "name":
+            return f"COALESCE({sql}, false)"
+        # Containment, full-text and EXISTS tests are never NULL; left bare
+        # they can use the GIN indexes.
+        return sql
 
     def _vector(self, field: str, kind: str, params: list[Any]) -> str:
         if kind == F.ALL_TEXT:

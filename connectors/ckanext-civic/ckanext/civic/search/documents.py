@@ -37,6 +37,7 @@ class Row:
     name: Any
     site_id: str
     doc_json: str
+    payload_json: str
     text_a: str
     text_b: str
     text_d: str
@@ -89,12 +90,14 @@ def prepare(doc: dict[str, Any]) -> Row:
             raise DocumentError(
                 f"[doc={doc.get('id')}] missing required field: {required}")
     text_a, text_b, text_d = weighted_text(stored)
+    payload = {k: stored.pop(k) for k in F.PAYLOAD if k in stored}
     return Row(
         index_id=str(stored["index_id"]),
         id=str(stored["id"]),
         name=None if stored.get("name") is None else str(stored["name"]),
         site_id=str(stored["site_id"]),
         doc_json=json.dumps(stored, default=str),
+        payload_json=json.dumps(payload, default=str),
         text_a=text_a, text_b=text_b, text_d=text_d,
     )
 
@@ -143,12 +146,18 @@ def _decode_nested(value: Any) -> Any:
     return _decode(value) if isinstance(value, dict) else value
 
 
-def present(doc: dict[str, Any], fl: list[str], score: float,
+def wants_payload(fl: list[str]) -> bool:
+    """Whether the ``fl`` list asks for any of the large payload fields."""
+    return "*" in fl or any(F.select_fields(fl, k) for k in F.PAYLOAD)
+
+
+def present(doc: dict[str, Any], payload: Any, fl: list[str], score: float,
             decode_dates: bool) -> dict[str, Any]:
     """The document as Solr returns it for the ``fl`` list."""
     everything = "*" in fl
     out: dict[str, Any] = {}
-    for key, value in doc.items():
+    merged = dict(doc, **payload) if payload else doc
+    for key, value in merged.items():
         if not F.is_stored(key):
             continue
         if everything or F.select_fields(fl, key):

@@ -35,6 +35,10 @@ COLUMNS = {"index_id", "id", "name", "site_id"}
 # Solr's copyField sources of the multi-valued catch-all ``urls`` field.
 URL_SOURCES = ("url", "ckan_url", "download_url", "res_url")
 
+# Stored but not indexed (Solr: indexed="false"): kept out of ``doc`` in a
+# column of their own, so matching never reads these large JSON strings.
+PAYLOAD = ("data_dict", "validated_data_dict")
+
 # Fields copied into ``text`` (the catch-all), by weight in the tsvector:
 # A for name/title (qf ^4), B for tags/groups (qf ^2), D for the rest.
 WEIGHT_A = ("name", "title")

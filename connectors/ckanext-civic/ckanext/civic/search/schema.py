@@ -21,7 +21,7 @@ TS_CONFIG = f"{SCHEMA}.english"
 SIMPLE_CONFIG = "pg_catalog.simple"
 # Bumped whenever the DDL below changes; a mismatch rebuilds the objects
 # (the index content is then rebuilt with ``ckan search-index rebuild``).
-VERSION = "civic_search/1"
+VERSION = "civic_search/2"
 
 _LOCK_KEY = 0x6369766963  # "civic": serialises concurrent creators
 
@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     site_id text NOT NULL,
     seq bigint NOT NULL DEFAULT nextval('{SCHEMA}.documents_seq'),
     doc jsonb NOT NULL,
+    payload jsonb NOT NULL DEFAULT '{{}}'::jsonb,
     tsv tsvector NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_tsv_idx ON {TABLE} USING gin (tsv);

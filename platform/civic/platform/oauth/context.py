@@ -1,0 +1,21 @@
+"""What OAuth storage hooks need from the request: its unit of work and the issuer."""
+
+from __future__ import annotations
+
+from flask import g, request
+
+from civic.platform.settings import Settings
+from civic.services.uow import UnitOfWork
+
+
+def request_uow() -> UnitOfWork:
+    """The unit of work the current OAuth view opened. Raises RuntimeError without one."""
+    uow = g.get("civic_uow")
+    if uow is None:
+        raise RuntimeError("OAuth storage used outside a view's unit of work")
+    return uow  # type: ignore[no-any-return]
+
+
+def issuer(settings: Settings) -> str:
+    """The issuer identifier (RFC 8414): configured, else this request's host URL."""
+    return (settings.oauth_issuer or request.host_url).rstrip("/")

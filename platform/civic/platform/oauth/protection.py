@@ -1,0 +1,152 @@
+"""Bearer tokens on ``/api/v1`` (RFC 6750), with answers in problem+json.
+
+Every API request carrying an ``Authorization`` header is authenticated before
+anything else (rate limits need to know the app): an invalid token is a 401 at
+once, even on a public route, so a client learns its token is bad. A valid one
+becomes :func:`current_principal`. A view then asks :func:`require` for the
+scopes it needs: 401 without a token, 403 ``insufficient_scope`` when the token, or
+the rights of whoever it acts for, do not cover them. Every such answer has a
+``WWW-Authenticate: Bearer`` header and a problem+json body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.integrations.flask_oauth2 import ResourceProtector
+from authlib.integrations.flask_oauth2.requests import FlaskJsonRequest
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
+from flask import Flask, Response, g, request
+
+from civic.platform.api import API_PREFIX
+from civic.platform.problems import INSUFFICIENT_SCOPE, INVALID_TOKEN, problem_response
+from civic.platform.wiring import current_bootstrap
+from civic.services.tokens.errors import InvalidToken
+from civic.services.tokens.principals import Principal, check_access_token
+
+REALM = "civic"
+_PRINCIPAL = "civic_principal"
+
+
+class TokenRequired(Exception):  # noqa: N818 - what the view says, as RFC 6750's answer
+    """The route needs a bearer token and the request has none."""
+
+
+class InsufficientScope(Exception):  # noqa: N818 - RFC 6750's insufficient_scope
+    """The token may not use ``scopes`` (not granted, or beyond its actor's rights)."""
+
+    def __init__(self, scopes: tuple[str, ...]) -> None:
+        super().__init__(" ".join(scopes))
+        self.scopes = scopes
+
+
+class _Validator(BearerTokenValidator):  # type: ignore[misc]  # Authlib is untyped
+    def authenticate_token(self, token_string: str) -> Principal:
+        with current_bootstrap().unit_of_work() as uow:
+            try:
+                return check_access_token(uow, token_string)
+            except InvalidToken as error:
+                raise InvalidTokenError(str(error), realm=REALM) from error
+
+    def validate_token(self, token: Principal | None, scopes: Any, req: Any) -> None:
+        if token is None:
+            raise InvalidTokenError(realm=REALM)
+
+
+def init_app(app: Flask) -> None:
+    """Authenticate bearer tokens on API requests of ``app`` and answer refusals."""
+    protector = ResourceProtector()
+    protector.register_token_validator(_Validator(realm=REALM))
+    app.extensions["civic.protector"] = protector
+    app.before_request(_authenticate)
+    app.register_error_handler(TokenRequired, _token_required)
+    app.register_error_handler(InsufficientScope, _insufficient_scope)
+
+
+def current_principal() -> Principal | None:
+    """Who the request's valid bearer token is, or None without a token."""
+    principal = g.get(_PRINCIPAL)
+    return principal if isinstance(principal, Principal) else None
+
+
+def require(*scopes: str) -> Principal:
+    """The request's principal, which must be allowed every one of ``scopes``.
+
+    Raises :class:`TokenRequired` (401) and :class:`InsufficientScope` (403).
+    """
+    principal = current_principal()
+    if principal is None:
+        raise TokenRequired()
+    missing = tuple(scope for scope in scopes if not principal.may(scope))
+    if missing:
+        raise InsufficientScope(missing)
+    return principal
+
+
+def _authenticate() -> Response | None:
+    g.pop(_PRINCIPAL, None)
+    if not request.path.startswith(API_PREFIX) or "Authorization" not in request.headers:
+        return None
+    from flask import current_app  # noqa: PLC0415 - avoids a module-level app reference
+
+    protector: ResourceProtector = current_app.extensions["civic.protector"]
+    try:
+        g.setdefault(_PRINCIPAL, protector.validate_request(None, FlaskJsonRequest(request)))
+    except OAuth2Error as error:
+        description = error.get_error_description() or INVALID_TOKEN.title
+        return _bearer_problem(
+            401, INVALID_TOKEN.title, description, INVALID_TOKEN.uri, error="invalid_token"
+        )
+    return None
+
+
+def _token_required(_: TokenRequired) -> Response:
+    return _bearer_problem(
+        401,
+        "Token required",
+        "This operation needs an OAuth 2.0 bearer token (Authorization: Bearer ...).",
+        INVALID_TOKEN.uri,
+    )
+
+
+def _insufficient_scope(error: InsufficientScope) -> Response:
+    scope = " ".join(error.scopes)
+    return _bearer_problem(
+        403,
+        INSUFFICIENT_SCOPE.title,
+        f"The token may not use {scope}: the scope was not granted, or whoever the token "
+        "acts for lacks the right.",
+        INSUFFICIENT_SCOPE.uri,
+        error="insufficient_scope",
+        scope=scope,
+    )
+
+
+def _bearer_problem(
+    status: int,
+    title: str,
+    detail: str,
+    type_uri: str,
+    *,
+    error: str | None = None,
+    scope: str | None = None,
+) -> Response:
+    params = [f'realm="{REALM}"']
+    if error:
+        params.append(f'error="{error}"')
+        params.append(f'error_description="{_quoted(detail)}"')
+    if scope:
+        params.append(f'scope="{scope}"')
+    return problem_response(
+        status,
+        title=title,
+        detail=detail,
+        type_uri=type_uri,
+        headers={"WWW-Authenticate": "Bearer " + ", ".join(params)},
+    )
+
+
+def _quoted(text: str) -> str:
+    # RFC 6750 3: error_description is a quoted-string of printable ASCII without \ and ".
+    return "".join(ch for ch in text if 0x20 <= ord(ch) <= 0x7E and ch not in '\\"')

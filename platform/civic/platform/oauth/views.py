@@ -1,0 +1,130 @@
+"""Routes of the authorization server: token, authorize (consent), introspect, revoke,
+register, and the RFC 8414 metadata document.
+
+Each route opens one unit of work for Authlib's storage hooks and commits it
+whatever Authlib answers: a refused request may still have written something that
+must last (a token family revoked after a reused code or refresh token).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from authlib.oauth2 import OAuth2Error
+from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from civic.platform.oauth.server import current_server
+from civic.platform.web.session import check_csrf, current_user
+from civic.platform.wiring import current_bootstrap
+from civic.services.identity.rights import SCOPES, split_scope
+
+Page = str | tuple[str, int] | WerkzeugResponse
+
+
+@contextmanager
+def _transaction() -> Iterator[None]:
+    with current_bootstrap().unit_of_work() as uow:
+        g.civic_uow = uow
+        try:
+            yield
+            uow.commit()
+        finally:
+            g.civic_uow = None
+
+
+def _endpoint(action: Callable[[], WerkzeugResponse]) -> WerkzeugResponse:
+    with _transaction():
+        return action()
+
+
+def blueprint() -> Blueprint:
+    """The OAuth routes (plain Flask: their bodies are the RFCs', not OpenAPI models)."""
+    bp = Blueprint("oauth", __name__)
+
+    @bp.get("/.well-known/oauth-authorization-server")
+    def metadata() -> Response:
+        response = jsonify(current_server().metadata())
+        response.headers["Cache-Control"] = "public, max-age=3600"
+        return response
+
+    @bp.post("/oauth/token")
+    def issue_token() -> WerkzeugResponse:
+        return _endpoint(current_server().create_token_response)
+
+    @bp.post("/oauth/introspect")
+    def introspect() -> WerkzeugResponse:
+        return _endpoint(lambda: current_server().create_endpoint_response("introspection"))
+
+    @bp.post("/oauth/revoke")
+    def revoke() -> WerkzeugResponse:
+        return _endpoint(lambda: current_server().create_endpoint_response("revocation"))
+
+    @bp.post("/oauth/register")
+    def register_client() -> WerkzeugResponse:
+        return _endpoint(lambda: current_server().create_endpoint_response("client_registration"))
+
+    @bp.route("/oauth/register/<client_id>", methods=["GET", "PUT", "DELETE"])
+    def configure_client(client_id: str) -> WerkzeugResponse:
+        return _endpoint(lambda: current_server().create_endpoint_response("client_configuration"))
+
+    @bp.get("/oauth/authorize")
+    def authorize() -> Page:
+        user = current_user()
+        if user is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        server = current_server()
+        with _transaction():
+            try:
+                grant = server.get_consent_grant(end_user=user)
+            except OAuth2Error as error:
+                return _authorization_error(error)
+            app = grant.client.app
+            asked = split_scope(grant.request.scope)
+            return render_template(
+                "oauth/consent.html",
+                app=app,
+                user=user,
+                scopes=[(name, SCOPES[name]) for name in asked if name in SCOPES],
+                redirect_uri=grant.redirect_uri,
+            )
+
+    @bp.post("/oauth/authorize")
+    def authorize_decision() -> Page:
+        check_csrf()
+        user = current_user()
+        if user is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        server = current_server()
+        with _transaction():
+            try:
+                grant = server.get_consent_grant(end_user=user)
+            except OAuth2Error as error:
+                return _authorization_error(error)
+            approved = request.form.get("decision") == "approve"
+            response: WerkzeugResponse = server.create_authorization_response(
+                grant_user=user if approved else None, grant=grant
+            )
+            return response
+
+    return bp
+
+
+def _authorization_error(error: OAuth2Error) -> Page:
+    """Back to the client with the error when its redirect URI is trusted, else a page.
+
+    RFC 6749 4.1.2.1: never redirect to an unverified URI (an open redirector).
+    """
+    server = current_server()
+    if error.redirect_uri:
+        response: WerkzeugResponse = server.handle_error_response(request, error)
+        # RFC 9207: the issuer rides on error redirects too.
+        server.execute_hook("after_create_authorization_response", response)
+        return response
+    page = render_template(
+        "oauth/error.html",
+        error=error.error,
+        description=error.get_error_description(),
+    )
+    return page, error.status_code or 400

@@ -1,0 +1,85 @@
+"""Per-app rate limits on ``/api/v1`` with Flask-Limiter, counted in Redis.
+
+One application-wide limit per caller: an app (by client id, whatever the token)
+gets its plan's limit; calls without a token are limited per address. Counters
+live in Redis, so all gateway workers and replicas share them. A 429 is a
+problem+json with ``Retry-After``; every limited response carries ``RateLimit-Limit``,
+``RateLimit-Remaining`` and ``RateLimit-Reset`` (seconds until the window resets, as
+the IETF RateLimit header fields draft defines it). If Redis fails, calls go through
+(logged): an outage of the counters must not become an outage of the API.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, Response, request
+from flask_limiter import HeaderNames, Limiter
+
+from civic.platform.api import API_PREFIX
+from civic.platform.oauth.protection import current_principal
+from civic.platform.settings import Settings
+from civic.services.quotas.plans import limit_for
+
+_EXTENSION = "civic.limiter"
+RESET_HEADER = "RateLimit-Reset"
+
+
+def init_app(app: Flask, settings: Settings) -> Limiter:
+    """Install the limiter on ``app`` (after :mod:`.oauth.protection`, which it relies on)."""
+
+    def key() -> str:
+        principal = current_principal()
+        if principal is not None:
+            return f"app:{principal.client_id}"
+        return f"addr:{request.remote_addr or 'unknown'}"
+
+    def limit() -> str:
+        principal = current_principal()
+        if principal is None:
+            return settings.quotas_anonymous
+        return limit_for(
+            principal.plan, plans=settings.quotas_plans, default_plan=settings.quotas_default_plan
+        )
+
+    # Registered before the limiter's own hook, so it runs after it (Flask runs
+    # after-request hooks in reverse) and sees the headers the limiter added.
+    app.after_request(_reset_as_delta)
+    limiter = Limiter(
+        key,
+        app=app,
+        storage_uri=settings.ratelimit_storage_url or settings.redis_url,
+        strategy="fixed-window",
+        application_limits=[limit],
+        application_limits_exempt_when=lambda: not request.path.startswith(API_PREFIX),
+        headers_enabled=True,
+        header_name_mapping={
+            HeaderNames.LIMIT: "RateLimit-Limit",
+            HeaderNames.REMAINING: "RateLimit-Remaining",
+            HeaderNames.RESET: RESET_HEADER,
+            HeaderNames.RETRY_AFTER: "Retry-After",
+        },
+        swallow_errors=True,
+        key_prefix="civic",
+    )
+    app.extensions[_EXTENSION] = limiter
+    return limiter
+
+
+def current_limiter(app: Flask) -> Limiter:
+    """The limiter of ``app`` (for per-route limits such as the login form's)."""
+    limiter: Limiter = app.extensions[_EXTENSION]
+    return limiter
+
+
+def _reset_as_delta(response: Response) -> Response:
+    # Flask-Limiter writes the reset time as a Unix timestamp; the RateLimit draft
+    # (and Retry-After) count seconds from now.
+    value = response.headers.get(RESET_HEADER)
+    if value is not None and value.isdigit():
+        response.headers[RESET_HEADER] = str(max(0, int(value) - int(time.time())))
+        # Flask-Limiter sets Retry-After on every limited response; it only means
+        # something on a refusal.
+        if response.status_code != 429:
+            response.headers.pop("Retry-After", None)
+    return response

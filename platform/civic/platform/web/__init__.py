@@ -1,0 +1,33 @@
+"""The web pages: login and logout, the developer portal, the OAuth consent page.
+
+Forms are protected by Flask-WTF's CSRF tokens (checked explicitly in these views
+only, so API and OAuth endpoints, called by programs, are not affected). The
+session cookie is signed, ``HttpOnly``, ``SameSite=Lax``, and ``Secure`` when the
+settings say so or the request came over https.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_limiter import Limiter
+from flask_wtf.csrf import CSRFProtect
+
+from civic.platform.settings import Settings
+from civic.platform.web import auth, portal, session
+
+
+def init_app(app: Flask, settings: Settings, limiter: Limiter) -> None:
+    """Install sessions, CSRF protection and the web blueprints on ``app``.
+
+    Login attempts are limited per address by ``limiter`` (on top of the per-account
+    lockout), so guessing many accounts' passwords from one place is slow too.
+    """
+    session.init_app(app, settings)
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    CSRFProtect(app)
+    login = auth.blueprint()
+    limiter.limit(
+        settings.login_rate_limit, methods=["POST"], key_func=lambda: request.remote_addr or ""
+    )(login)
+    app.register_blueprint(login)
+    app.register_blueprint(portal.blueprint())

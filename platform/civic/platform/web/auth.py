@@ -1,0 +1,60 @@
+"""``/login`` and ``/logout``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from civic.platform.web.session import (
+    WebUser,
+    check_csrf,
+    current_user,
+    log_in,
+    log_out,
+    safe_next,
+)
+from civic.platform.wiring import current_bootstrap, current_settings
+from civic.services.identity import accounts
+from civic.services.identity.errors import LoginRefused
+
+
+def blueprint() -> Blueprint:
+    """The login and logout pages."""
+    bp = Blueprint("auth", __name__)
+
+    @bp.get("/login")
+    def login() -> str | WerkzeugResponse:
+        target = safe_next(request.args.get("next"), url_for("portal.index"))
+        if current_user() is not None:
+            return redirect(target)
+        return render_template("web/login.html", next=target, email="")
+
+    @bp.post("/login")
+    def login_submit() -> tuple[str, int] | WerkzeugResponse:
+        check_csrf()
+        email = request.form.get("email", "")
+        target = safe_next(request.form.get("next"), url_for("portal.index"))
+        settings = current_settings()
+        policy = accounts.LockoutPolicy(settings.login_max_failures, settings.login_lockout)
+        with current_bootstrap().unit_of_work() as uow:
+            try:
+                user = WebUser.of(
+                    accounts.authenticate(
+                        uow, email, request.form.get("password", ""), policy=policy
+                    )
+                )
+            except LoginRefused as error:
+                uow.commit()  # the failure count, and a lockout, must last
+                page = render_template("web/login.html", next=target, email=email, error=error)
+                return page, 401
+            uow.commit()
+        log_in(user)
+        return redirect(target)
+
+    @bp.post("/logout")
+    def logout() -> WerkzeugResponse:
+        check_csrf()
+        log_out()
+        return redirect(url_for("auth.login"))
+
+    return bp

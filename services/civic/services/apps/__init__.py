@@ -1,0 +1,1 @@
+"""Apps: third-party applications (OAuth clients), their metadata, credentials and access."""

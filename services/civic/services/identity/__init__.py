@@ -1,0 +1,1 @@
+"""Identity: people's accounts, their roles and organizations, passwords and rights."""

@@ -1,0 +1,161 @@
+"""Accounts: create and list people, check their passwords with lockout.
+
+Services take a unit of work and never commit; the caller does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from civic.services.catalog.models import Organization
+from civic.services.identity import passwords
+from civic.services.identity.errors import (
+    EmailTaken,
+    InvalidAccount,
+    LoginRefused,
+    UnknownOrganization,
+    UnknownUser,
+)
+from civic.services.identity.models import Role, User
+from civic.services.uow import UnitOfWork
+
+# Deliberately loose: one @, something on each side, a dot in the domain. The only
+# real check of an address is a message that reaches it.
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class LockoutPolicy:
+    """How many failed logins in a row lock an account, and for how long."""
+
+    max_failures: int = 5
+    lock_seconds: int = 900
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware (the database stores UTC instants)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def normalize_email(email: str) -> str:
+    """``email`` trimmed and lowercased. Raises :class:`InvalidAccount` if it is not one."""
+    email = email.strip().lower()
+    if len(email) > 320 or not _EMAIL.fullmatch(email):
+        raise InvalidAccount(f"{email!r} is not an email address")
+    return email
+
+
+def create_user(
+    uow: UnitOfWork,
+    *,
+    email: str,
+    role: Role,
+    display_name: str | None = None,
+    password: str | None = None,
+    organizations: Sequence[str] = (),
+) -> User:
+    """Create an account; ``password`` None makes one that cannot log in yet.
+
+    Raises :class:`InvalidAccount` (bad email or password, organizations given to a
+    non-publisher, a publisher without one), :class:`EmailTaken` and
+    :class:`UnknownOrganization`.
+    """
+    email = normalize_email(email)
+    if password is not None and (problem := passwords.password_problem(password)):
+        raise InvalidAccount(problem)
+    if organizations and role is not Role.PUBLISHER:
+        raise InvalidAccount("only publishers are members of organizations")
+    if role is Role.PUBLISHER and not organizations:
+        raise InvalidAccount("a publisher belongs to at least one organization")
+    session = uow.session
+    if session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise EmailTaken(f"an account with the email {email} exists already")
+    members = []
+    for name in dict.fromkeys(organizations):
+        organization = session.scalar(sa.select(Organization).where(Organization.name == name))
+        if organization is None:
+            raise UnknownOrganization(f"no organization is named {name!r}")
+        members.append(organization)
+    user = User(
+        email=email,
+        display_name=(display_name or email.split("@")[0]).strip()[:200],
+        role=role,
+        password_hash=passwords.hash_password(password) if password is not None else None,
+        organizations=members,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def list_users(uow: UnitOfWork) -> list[User]:
+    """Every account, by email."""
+    return list(uow.session.scalars(sa.select(User).order_by(User.email)))
+
+
+def get_user(uow: UnitOfWork, user_id: uuid.UUID) -> User:
+    """The account with this id. Raises :class:`UnknownUser`."""
+    user = uow.session.get(User, user_id)
+    if user is None:
+        raise UnknownUser("no such account")
+    return user
+
+
+def active_user(uow: UnitOfWork, user_id: uuid.UUID) -> User | None:
+    """The account with this id if it exists and is active, else None."""
+    user = uow.session.get(User, user_id)
+    return user if user is not None and user.is_active else None
+
+
+def find_user(uow: UnitOfWork, email: str) -> User:
+    """The account with this email (any case). Raises :class:`UnknownUser`."""
+    user = uow.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise UnknownUser(f"no account has the email {email.strip()}")
+    return user
+
+
+def authenticate(
+    uow: UnitOfWork,
+    email: str,
+    password: str,
+    *,
+    policy: LockoutPolicy = LockoutPolicy(),
+    now: dt.datetime | None = None,
+) -> User:
+    """The active account whose email and password these are; counts failures.
+
+    After ``policy.max_failures`` failures in a row the account is locked for
+    ``policy.lock_seconds``; while locked, even the right password is refused (so
+    guessing gains nothing). The failure count is written even when this raises:
+    the caller commits in both cases.
+
+    Raises :class:`LoginRefused`, with one message for every cause.
+    """
+    now = now or utcnow()
+    user = uow.session.scalar(
+        sa.select(User).where(User.email == email.strip().lower()).with_for_update()
+    )
+    if user is None:
+        passwords.verify_password(None, password)  # same time as a real check
+        raise LoginRefused("wrong email or password, or the account is locked")
+    locked = user.locked_until is not None and user.locked_until > now
+    if locked or not user.is_active or not passwords.verify_password(user.password_hash, password):
+        if not locked:
+            user.failed_logins += 1
+            if user.failed_logins >= policy.max_failures:
+                user.locked_until = now + dt.timedelta(seconds=policy.lock_seconds)
+                user.failed_logins = 0
+        raise LoginRefused("wrong email or password, or the account is locked")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    if user.password_hash and passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return user

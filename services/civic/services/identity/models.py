@@ -1,0 +1,63 @@
+"""Tables of identity: user accounts and their membership of publishing organizations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civic.services.catalog.models import Organization
+from civic.services.db import Base, created_at, modified_at, pg_enum, uuid_pk
+
+
+class Role(enum.StrEnum):
+    """What a person does on the platform; rights follow from it (see ``rights``)."""
+
+    ADMIN = "admin"
+    PUBLISHER = "publisher"
+    DEVELOPER = "developer"
+    EVALUATOR = "evaluator"
+
+
+memberships = sa.Table(
+    "memberships",
+    Base.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "organization_id",
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
+class User(Base):
+    """A person with an account: an administration's publisher, a developer, an evaluator."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        # Emails are stored lowercased, so this is a case-insensitive uniqueness.
+        sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+        sa.CheckConstraint("failed_logins >= 0", name="failed_logins_not_negative"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    email: Mapped[str] = mapped_column(sa.String(320), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(200))
+    # Argon2id PHC string; None for an account that cannot log in with a password.
+    password_hash: Mapped[str | None] = mapped_column(sa.Text)
+    role: Mapped[Role] = mapped_column(pg_enum(Role, "user_role"))
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
+    locked_until: Mapped[dt.datetime | None] = mapped_column()
+    last_login_at: Mapped[dt.datetime | None] = mapped_column()
+    created: Mapped[dt.datetime] = created_at()
+    modified: Mapped[dt.datetime] = modified_at()
+
+    organizations: Mapped[list[Organization]] = relationship(
+        secondary=memberships, order_by=Organization.name
+    )

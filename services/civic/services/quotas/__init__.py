@@ -1,0 +1,1 @@
+"""Quotas: rate-limit plans of apps."""

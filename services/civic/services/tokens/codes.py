@@ -1,0 +1,78 @@
+"""Authorization codes: issued after consent, exchanged once, bound to a PKCE challenge."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import sqlalchemy as sa
+
+from civic.services.apps.models import App
+from civic.services.identity.accounts import utcnow
+from civic.services.tokens import credentials
+from civic.services.tokens.families import revoke_family
+from civic.services.tokens.models import AuthorizationCode
+from civic.services.uow import UnitOfWork
+
+
+def save_code(
+    uow: UnitOfWork,
+    code: str,
+    *,
+    app: App,
+    user_id: uuid.UUID,
+    redirect_uri: str,
+    scope: str,
+    code_challenge: str,
+    code_challenge_method: str,
+    ttl_seconds: int,
+    now: dt.datetime | None = None,
+) -> AuthorizationCode:
+    """Store ``code`` (as a digest) for one exchange within ``ttl_seconds``."""
+    now = now or utcnow()
+    record = AuthorizationCode(
+        code_hash=credentials.digest(code),
+        app_id=app.id,
+        user_id=user_id,
+        redirect_uri=redirect_uri,
+        scope=scope,
+        code_challenge=code_challenge,
+        code_challenge_method=code_challenge_method,
+        expires_at=now + dt.timedelta(seconds=ttl_seconds),
+    )
+    uow.session.add(record)
+    uow.session.flush()
+    return record
+
+
+def find_code_for_exchange(
+    uow: UnitOfWork, code: str, app: App, *, now: dt.datetime | None = None
+) -> AuthorizationCode | None:
+    """The code ``app`` may exchange now, or None.
+
+    A code presented a second time is refused, and every token issued from its first
+    exchange is revoked (RFC 6749 4.1.2): whoever holds it now may be an attacker.
+    The row is locked, so two concurrent exchanges cannot both succeed.
+    """
+    now = now or utcnow()
+    record = uow.session.scalar(
+        sa.select(AuthorizationCode)
+        .where(AuthorizationCode.code_hash == credentials.digest(code))
+        .with_for_update()
+    )
+    if record is None or record.app_id != app.id:
+        return None
+    if record.used_at is not None:
+        revoke_family(uow, record.id, reason="code_reuse", now=now)
+        return None
+    if record.expires_at <= now:
+        return None
+    return record
+
+
+def mark_code_used(
+    uow: UnitOfWork, record: AuthorizationCode, *, now: dt.datetime | None = None
+) -> None:
+    """Record that ``record`` was exchanged; kept (not deleted) to detect its reuse."""
+    record.used_at = now or utcnow()
+    uow.session.flush()

@@ -1,0 +1,162 @@
+"""Issuing, rotating and revoking access and refresh tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+
+from civic.services.apps.models import App
+from civic.services.identity.accounts import utcnow
+from civic.services.identity.models import Role
+from civic.services.tokens import credentials
+from civic.services.tokens.families import revoke_family
+from civic.services.tokens.models import Token
+from civic.services.uow import UnitOfWork
+
+
+def new_access_token() -> str:
+    """A new access token value."""
+    return credentials.new_secret(credentials.ACCESS_TOKEN)
+
+
+def new_refresh_token() -> str:
+    """A new refresh token value."""
+    return credentials.new_secret(credentials.REFRESH_TOKEN)
+
+
+def save_token(
+    uow: UnitOfWork,
+    *,
+    app: App,
+    user_id: uuid.UUID | None,
+    grant_type: str,
+    scope: str,
+    access_token: str,
+    expires_in: int,
+    refresh_token: str | None = None,
+    refresh_ttl_seconds: int | None = None,
+    family_id: uuid.UUID | None = None,
+    now: dt.datetime | None = None,
+) -> Token:
+    """Store a token pair as digests; ``family_id`` None starts a new family."""
+    now = now or utcnow()
+    token = Token(
+        family_id=family_id or uuid.uuid4(),
+        app_id=app.id,
+        user_id=user_id,
+        grant_type=grant_type,
+        scope=scope,
+        access_token_hash=credentials.digest(access_token),
+        refresh_token_hash=credentials.digest(refresh_token) if refresh_token else None,
+        issued_at=now,
+        expires_at=now + dt.timedelta(seconds=expires_in),
+        refresh_expires_at=now + dt.timedelta(seconds=refresh_ttl_seconds)
+        if refresh_token and refresh_ttl_seconds
+        else None,
+    )
+    uow.session.add(token)
+    uow.session.flush()
+    return token
+
+
+def find_refresh_token_for_rotation(
+    uow: UnitOfWork, refresh_token: str, app: App, *, now: dt.datetime | None = None
+) -> Token | None:
+    """The token whose refresh token ``app`` may exchange now, or None.
+
+    Reuse detection (RFC 9700 4.14.2): a refresh token that was already exchanged
+    revokes its whole family, the legitimate app's latest tokens included, since
+    the platform cannot tell which of the two holders is the attacker. The row is
+    locked, so two concurrent exchanges cannot both succeed.
+    """
+    now = now or utcnow()
+    token = uow.session.scalar(
+        sa.select(Token)
+        .where(Token.refresh_token_hash == credentials.digest(refresh_token))
+        .with_for_update(of=Token)
+    )
+    if token is None or token.app_id != app.id:
+        return None
+    if token.rotated_at is not None:
+        revoke_family(uow, token.family_id, reason="refresh_reuse", now=now)
+        return None
+    if token.revoked_at is not None:
+        return None
+    if token.refresh_expires_at is not None and token.refresh_expires_at <= now:
+        return None
+    return token
+
+
+def mark_rotated(uow: UnitOfWork, token: Token, *, now: dt.datetime | None = None) -> None:
+    """Record that ``token``'s refresh token was exchanged for the next of its family."""
+    token.rotated_at = now or utcnow()
+    uow.session.flush()
+
+
+def find_token(uow: UnitOfWork, value: str, hint: str | None = None) -> tuple[Token, str] | None:
+    """The token whose access or refresh token is ``value``, and which of the two it is.
+
+    ``hint`` (RFC 7009 ``token_type_hint``) says which to look for first.
+    """
+    digest = credentials.digest(value)
+    kinds = [("access_token", Token.access_token_hash), ("refresh_token", Token.refresh_token_hash)]
+    if hint == "refresh_token":
+        kinds.reverse()
+    for kind, column in kinds:
+        token = uow.session.scalar(sa.select(Token).where(column == digest))
+        if token is not None:
+            return token, kind
+    return None
+
+
+def revoke_token(
+    uow: UnitOfWork, token: Token, *, reason: str = "revoked", now: dt.datetime | None = None
+) -> None:
+    """Revoke ``token`` (its access and refresh token both), as RFC 7009 allows."""
+    if token.revoked_at is None:
+        token.revoked_at = now or utcnow()
+        token.revoked_reason = reason
+        uow.session.flush()
+
+
+def is_token_active(token: Token, *, refresh: bool = False, now: dt.datetime | None = None) -> bool:
+    """Whether ``token`` (its refresh token if ``refresh``) works now, app included."""
+    now = now or utcnow()
+    if token.revoked_at is not None or not token.app.is_active:
+        return False
+    if token.user is not None and not token.user.is_active:
+        return False
+    if refresh:
+        return token.rotated_at is None and (
+            token.refresh_expires_at is None or token.refresh_expires_at > now
+        )
+    return token.expires_at > now
+
+
+def may_introspect(app: App, token: Token) -> bool:
+    """Whether ``app`` may introspect ``token``: its own, or any for an admin's app."""
+    if token.app_id == app.id:
+        return True
+    return app.owner is not None and app.owner.role is Role.ADMIN and app.owner.is_active
+
+
+def introspection(token: Token, *, issuer: str) -> dict[str, Any]:
+    """RFC 7662 claims of an active ``token`` (the caller checks it is active)."""
+    claims: dict[str, Any] = {
+        "active": True,
+        "scope": token.scope,
+        "client_id": token.app.client_id,
+        "token_type": "Bearer",
+        "exp": int(token.expires_at.timestamp()),
+        "iat": int(token.issued_at.timestamp()),
+        "iss": issuer,
+        "sub": str(token.user.id) if token.user else token.app.client_id,
+        "actor_type": token.app.actor_type.value,
+        "grant_type": token.grant_type,
+    }
+    if token.user is not None:
+        claims["username"] = token.user.email
+    return claims
