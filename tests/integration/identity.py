@@ -1,13 +1,15 @@
 """Helpers of the identity and OAuth integration tests: accounts, apps, a browser-less user.
 
-Accounts and apps are made with the ``civic`` command line, as an operator would;
-the person who logs in and consents is a ``requests`` session posting the real
-forms (CSRF token included), so the flows run end to end against the live gateway.
+Accounts and apps are made through the services on the stack's database (the
+command line itself is tested in ``test_identity_cli``); the person who logs in and
+consents is a ``requests`` session posting the real forms (CSRF token included), so
+the flows run end to end against the live gateway.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import re
@@ -21,6 +23,12 @@ from urllib.parse import parse_qs, urlsplit
 import psycopg
 import requests
 from tests.integration.stack import ROOT, RunningStack
+
+from civic.services.apps import registry
+from civic.services.apps.metadata import parse_metadata
+from civic.services.bootstrap import Bootstrap, ConnectionSettings
+from civic.services.identity import accounts
+from civic.services.identity.models import Role
 
 CIVIC = ROOT / ".venv" / "bin" / "civic"
 PASSWORD = "correct horse battery staple"
@@ -62,37 +70,64 @@ def unique(prefix: str) -> str:
 def new_user(stack: RunningStack, role: str = "developer", **options: str) -> dict[str, Any]:
     """A new account with :data:`PASSWORD`; a publisher gets a new organization."""
     email = f"{unique(role)}@example.org"
-    args = ["users", "create", email, "--role", role, "--password-stdin"]
+    organizations = []
     if role == "publisher":
-        organization = options.get("organization") or unique("org")
+        organizations.append(options.get("organization") or unique("org"))
         sql(
             stack,
             "INSERT INTO organizations (name, title, level) VALUES (%(name)s, %(name)s, 'local')"
             " ON CONFLICT DO NOTHING",
-            {"name": organization},
+            {"name": organizations[0]},
         )
-        args += ["--organization", organization]
-    user: dict[str, Any] = civic(stack, *args, stdin=PASSWORD + "\n")
-    return user
+    with bootstrap(stack).unit_of_work() as uow:
+        user = accounts.create_user(
+            uow, email=email, role=Role(role), password=PASSWORD, organizations=organizations
+        )
+        uow.commit()
+        return {"id": str(user.id), "email": user.email, "role": role}
 
 
-def new_app(stack: RunningStack, owner: str, *extra: str, **options: str) -> dict[str, Any]:
-    """A new app of ``owner`` (client credentials unless redirect URIs are given)."""
-    args = [
-        "apps",
-        "create",
-        "--owner",
-        owner,
-        "--name",
-        options.get("name", unique("app")),
-        "--actor-type",
-        options.get("actor_type", "company_small"),
-        "--scope",
-        options.get("scope", ""),
-        *extra,
-    ]
-    app: dict[str, Any] = civic(stack, *args)
-    return app
+def new_app(stack: RunningStack, owner: str, *options: str, **metadata: Any) -> dict[str, Any]:
+    """A new app of ``owner`` registered through the services, as the portal does.
+
+    ``options`` are CLI-like flags: ``--public``, ``--redirect-uri URI``, ``--grant G``.
+    Client credentials only, unless redirect URIs are given.
+    """
+    flags = list(options)
+    redirect_uris = [flags[i + 1] for i, flag in enumerate(flags) if flag == "--redirect-uri"]
+    grants = [flags[i + 1] for i, flag in enumerate(flags) if flag == "--grant"]
+    data = {
+        "client_name": metadata.get("name", unique("app")),
+        "actor_type": metadata.get("actor_type", "company_small"),
+        "scope": metadata.get("scope", ""),
+        "redirect_uris": redirect_uris,
+        "grant_types": grants or ["client_credentials"],
+        "token_endpoint_auth_method": "none" if "--public" in flags else "client_secret_basic",
+    }
+    with bootstrap(stack).unit_of_work() as uow:
+        user = accounts.find_user(uow, owner)
+        app, issued = registry.register_app(
+            uow, parse_metadata(data), owner_id=user.id, registered_via="cli"
+        )
+        uow.commit()
+        return {
+            "client_id": app.client_id,
+            "client_secret": issued.client_secret,
+            "owner": owner,
+        }
+
+
+def bootstrap(stack: RunningStack) -> Bootstrap:
+    """The services' connections to the stack's database, for the whole test session."""
+    return _bootstrap(stack.database_url, stack.redis_url, stack.ckan_url)
+
+
+@functools.cache
+def _bootstrap(database_url: str, redis_url: str, ckan_url: str) -> Bootstrap:
+    settings = ConnectionSettings(
+        database_url=database_url, redis_url=redis_url, ckan_url=ckan_url, database_pool_size=2
+    )
+    return Bootstrap(settings)
 
 
 @dataclass(frozen=True)

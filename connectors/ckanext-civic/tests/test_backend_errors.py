@@ -7,6 +7,7 @@ backend patched in) must turn the failure into its own exceptions:
 ``SolrConnectionError`` on search ("Search Connection Error" in the API) and
 ``SearchIndexError`` on indexing.
 """
+
 from __future__ import annotations
 
 import pysolr
@@ -31,9 +32,12 @@ def broken(monkeypatch: pytest.MonkeyPatch) -> None:
 
     for module in (search, common, index, query):
         monkeypatch.setattr(module, "make_connection", make_connection)
-    for key, value in (("ckan.site_id", "unit"), ("search.facets.limit", 50),
-                       ("ckan.search.solr_allowed_query_parsers", []),
-                       ("ckan.search.solr_commit", True)):
+    for key, value in (
+        ("ckan.site_id", "unit"),
+        ("search.facets.limit", 50),
+        ("ckan.search.solr_allowed_query_parsers", []),
+        ("ckan.search.solr_commit", True),
+    ):
         monkeypatch.setitem(config, key, value)
 
 

@@ -1,11 +1,22 @@
 """Unit tests of the Lucene / DisMax parser (no database)."""
+
 from __future__ import annotations
 
 import pytest
 
-from ckanext.civic.search.lucene import (MUST, MUST_NOT, SHOULD, BoolQuery,
-                                         MatchAll, Phrase, QuerySyntaxError,
-                                         Range, Term, parse, prepare_dismax)
+from ckanext.civic.search.lucene import (
+    MUST,
+    MUST_NOT,
+    SHOULD,
+    BoolQuery,
+    MatchAll,
+    Phrase,
+    QuerySyntaxError,
+    Range,
+    Term,
+    parse,
+    prepare_dismax,
+)
 
 
 def occurs(query: BoolQuery) -> list[str]:
@@ -42,16 +53,14 @@ def test_modifiers():
 
 def test_fielded_terms_and_phrases():
     q = parse('name:warandpeace title:"A Novel"')
-    assert q.clauses == [(MUST, Term("name", "warandpeace")),
-                         (MUST, Phrase("title", "A Novel"))]
+    assert q.clauses == [(MUST, Term("name", "warandpeace")), (MUST, Phrase("title", "A Novel"))]
 
 
 def test_field_group_gives_its_field_to_inner_terms():
-    q = parse('+state:(active OR draft)')
+    q = parse("+state:(active OR draft)")
     occur, inner = q.clauses[0]
     assert occur == MUST
-    assert inner.clauses == [(SHOULD, Term("state", "active")),
-                             (SHOULD, Term("state", "draft"))]
+    assert inner.clauses == [(SHOULD, Term("state", "active")), (SHOULD, Term("state", "draft"))]
 
 
 def test_ckan_permission_labels_filter():
@@ -59,18 +68,17 @@ def test_ckan_permission_labels_filter():
     inner = q.clauses[0][1]
     assert [n for _, n in inner.clauses] == [
         Phrase("permission_labels", "public"),
-        Phrase("permission_labels", "member-abc")]
+        Phrase("permission_labels", "member-abc"),
+    ]
 
 
 def test_delete_query_from_ckan():
-    q = parse('+entity_type:package AND +(id:"x" OR name:"x") AND +site_id:"s"',
-              default_and=False)
+    q = parse('+entity_type:package AND +(id:"x" OR name:"x") AND +site_id:"s"', default_and=False)
     assert occurs(q) == [MUST, MUST, MUST]
 
 
 def test_hyphenated_term_is_one_term():
-    assert parse("tags:country-sweden").clauses == [
-        (MUST, Term("tags", "country-sweden"))]
+    assert parse("tags:country-sweden").clauses == [(MUST, Term("tags", "country-sweden"))]
 
 
 def test_escapes():
@@ -87,8 +95,7 @@ def test_wildcards_record_offsets():
 
 def test_ranges():
     q = parse("metadata_modified:[2020-01-01T00:00:00Z TO NOW] views_total:{1 TO *}")
-    assert q.clauses[0][1] == Range("metadata_modified", "2020-01-01T00:00:00Z",
-                                    "NOW", True, True)
+    assert q.clauses[0][1] == Range("metadata_modified", "2020-01-01T00:00:00Z", "NOW", True, True)
     assert q.clauses[1][1] == Range("views_total", "1", None, False, False)
 
 
@@ -99,14 +106,25 @@ def test_boost_and_slop_are_accepted():
 
 
 def test_field_with_whitespace_before_value():
-    assert parse("_query_store: true").clauses == [
-        (MUST, Term("_query_store", "true"))]
+    assert parse("_query_store: true").clauses == [(MUST, Term("_query_store", "true"))]
 
 
-@pytest.mark.parametrize("bad", [
-    "--included", "+-x", "title:", "(a", "a)", '"open', "AND a", "a AND",
-    "[a TO b", "[a b]", "()",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "--included",
+        "+-x",
+        "title:",
+        "(a",
+        "a)",
+        '"open',
+        "AND a",
+        "a AND",
+        "[a TO b",
+        "[a b]",
+        "()",
+    ],
+)
 def test_syntax_errors(bad):
     with pytest.raises(QuerySyntaxError):
         parse(bad)
@@ -115,7 +133,10 @@ def test_syntax_errors(bad):
 def test_dismax_keeps_specials_literal():
     q = parse("title:foo (bar) river*", dismax=True, default_and=False)
     assert [n for _, n in q.clauses] == [
-        Term(None, "title:foo"), Term(None, "(bar)"), Term(None, "river*")]
+        Term(None, "title:foo"),
+        Term(None, "(bar)"),
+        Term(None, "river*"),
+    ]
 
 
 def test_dismax_double_dash_at_start_is_an_error_like_solr():

@@ -1,4 +1,5 @@
 """Unit tests of parameter handling and SQL compilation (no database)."""
+
 from __future__ import annotations
 
 import datetime
@@ -8,28 +9,42 @@ import pytest
 from ckanext.civic.search import fields
 from ckanext.civic.search.compiler import Compiler
 from ckanext.civic.search.lucene import QuerySyntaxError, parse
-from ckanext.civic.search.params import (ParamError, min_should_match,
-                                         parse_fl, parse_query, parse_sort,
-                                         split_local_params)
+from ckanext.civic.search.params import (
+    ParamError,
+    min_should_match,
+    parse_fl,
+    parse_query,
+    parse_sort,
+    split_local_params,
+)
 
 
 def placeholders_match(compiled) -> bool:
     return compiled.sql.count("%s") == len(compiled.params)
 
 
-@pytest.mark.parametrize("q", [
-    "*:*", "rivers", 'title:"A B" -tags:x', "name:war* OR title:wo?d",
-    "metadata_modified:[NOW-1DAY TO *] views_total:[1 TO 5]",
-    '+capacity:public +state:(active OR draft) -res_format:*',
-    "title_ngram:won notes:after", "id:abc name:def",
-])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "*:*",
+        "rivers",
+        'title:"A B" -tags:x',
+        "name:war* OR title:wo?d",
+        "metadata_modified:[NOW-1DAY TO *] views_total:[1 TO 5]",
+        "+capacity:public +state:(active OR draft) -res_format:*",
+        "title_ngram:won notes:after",
+        "a || b && c",
+        "+a b -c",
+        "id:abc name:def",
+    ],
+)
 def test_placeholders_and_params_line_up(q):
     compiled = Compiler().compile(parse(q))
     assert placeholders_match(compiled)
 
 
 def test_values_are_parameters_not_sql():
-    compiled = Compiler().compile(parse("title:\"x') OR TRUE --\""))
+    compiled = Compiler().compile(parse('title:"x\') OR TRUE --"'))
     assert "OR TRUE" not in compiled.sql
 
 
@@ -65,7 +80,9 @@ def test_unknown_parser_is_rejected():
 
 def test_sort():
     assert parse_sort("score desc, metadata_modified desc") == [
-        ("score", True), ("metadata_modified", True)]
+        ("score", True),
+        ("metadata_modified", True),
+    ]
     with pytest.raises(ParamError, match="Can't determine a Sort Order"):
         parse_sort("metadata_modified")
     with pytest.raises(ParamError):

@@ -29,7 +29,13 @@ from civic.connectors.ckan.interfaces import (
 )
 from civic.platform.observability import current_request_id
 from civic.services.apps.errors import InvalidAccessChange, InvalidAppMetadata
-from civic.services.errors import Conflict, DomainError, NotFound, PermissionDenied
+from civic.services.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from civic.services.identity.errors import InvalidAccount
 from civic.services.quotas.plans import UnknownPlan
 
@@ -164,6 +170,7 @@ RATE_LIMITED = ProblemType(
 # Most specific first is not required: the lookup walks each exception's MRO.
 EXCEPTION_PROBLEMS: Mapping[type[Exception], ProblemType] = {
     ValidationError: VALIDATION,
+    InvalidInput: VALIDATION,
     NotFound: NOT_FOUND,
     Conflict: CONFLICT,
     PermissionDenied: FORBIDDEN,
@@ -296,6 +303,10 @@ def _unexpected_or_mapped(error: Exception) -> Response:
     headers: dict[str, str] = {}
     if isinstance(error, ValidationError):
         errors = field_problems(error)
+    elif isinstance(error, InvalidInput):
+        errors = [
+            FieldProblem(pointer=pointer, detail=detail) for pointer, detail in error.field_errors
+        ]
     elif isinstance(error, CkanValidationError):
         errors = _ckan_field_problems(error.errors)
     if isinstance(error, CkanUnavailable):

@@ -77,7 +77,7 @@ def _reset_as_delta(response: Response) -> Response:
     # (and Retry-After) count seconds from now.
     value = response.headers.get(RESET_HEADER)
     if value is not None and value.isdigit():
-        response.headers[RESET_HEADER] = str(max(0, int(value) - int(time.time())))
+        response.headers[RESET_HEADER] = str(max(0, int(int(value) - time.time())))
         # Flask-Limiter sets Retry-After on every limited response; it only means
         # something on a refusal.
         if response.status_code != 429:

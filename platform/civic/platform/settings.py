@@ -100,6 +100,44 @@ class Settings(BaseModel):
         default="120/minute", description="limit of calls without a token, per address"
     )
 
+    # Publishing (issue 4). Licence ids a dataset may use: open licences, SPDX ids.
+    catalog_licenses: list[str] = Field(
+        default_factory=lambda: [
+            "etalab-2.0",
+            "ODbL-1.0",
+            "CC-BY-4.0",
+            "CC-BY-SA-4.0",
+            "CC0-1.0",
+            "ODC-By-1.0",
+            "PDDL-1.0",
+        ],
+        description="licence ids (SPDX) a dataset may use",
+    )
+    publish_wait: float = Field(
+        default=2.0, ge=0, description="seconds a write waits for CKAN before answering 202"
+    )
+    worker_batch_size: int = Field(default=20, ge=1, description="outbox rows claimed per poll")
+    worker_concurrency: int = Field(default=4, ge=1, description="delivery threads per worker")
+    worker_poll_interval: float = Field(default=1.0, gt=0, description="seconds between polls")
+    worker_backoff_max: float = Field(
+        default=300.0, gt=0, description="longest wait, seconds, before retrying a delivery"
+    )
+    worker_reconcile_interval: float = Field(
+        default=600.0, ge=0, description="seconds between reconciles by the worker; 0: never"
+    )
+    ckan_push_secret: SecretStr | None = Field(
+        default=None, description="HMAC key of changes pushed by ckanext-civic (secret)"
+    )
+    catalog_base_uri: str | None = Field(
+        default=None, description="base of DCAT URIs; default: the request's host URL"
+    )
+
+    @field_validator("catalog_licenses", mode="before")
+    @classmethod
+    def _licenses_from_text(cls, value: object) -> object:
+        # From the environment: CIVIC_CATALOG_LICENSES="etalab-2.0 CC-BY-4.0".
+        return value.replace(",", " ").split() if isinstance(value, str) else value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: object) -> object:

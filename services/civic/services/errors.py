@@ -27,3 +27,15 @@ class Conflict(DomainError):  # noqa: N818 - reads as the HTTP meaning it maps t
 
 class PermissionDenied(DomainError):  # noqa: N818 - reads as the HTTP meaning it maps to
     """The caller is known but may not do this."""
+
+
+class InvalidInput(DomainError):  # noqa: N818 - reads as the HTTP meaning it maps to
+    """Fields of the request are invalid; ``field_errors`` lists ``(pointer, detail)`` pairs.
+
+    A pointer is a JSON Pointer fragment (``#/resources/0/url``), so the gateway can
+    answer the same ``errors`` as for a request that failed its schema.
+    """
+
+    def __init__(self, field_errors: list[tuple[str, str]]) -> None:
+        self.field_errors = field_errors
+        super().__init__(f"{len(field_errors)} invalid field(s)")

@@ -84,6 +84,8 @@ class CkanDataset:
     metadata_modified: str = ""
     metadata_created: str = ""
     organization_name: str | None = None
+    maintainer: str = ""
+    maintainer_email: str = ""
 
 
 @dataclass(frozen=True, slots=True)

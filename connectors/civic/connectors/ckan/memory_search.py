@@ -187,8 +187,8 @@ def _sort_key(sort: str) -> Callable[[Iterable[Package]], list[Package]]:
         parts = clause.split()
         if len(parts) != 2 or parts[1] not in {"asc", "desc"}:
             raise _refuse(f"invalid sort {clause.strip()!r}")
-        if parts[0] != "score" and parts[0] not in SORT_FIELDS:
-            raise _refuse(f"can not sort on undefined field {parts[0]}")
+        # A field the fake does not know sorts nothing, as in CKAN's Solr schema,
+        # where the catch-all `*` dynamic field accepts it and every document lacks it.
         clauses.append((parts[0], parts[1] == "desc"))
 
     def ordered(packages: Iterable[Package]) -> list[Package]:
@@ -196,7 +196,7 @@ def _sort_key(sort: str) -> Callable[[Iterable[Package]], list[Package]]:
         # Stable sorts applied from the last clause to the first. Every match
         # scores the same here, so "score" keeps the order unchanged.
         for field, descending in reversed(clauses):
-            if field != "score":
+            if field in SORT_FIELDS:
                 result.sort(key=SORT_FIELDS[field], reverse=descending)
         return result
 

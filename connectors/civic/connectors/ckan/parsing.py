@@ -106,6 +106,8 @@ def parse_dataset(data: object) -> CkanDataset:
         organization_name=(
             _optional_text(organization.get("name")) if isinstance(organization, Mapping) else None
         ),
+        maintainer=_text(package.get("maintainer")),
+        maintainer_email=_text(package.get("maintainer_email")),
     )
 
 

@@ -6,6 +6,7 @@ lives in the schema ``civic_search`` of the database named by
 ``sqlalchemy.url`` (or ``ckanext.civic.search.sqlalchemy_url``); fill it
 with ``ckan search-index rebuild``.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -9,6 +9,7 @@ expression (an empty expression keeps everything under the path).
 
 Loaded by ``scripts/ckan-peer-tests`` with ``-p civic_peer_select``.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -18,12 +19,15 @@ from _pytest.mark.expression import Expression
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--peer-suite", action="append", default=[], metavar="PATH::EXPR",
-        help="keep tests under PATH whose keywords match EXPR (like -k)")
+        "--peer-suite",
+        action="append",
+        default=[],
+        metavar="PATH::EXPR",
+        help="keep tests under PATH whose keywords match EXPR (like -k)",
+    )
 
 
-def pytest_collection_modifyitems(config: pytest.Config,
-                                  items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     suites = []
     for spec in config.getoption("peer_suite"):
         path, _, expr = spec.partition("::")
@@ -33,9 +37,10 @@ def pytest_collection_modifyitems(config: pytest.Config,
     kept, dropped = [], []
     for item in items:
         matcher = KeywordMatcher.from_item(item)
-        if any(item.nodeid.startswith(path)
-               and (expr is None or expr.evaluate(matcher))
-               for path, expr in suites):
+        if any(
+            item.nodeid.startswith(path) and (expr is None or expr.evaluate(matcher))
+            for path, expr in suites
+        ):
             kept.append(item)
         else:
             dropped.append(item)

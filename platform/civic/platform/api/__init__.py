@@ -48,8 +48,18 @@ def feature_blueprint(
 def register(app: OpenAPI) -> None:
     """Add every API feature to ``app``."""
     # Imported here: the features import this module.
-    from civic.platform.api import apps, index, me  # noqa: PLC0415
+    from civic.platform.api import (  # noqa: PLC0415
+        apps,
+        ckan_events,
+        datasets,
+        index,
+        me,
+        organizations,
+    )
 
     app.register_api(index.blueprint())
     app.register_api(me.blueprint())
     app.register_api(apps.blueprint())
+    app.register_api(organizations.blueprint())
+    app.register_api(datasets.blueprint())
+    app.register_api(ckan_events.blueprint())

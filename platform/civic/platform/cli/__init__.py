@@ -51,13 +51,25 @@ def main(ctx: click.Context, env: str | None) -> None:
 
 def _add_commands() -> None:
     # Imported here: they import `main`'s module.
-    from civic.platform.cli import apps, config, db, serve, users  # noqa: PLC0415
+    from civic.platform.cli import (  # noqa: PLC0415
+        apps,
+        catalog,
+        config,
+        db,
+        publish,
+        serve,
+        users,
+        worker,
+    )
 
     main.add_command(db.db)
     main.add_command(users.users)
     main.add_command(apps.apps)
     main.add_command(config.config)
     main.add_command(serve.serve)
+    main.add_command(worker.worker)
+    main.add_command(catalog.catalog)
+    main.add_command(publish.publish)
 
 
 _add_commands()

@@ -17,7 +17,7 @@ from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.integrations.flask_oauth2.requests import FlaskJsonRequest
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 
 from civic.platform.api import API_PREFIX
 from civic.platform.problems import INSUFFICIENT_SCOPE, INVALID_TOKEN, problem_response
@@ -88,8 +88,6 @@ def _authenticate() -> Response | None:
     g.pop(_PRINCIPAL, None)
     if not request.path.startswith(API_PREFIX) or "Authorization" not in request.headers:
         return None
-    from flask import current_app  # noqa: PLC0415 - avoids a module-level app reference
-
     protector: ResourceProtector = current_app.extensions["civic.protector"]
     try:
         g.setdefault(_PRINCIPAL, protector.validate_request(None, FlaskJsonRequest(request)))

@@ -73,6 +73,11 @@ class RegistrationToken:
         return bool(self.app.id == client.app.id)
 
 
+def configuration_uri(server: CivicAuthorizationServer, client: OAuthClient) -> str:
+    """RFC 7592's ``registration_client_uri`` of ``client``."""
+    return f"{issuer(server.settings)}/oauth/register/{client.app.client_id}"
+
+
 def bearer_value(req: Any) -> str | None:
     """The bearer token of an Authlib request's Authorization header, if any."""
     scheme, _, value = (req.headers.get("Authorization") or "").partition(" ")
@@ -130,15 +135,12 @@ class RegistrationEndpoint(ClientRegistrationEndpoint):  # type: ignore[misc]
     def generate_client_registration_info(self, client: OAuthClient, req: Any) -> dict[str, Any]:
         return {
             **client.client_metadata,
-            "registration_client_uri": self._configuration_uri(client),
+            "registration_client_uri": configuration_uri(self.server, client),
             "registration_access_token": req.registration_access_token,
         }
 
     def get_server_metadata(self) -> dict[str, Any]:
         return self.server.metadata()  # type: ignore[no-any-return]
-
-    def _configuration_uri(self, client: OAuthClient) -> str:
-        return f"{issuer(self.server.settings)}/oauth/register/{client.app.client_id}"
 
 
 class ConfigurationEndpoint(ClientConfigurationEndpoint):  # type: ignore[misc]
@@ -180,12 +182,9 @@ class ConfigurationEndpoint(ClientConfigurationEndpoint):  # type: ignore[misc]
 
     def generate_client_registration_info(self, client: OAuthClient, req: Any) -> dict[str, Any]:
         return {
-            "registration_client_uri": self._configuration_uri(client),
+            "registration_client_uri": configuration_uri(self.server, client),
             "registration_access_token": req.credential.value,
         }
 
     def get_server_metadata(self) -> dict[str, Any]:
         return self.server.metadata()  # type: ignore[no-any-return]
-
-    def _configuration_uri(self, client: OAuthClient) -> str:
-        return f"{issuer(self.server.settings)}/oauth/register/{client.app.client_id}"

@@ -17,6 +17,7 @@ which the views open and commit; the server object itself is stateless and share
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
@@ -26,7 +27,7 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oauth2.rfc9207 import IssuerParameter
-from flask import Flask
+from flask import Flask, current_app
 
 from civic.platform.oauth.context import issuer, request_uow
 from civic.platform.oauth.models import OAuthAuthorizationCode, OAuthClient, OAuthToken
@@ -47,8 +48,6 @@ GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials"]
 
 def current_server() -> CivicAuthorizationServer:
     """The app's authorization server."""
-    from flask import current_app  # noqa: PLC0415 - keeps this module importable anywhere
-
     server: CivicAuthorizationServer = current_app.extensions[_EXTENSION]
     return server
 
@@ -236,4 +235,7 @@ def init_app(app: Flask, settings: Settings) -> CivicAuthorizationServer:
     """Create the app's authorization server (reachable with :func:`current_server`)."""
     server = CivicAuthorizationServer(settings)
     app.extensions[_EXTENSION] = server
+    # Authlib logs whole token responses (access and refresh tokens) at DEBUG, and
+    # its records do not go through our masking formatter.
+    logging.getLogger("authlib").setLevel(logging.INFO)
     return server

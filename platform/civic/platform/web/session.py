@@ -10,7 +10,17 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 
@@ -42,6 +52,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.session_interface = _SessionInterface()
     app.register_error_handler(CSRFError, _csrf_refused)
     app.context_processor(lambda: {"current_user": current_user()})
+    app.after_request(_no_framing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +127,14 @@ def safe_next(target: str | None, default: str) -> str:
     if "\\" in target:
         return default
     return target
+
+
+def _no_framing(response: Response) -> Response:
+    # A framed consent or login page could be clicked through by a hostile site.
+    if response.mimetype == "text/html":
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+    return response
 
 
 def check_csrf() -> None:

@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.services.db import Base, created_at, modified_at, uuid_pk
@@ -83,10 +84,21 @@ class Dataset(Base):
         sa.Index("ix_datasets_tags", "tags", postgresql_using="gin"),
         sa.Index("ix_datasets_themes", "themes", postgresql_using="gin"),
         sa.Index("ix_datasets_sync_status", "sync_status"),
+        # A withdrawn dataset keeps its row (and name) for reuses and usage; the
+        # name may be published again, so it is unique among live datasets only.
+        sa.Index(
+            "uq_datasets_live_name",
+            "name",
+            unique=True,
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        ),
+        sa.Index("ix_datasets_formats", "formats", postgresql_using="gin"),
+        sa.Index("ix_datasets_search_vector", "search_vector", postgresql_using="gin"),
+        sa.Index("ix_datasets_modified", "modified"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
     title: Mapped[str] = mapped_column(sa.String(500))
     description: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     organization_id: Mapped[uuid.UUID] = mapped_column(
@@ -116,6 +128,13 @@ class Dataset(Base):
     modified: Mapped[dt.datetime] = modified_at()
     # Soft delete: reuses and usage keep pointing at a dataset after it is withdrawn.
     deleted_at: Mapped[dt.datetime | None] = mapped_column()
+    # The resources' formats (upper case), kept here so that facets need no join.
+    formats: Mapped[list[str]] = mapped_column(default=list, server_default="{}")
+    # CKAN's metadata_modified of the state the mirror last took from or gave to CKAN.
+    ckan_modified: Mapped[dt.datetime | None] = mapped_column()
+    # Full text in French and English (title A, tags and name B, description C),
+    # maintained by the trigger civic_datasets_search_vector (see its migration).
+    search_vector: Mapped[Any | None] = mapped_column(postgresql.TSVECTOR, deferred=True)
 
     organization: Mapped[Organization] = relationship(back_populates="datasets")
     resources: Mapped[list[Resource]] = relationship(

@@ -5,6 +5,7 @@
 document building, permission labels and query assembly keep running and
 only the storage and matching change.
 """
+
 from .patch import install, make_connection
 
 __all__ = ["install", "make_connection"]

@@ -12,13 +12,15 @@ CKAN's ``SolrConnectionError`` ("Search Connection Error" in the API),
 a sort problem ``SearchQueryError``, the rest ``SearchError`` on search and
 ``SearchIndexError`` on indexing. Raw SQL errors never reach CKAN.
 """
+
 from __future__ import annotations
 
 import logging
 import os
 import threading
 import time
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 import psycopg2
 import psycopg2.errors
@@ -27,8 +29,7 @@ import pysolr
 from . import documents
 from .compiler import Compiler
 from .lucene import parse
-from .params import (as_list, parse_facets, parse_fl,
-                     parse_query, parse_sort)
+from .params import as_list, parse_facets, parse_fl, parse_query, parse_sort
 from .schema import TABLE, TS_CONFIG, ensure_schema
 from .sqlbuild import facet_sql, order_sql, where_sql
 
@@ -36,8 +37,12 @@ log = logging.getLogger(__name__)
 
 _local = threading.local()
 _ready: set[tuple[int, str]] = set()
-_MISSING = (psycopg2.errors.UndefinedTable, psycopg2.errors.UndefinedFunction,
-            psycopg2.errors.UndefinedObject, psycopg2.errors.InvalidSchemaName)
+_MISSING = (
+    psycopg2.errors.UndefinedTable,
+    psycopg2.errors.UndefinedFunction,
+    psycopg2.errors.UndefinedObject,
+    psycopg2.errors.InvalidSchemaName,
+)
 
 _UPSERT = f"""
 INSERT INTO {TABLE} (index_id, id, name, site_id, doc, payload, tsv)
@@ -52,16 +57,17 @@ ON CONFLICT (index_id) DO UPDATE SET
 """
 
 
-def connect_kwargs(url: str, timeout: Optional[float]) -> dict[str, Any]:
+def connect_kwargs(url: str, timeout: float | None) -> dict[str, Any]:
     """psycopg2 keyword arguments from a SQLAlchemy-style database URL."""
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
     kwargs: dict[str, Any] = {
-        k: v for k, v in parsed.translate_connect_args(
-            username="user", database="dbname").items() if v is not None}
-    kwargs.update({k: v for k, v in parsed.query.items()
-                   if isinstance(v, str)})
+        k: v
+        for k, v in parsed.translate_connect_args(username="user", database="dbname").items()
+        if v is not None
+    }
+    kwargs.update({k: v for k, v in parsed.query.items() if isinstance(v, str)})
     kwargs.setdefault("connect_timeout", 10)
     if timeout:
         kwargs["options"] = f"-c statement_timeout={int(float(timeout) * 1000)}"
@@ -72,8 +78,7 @@ def connect_kwargs(url: str, timeout: Optional[float]) -> dict[str, Any]:
 class PostgresSearch:
     """What ``make_connection()`` returns while ``civic_search`` is on."""
 
-    def __init__(self, url: str, decode_dates: bool = True,
-                 timeout: Optional[float] = None) -> None:
+    def __init__(self, url: str, decode_dates: bool = True, timeout: float | None = None) -> None:
         self._url = url
         self.decode_dates = decode_dates
         self.timeout = timeout
@@ -82,6 +87,7 @@ class PostgresSearch:
     def url(self) -> str:
         """The database URL with any password hidden (for log messages)."""
         from sqlalchemy.engine import make_url
+
         return make_url(self._url).render_as_string(hide_password=True)
 
     # -- connection --------------------------------------------------------
@@ -125,26 +131,22 @@ class PostgresSearch:
             except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
                 if getattr(exc, "pgcode", None):
                     # The server answered (a timeout, say): not a lost link.
-                    raise pysolr.SolrError(
-                        f"Search backend error: {str(exc).strip()}") from exc
+                    raise pysolr.SolrError(f"Search backend error: {str(exc).strip()}") from exc
                 self._forget()
                 if attempt == 2:
                     raise pysolr.SolrError(
-                        f"Failed to connect to server at {self.url}: "
-                        f"{str(exc).strip()}") from exc
+                        f"Failed to connect to server at {self.url}: {str(exc).strip()}"
+                    ) from exc
             except ValueError as exc:
                 # QuerySyntaxError, ParamError and bad numbers in params.
-                raise pysolr.SolrError(
-                    f"org.apache.solr.search.SyntaxError: {exc}") from exc
+                raise pysolr.SolrError(f"org.apache.solr.search.SyntaxError: {exc}") from exc
             except psycopg2.Error as exc:
-                raise pysolr.SolrError(
-                    f"Search backend error: {str(exc).strip()}") from exc
+                raise pysolr.SolrError(f"Search backend error: {str(exc).strip()}") from exc
         raise AssertionError("unreachable")
 
     # -- pysolr API: writes ---------------------------------------------------
 
-    def add(self, docs: Iterable[dict[str, Any]], commit: bool = True,
-            **_ignored: Any) -> str:
+    def add(self, docs: Iterable[dict[str, Any]], commit: bool = True, **_ignored: Any) -> str:
         """Index (insert or replace) documents; committed on return."""
         try:
             rows = [documents.prepare(doc) for doc in docs]
@@ -153,14 +155,25 @@ class PostgresSearch:
 
         def work(cur: Any) -> None:
             for row in rows:
-                cur.execute(_UPSERT, (
-                    row.index_id, row.id, row.name, row.site_id, row.doc_json,
-                    row.payload_json, row.text_a, row.text_b, row.text_d))
+                cur.execute(
+                    _UPSERT,
+                    (
+                        row.index_id,
+                        row.id,
+                        row.name,
+                        row.site_id,
+                        row.doc_json,
+                        row.payload_json,
+                        row.text_a,
+                        row.text_b,
+                        row.text_d,
+                    ),
+                )
+
         self._run(work)
         return ""
 
-    def delete(self, id: Any = None, q: Any = None, commit: bool = True,
-               **_ignored: Any) -> str:
+    def delete(self, id: Any = None, q: Any = None, commit: bool = True, **_ignored: Any) -> str:
         """Delete by unique key (``index_id``) or by query."""
         if id is None and q is None:
             raise ValueError('You must specify "id" or "q".')
@@ -168,14 +181,15 @@ class PostgresSearch:
             ids = [str(i) for i in as_list(id)]
 
             def by_id(cur: Any) -> None:
-                cur.execute(f"DELETE FROM {TABLE} WHERE index_id = ANY(%s)",
-                            (ids,))
+                cur.execute(f"DELETE FROM {TABLE} WHERE index_id = ANY(%s)", (ids,))
+
             self._run(by_id)
         if q is not None:
+
             def by_query(cur: Any) -> None:
                 compiled = Compiler().compile(parse(str(q), default_and=False))
-                cur.execute(f"DELETE FROM {TABLE} WHERE {compiled.sql}",
-                            compiled.params)
+                cur.execute(f"DELETE FROM {TABLE} WHERE {compiled.sql}", compiled.params)
+
             self._run(by_query)
         return ""
 
@@ -194,18 +208,19 @@ class PostgresSearch:
 
     # -- pysolr API: search --------------------------------------------------
 
-    def search(self, q: Optional[str] = None, search_handler: Any = None,
-               **params: Any) -> pysolr.Results:
+    def search(
+        self, q: str | None = None, search_handler: Any = None, **params: Any
+    ) -> pysolr.Results:
         """Run a Solr-style search; see the module doc for what is offered."""
         started = time.monotonic()
         params["q"] = "*:*" if q is None or str(q).strip() == "" else str(q)
 
         def work(cur: Any) -> pysolr.Results:
             return self._search(cur, params, started)
+
         return self._run(work)
 
-    def _search(self, cur: Any, params: dict[str, Any],
-                started: float) -> pysolr.Results:
+    def _search(self, cur: Any, params: dict[str, Any], started: float) -> pysolr.Results:
         compiler = Compiler()
         parser = str(params.get("defType") or "lucene")
         spec = parse_query(params["q"], params, parser)
@@ -216,8 +231,7 @@ class PostgresSearch:
             if fq is None or not str(fq).strip():
                 continue
             fspec = parse_query(str(fq), params, "lucene")
-            sub = Compiler(default_field=fspec.default_field,
-                           query_fields=fspec.query_fields)
+            sub = Compiler(default_field=fspec.default_field, query_fields=fspec.query_fields)
             clauses.append(sub.compile(fspec.tree))
         rank = compiler.rank()
         where, where_params = where_sql(clauses)
@@ -234,16 +248,18 @@ class PostgresSearch:
             f"SELECT index_id, doc, seq, {rank.sql} AS score FROM {TABLE} "
             f"WHERE {where}) AS s ORDER BY pos LIMIT %s OFFSET %s) AS m "
             f"JOIN {TABLE} AS t USING (index_id) ORDER BY m.pos",
-            rank.params + where_params + [rows, start])
+            rank.params + where_params + [rows, start],
+        )
         found = cur.fetchall()
         if found:
             hits = found[0][3]
         else:
-            cur.execute(f"SELECT count(*) FROM {TABLE} WHERE {where}",
-                        where_params)
+            cur.execute(f"SELECT count(*) FROM {TABLE} WHERE {where}", where_params)
             hits = cur.fetchone()[0]
-        docs = [documents.present(doc, extra, fl, score, self.decode_dates)
-                for doc, extra, score, _ in found]
+        docs = [
+            documents.present(doc, extra, fl, score, self.decode_dates)
+            for doc, extra, score, _ in found
+        ]
         facet_fields: dict[str, list[Any]] = {}
         specs = parse_facets(params)
         if specs:
@@ -254,10 +270,16 @@ class PostgresSearch:
             for field, value, count in cur.fetchall():
                 facet_fields[field].extend([value, count])
         qtime = int((time.monotonic() - started) * 1000)
-        return pysolr.Results({
-            "responseHeader": {"status": 0, "QTime": qtime},
-            "response": {"numFound": hits, "start": start, "docs": docs},
-            "facet_counts": {"facet_queries": {}, "facet_fields": facet_fields,
-                             "facet_ranges": {}, "facet_intervals": {},
-                             "facet_heatmaps": {}},
-        })
+        return pysolr.Results(
+            {
+                "responseHeader": {"status": 0, "QTime": qtime},
+                "response": {"numFound": hits, "start": start, "docs": docs},
+                "facet_counts": {
+                    "facet_queries": {},
+                    "facet_fields": facet_fields,
+                    "facet_ranges": {},
+                    "facet_intervals": {},
+                    "facet_heatmaps": {},
+                },
+            }
+        )

@@ -14,17 +14,28 @@ negative query matches everything else, as Solr does for ``-field:x``.
 :class:`Compiled` also gathers a ``tsquery`` for ranking (``score``) from
 the positive full-text clauses.
 """
+
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as dc_field
-from typing import Any, Optional
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Any
 
 from psycopg2.extras import Json
 
 from . import fields as F
-from .lucene import (MUST, MUST_NOT, SHOULD, BoolQuery, MatchAll, Node,
-                     Phrase, QuerySyntaxError, Range, Term)
+from .lucene import (
+    MUST,
+    MUST_NOT,
+    BoolQuery,
+    MatchAll,
+    Node,
+    Phrase,
+    QuerySyntaxError,
+    Range,
+    Term,
+)
 from .schema import SCHEMA, SIMPLE_CONFIG, TS_CONFIG
 
 _EN = f"'{TS_CONFIG}'::regconfig"
@@ -50,7 +61,7 @@ class Compiler:
     """
 
     default_field: str = "text"
-    query_fields: Optional[list[str]] = None
+    query_fields: list[str] | None = None
     rank_sql: list[str] = dc_field(default_factory=list)
     rank_params: list[Any] = dc_field(default_factory=list)
 
@@ -66,8 +77,8 @@ class Compiler:
             return Compiled("1.0::real")
         query = " || ".join(self.rank_sql)
         return Compiled(
-            f"ts_rank('{{0.1, 0.2, 0.4, 1.0}}', tsv, ({query}))",
-            list(self.rank_params))
+            f"ts_rank('{{0.1, 0.2, 0.4, 1.0}}', tsv, ({query}))", list(self.rank_params)
+        )
 
     # -- nodes ---------------------------------------------------------------
 
@@ -80,7 +91,7 @@ class Compiler:
         parts = [self._leaf(node, f, params, positive) for f in fields]
         return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
 
-    def _fields_for(self, field: Optional[str]) -> list[str]:
+    def _fields_for(self, field: str | None) -> list[str]:
         if field is not None:
             return [field]
         if self.query_fields:
@@ -88,30 +99,36 @@ class Compiler:
         return [self.default_field]
 
     def _bool(self, node: BoolQuery, params: list[Any], positive: bool) -> str:
+        # Each clause keeps its own parameters, so that clauses left out of
+        # the SQL (optional ones beside required ones) leave none behind.
         must, should, must_not = [], [], []
         for occur, child in node.clauses:
+            own: list[Any] = []
             if occur == MUST_NOT:
-                must_not.append(self._node(child, params, not positive))
+                must_not.append((self._node(child, own, not positive), own))
             elif occur == MUST:
-                must.append(self._node(child, params, positive))
+                must.append((self._node(child, own, positive), own))
             else:
-                should.append(self._node(child, params, positive))
+                should.append((self._node(child, own, positive), own))
         parts = list(must)
         if should:
             if node.min_should > 0:
-                total = " + ".join(f"({s})::int" for s in should)
-                parts.append(f"({total}) >= {int(node.min_should)}")
+                total = " + ".join(f"({sql})::int" for sql, _ in should)
+                own = [p for _, ps in should for p in ps]
+                parts.append((f"({total}) >= {int(node.min_should)}", own))
             elif not must:
-                parts.append("(" + " OR ".join(should) + ")")
-        parts.extend(f"NOT {s}" for s in must_not)
+                own = [p for _, ps in should for p in ps]
+                parts.append(("(" + " OR ".join(sql for sql, _ in should) + ")", own))
+        parts.extend((f"NOT {sql}", own) for sql, own in must_not)
         if not parts:
             return "TRUE"
-        return "(" + " AND ".join(parts) + ")"
+        for _, own in parts:
+            params.extend(own)
+        return "(" + " AND ".join(sql for sql, _ in parts) + ")"
 
     # -- leaves --------------------------------------------------------------
 
-    def _leaf(self, node: Node, field: str, params: list[Any],
-              positive: bool) -> str:
+    def _leaf(self, node: Node, field: str, params: list[Any], positive: bool) -> str:
         kind = F.kind(field)
         if isinstance(node, Range):
             sql = self._range(node, field, kind, params)
@@ -121,7 +138,7 @@ class Compiler:
             sql = self._text(node, field, kind, params, positive)
         elif kind == F.NGRAM:
             params.extend([F.ngram_source(field), node.text])
-            sql = (f"strpos(lower({SCHEMA}.ftext(doc, %s)), lower(%s)) > 0")
+            sql = f"strpos(lower({SCHEMA}.ftext(doc, %s)), lower(%s)) > 0"
         elif kind == F.DATE:
             sql = self._date_equal(node.text, field, params)
         elif kind == F.INT:
@@ -144,8 +161,7 @@ class Compiler:
         marks = ", ".join(["%s"] * len(sources))
         return f"to_tsvector({config}, {SCHEMA}.ftext(doc, {marks}))"
 
-    def _text(self, node: Node, field: str, kind: str, params: list[Any],
-              positive: bool) -> str:
+    def _text(self, node: Node, field: str, kind: str, params: list[Any], positive: bool) -> str:
         text = node.text  # type: ignore[union-attr]
         if not _WORD.search(text):
             # Solr's analyser leaves no token: the clause matches nothing
@@ -185,10 +201,9 @@ class Compiler:
     def _date_equal(self, text: str, field: str, params: list[Any]) -> str:
         when = _date_param(text)
         params.extend([field, when])
-        return f"(doc ->> %s)::timestamptz = %s::timestamptz"
+        return "(doc ->> %s)::timestamptz = %s::timestamptz"
 
-    def _wildcard(self, node: Term, field: str, kind: str,
-                  params: list[Any]) -> str:
+    def _wildcard(self, node: Term, field: str, kind: str, params: list[Any]) -> str:
         if node.text == "*" or set(node.text) <= {"*"}:
             return self._exists(field, kind, params)
         if kind in (F.TEXT, F.ALL_TEXT, F.GENERAL):
@@ -200,12 +215,12 @@ class Compiler:
                 return f"{vector} @@ to_tsquery({_SIMPLE}, %s)"
             vector = self._vector(field, kind, params)
             params.append(_like(text, node.wild))
-            return (f"EXISTS (SELECT 1 FROM unnest(tsvector_to_array("
-                    f"{vector})) AS l WHERE l LIKE %s)")
+            return (
+                f"EXISTS (SELECT 1 FROM unnest(tsvector_to_array({vector})) AS l WHERE l LIKE %s)"
+            )
         if kind == F.NGRAM:
             field = F.ngram_source(field)
-        return self._values_where(field, "v LIKE %s",
-                                  [_like(node.text, node.wild)], params)
+        return self._values_where(field, "v LIKE %s", [_like(node.text, node.wild)], params)
 
     def _exists(self, field: str, kind: str, params: list[Any]) -> str:
         if kind == F.ALL_TEXT:
@@ -215,25 +230,22 @@ class Compiler:
         params.append(field)
         return f"cardinality({SCHEMA}.vals(doc, %s)) > 0"
 
-    def _values_where(self, field: str, condition: str, values: list[Any],
-                      params: list[Any]) -> str:
+    def _values_where(
+        self, field: str, condition: str, values: list[Any], params: list[Any]
+    ) -> str:
         if field in F.COLUMNS:
             params.extend(values)
-            return (f"EXISTS (SELECT 1 FROM (SELECT {field} AS v) AS s "
-                    f"WHERE {condition})")
+            return f"EXISTS (SELECT 1 FROM (SELECT {field} AS v) AS s WHERE {condition})"
         params.append(field)
         params.extend(values)
-        return (f"EXISTS (SELECT 1 FROM unnest({SCHEMA}.vals(doc, %s)) AS v "
-                f"WHERE {condition})")
+        return f"EXISTS (SELECT 1 FROM unnest({SCHEMA}.vals(doc, %s)) AS v WHERE {condition})"
 
-    def _range(self, node: Range, field: str, kind: str,
-               params: list[Any]) -> str:
+    def _range(self, node: Range, field: str, kind: str, params: list[Any]) -> str:
         if node.lo is None and node.hi is None:
             return self._exists(field, kind, params)
         conds: list[str] = []
         values: list[Any] = []
-        for bound, incl, op in ((node.lo, node.lo_incl, ">"),
-                                (node.hi, node.hi_incl, "<")):
+        for bound, incl, op in ((node.lo, node.lo_incl, ">"), (node.hi, node.hi_incl, "<")):
             if bound is None:
                 continue
             op = op + ("=" if incl else "")
@@ -244,14 +256,15 @@ class Compiler:
                 conds.append(f"{SCHEMA}.num(v) {op} {SCHEMA}.num(%s)")
                 values.append(bound)
             else:
-                conds.append(f"v COLLATE \"C\" {op} %s")
+                conds.append(f'v COLLATE "C" {op} %s')
                 values.append(bound.lower() if kind != F.STRING else bound)
         condition = " AND ".join(conds)
         if kind in (F.TEXT, F.ALL_TEXT, F.GENERAL):
             vector = self._vector(field, kind, params)
             params.extend(values)
-            return (f"EXISTS (SELECT 1 FROM unnest(tsvector_to_array("
-                    f"{vector})) AS v WHERE {condition})")
+            return (
+                f"EXISTS (SELECT 1 FROM unnest(tsvector_to_array({vector})) AS v WHERE {condition})"
+            )
         if kind == F.NGRAM:
             field = F.ngram_source(field)
         return self._values_where(field, condition, values, params)

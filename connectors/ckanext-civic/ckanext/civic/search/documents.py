@@ -12,12 +12,14 @@ Out: only fields Solr stores are returned, restricted by ``fl``; with
 ``decode_dates`` the ISO date strings become ``datetime`` objects, as
 CKAN's ``solr_datetime_decoder`` does.
 """
+
 from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from pysolr import DATETIME_REGEX
 
@@ -81,14 +83,13 @@ def prepare(doc: dict[str, Any]) -> Row:
             except (ValueError, OverflowError) as exc:
                 raise DocumentError(
                     f"ERROR: [doc={doc.get('id')}] Error adding field "
-                    f"'{key}'='{value}' msg=Invalid Date String") from exc
+                    f"'{key}'='{value}' msg=Invalid Date String"
+                ) from exc
         stored[key] = value
-    stored.setdefault("indexed_ts", F.format_date(
-        datetime.datetime.now(datetime.timezone.utc)))
+    stored.setdefault("indexed_ts", F.format_date(datetime.datetime.now(datetime.timezone.utc)))
     for required in ("index_id", "id", "site_id"):
         if required not in stored:
-            raise DocumentError(
-                f"[doc={doc.get('id')}] missing required field: {required}")
+            raise DocumentError(f"[doc={doc.get('id')}] missing required field: {required}")
     text_a, text_b, text_d = weighted_text(stored)
     payload = {k: stored.pop(k) for k in F.PAYLOAD if k in stored}
     return Row(
@@ -98,7 +99,9 @@ def prepare(doc: dict[str, Any]) -> Row:
         site_id=str(stored["site_id"]),
         doc_json=json.dumps(stored, default=str),
         payload_json=json.dumps(payload, default=str),
-        text_a=text_a, text_b=text_b, text_d=text_d,
+        text_a=text_a,
+        text_b=text_b,
+        text_d=text_d,
     )
 
 
@@ -129,9 +132,14 @@ def _decode(value: Any) -> Any:
         m = DATETIME_REGEX.search(value)
         if m:
             parts = {k: int(v) for k, v in m.groupdict().items()}
-            return datetime.datetime(parts["year"], parts["month"],
-                                     parts["day"], parts["hour"],
-                                     parts["minute"], parts["second"])
+            return datetime.datetime(
+                parts["year"],
+                parts["month"],
+                parts["day"],
+                parts["hour"],
+                parts["minute"],
+                parts["second"],
+            )
         return value
     if isinstance(value, dict):
         return {k: _decode(v) for k, v in value.items()}
@@ -151,8 +159,9 @@ def wants_payload(fl: list[str]) -> bool:
     return "*" in fl or any(F.select_fields(fl, k) for k in F.PAYLOAD)
 
 
-def present(doc: dict[str, Any], payload: Any, fl: list[str], score: float,
-            decode_dates: bool) -> dict[str, Any]:
+def present(
+    doc: dict[str, Any], payload: Any, fl: list[str], score: float, decode_dates: bool
+) -> dict[str, Any]:
     """The document as Solr returns it for the ``fl`` list."""
     everything = "*" in fl
     out: dict[str, Any] = {}

@@ -7,28 +7,51 @@ match whole values (case-sensitive), ``text`` fields match stemmed words,
 date format and date math (``NOW-1DAY``), and which fields Solr stores, hence
 returns.
 """
+
 from __future__ import annotations
 
 import datetime
 import fnmatch
 import re
-from typing import Any, Optional
+from typing import Any
 
 from dateutil.parser import parse as parse_date
 from dateutil.relativedelta import relativedelta
 
 STRING, TEXT, GENERAL, NGRAM, DATE, INT, ALL_TEXT = (
-    "string", "text", "general", "ngram", "date", "int", "all_text")
+    "string",
+    "text",
+    "general",
+    "ngram",
+    "date",
+    "int",
+    "all_text",
+)
 
-_TEXT = {"title", "notes", "urls", "depends_on", "dependency_of",
-         "derives_from", "has_derivation", "links_to", "linked_from",
-         "child_of", "parent_of"}
-_GENERAL = {"author", "author_email", "maintainer", "maintainer_email",
-            "res_name", "res_description"}
+_TEXT = {
+    "title",
+    "notes",
+    "urls",
+    "depends_on",
+    "dependency_of",
+    "derives_from",
+    "has_derivation",
+    "links_to",
+    "linked_from",
+    "child_of",
+    "parent_of",
+}
+_GENERAL = {
+    "author",
+    "author_email",
+    "maintainer",
+    "maintainer_email",
+    "res_name",
+    "res_description",
+}
 _NGRAM = {"title_ngram": "title", "name_ngram": "name"}
 _DATE = {"metadata_created", "metadata_modified", "indexed_ts"}
-_INT = {"views_total", "views_recent", "resources_accessed_total",
-        "resources_accessed_recent"}
+_INT = {"views_total", "views_recent", "resources_accessed_total", "resources_accessed_recent"}
 # Columns of the documents table, faster than a look into the jsonb.
 COLUMNS = {"index_id", "id", "name", "site_id"}
 
@@ -43,23 +66,70 @@ PAYLOAD = ("data_dict", "validated_data_dict")
 # A for name/title (qf ^4), B for tags/groups (qf ^2), D for the rest.
 WEIGHT_A = ("name", "title")
 WEIGHT_B = ("tags", "groups")
-WEIGHT_D = ("text", "license", "notes", "organization", "res_name",
-            "res_description", "maintainer", "author") + URL_SOURCES
+WEIGHT_D = (
+    "text",
+    "license",
+    "notes",
+    "organization",
+    "res_name",
+    "res_description",
+    "maintainer",
+    "author",
+) + URL_SOURCES
 WEIGHT_D_PREFIXES = ("extras_", "res_extras_", "vocab_")
 
 _STORED = {
-    "index_id", "id", "site_id", "title", "title_ngram", "entity_type",
-    "dataset_type", "state", "name", "name_ngram", "revision_id", "version",
-    "url", "ckan_url", "download_url", "notes", "author", "author_email",
-    "maintainer", "maintainer_email", "license", "license_id", "tags",
-    "groups", "organization", "capacity", "res_name", "res_description",
-    "res_format", "res_url", "res_type", "metadata_created",
-    "metadata_modified", "indexed_ts", "data_dict", "validated_data_dict",
-    "_version_"}
+    "index_id",
+    "id",
+    "site_id",
+    "title",
+    "title_ngram",
+    "entity_type",
+    "dataset_type",
+    "state",
+    "name",
+    "name_ngram",
+    "revision_id",
+    "version",
+    "url",
+    "ckan_url",
+    "download_url",
+    "notes",
+    "author",
+    "author_email",
+    "maintainer",
+    "maintainer_email",
+    "license",
+    "license_id",
+    "tags",
+    "groups",
+    "organization",
+    "capacity",
+    "res_name",
+    "res_description",
+    "res_format",
+    "res_url",
+    "res_type",
+    "metadata_created",
+    "metadata_modified",
+    "indexed_ts",
+    "data_dict",
+    "validated_data_dict",
+    "_version_",
+}
 _STORED_PREFIXES = ("extras_", "res_extras_", "vocab_")
-_MULTI = {"tags", "groups", "permission_labels", "res_name",
-          "res_description", "res_format", "res_url", "res_type", "text",
-          "urls"} | (_TEXT - {"title", "notes"})
+_MULTI = {
+    "tags",
+    "groups",
+    "permission_labels",
+    "res_name",
+    "res_description",
+    "res_format",
+    "res_url",
+    "res_type",
+    "text",
+    "urls",
+} | (_TEXT - {"title", "notes"})
 _MULTI_PREFIXES = ("res_extras_", "vocab_")
 
 
@@ -87,8 +157,7 @@ def ngram_source(field: str) -> str:
 
 def is_stored(field: str) -> bool:
     """Whether Solr would return ``field`` in a document."""
-    return (field in _STORED or field.startswith(_STORED_PREFIXES)
-            or field.endswith("_date"))
+    return field in _STORED or field.startswith(_STORED_PREFIXES) or field.endswith("_date")
 
 
 def is_multi_valued(field: str) -> bool:
@@ -98,8 +167,7 @@ def is_multi_valued(field: str) -> bool:
 
 def select_fields(fl: list[str], field: str) -> bool:
     """Whether ``field`` is asked for by the ``fl`` list (globs allowed)."""
-    return any(f == field or ("*" in f and fnmatch.fnmatchcase(field, f))
-               for f in fl)
+    return any(f == field or ("*" in f and fnmatch.fnmatchcase(field, f)) for f in fl)
 
 
 def text_sources(field: str) -> tuple[str, ...]:
@@ -110,9 +178,15 @@ def text_sources(field: str) -> tuple[str, ...]:
 # -- dates -----------------------------------------------------------------
 
 _UNITS = {
-    "YEAR": "years", "MONTH": "months", "DAY": "days", "DATE": "days",
-    "HOUR": "hours", "MINUTE": "minutes", "SECOND": "seconds",
-    "MILLI": "microseconds", "MILLISECOND": "microseconds",
+    "YEAR": "years",
+    "MONTH": "months",
+    "DAY": "days",
+    "DATE": "days",
+    "HOUR": "hours",
+    "MINUTE": "minutes",
+    "SECOND": "seconds",
+    "MILLI": "microseconds",
+    "MILLISECOND": "microseconds",
 }
 _MATH = re.compile(r"([+-]\d+|/)([A-Z]+?)S?(?=[+/-]|$)")
 
@@ -134,16 +208,14 @@ def normalize_date(value: Any) -> str:
     if isinstance(value, datetime.datetime):
         return format_date(value)
     if isinstance(value, datetime.date):
-        return format_date(datetime.datetime(value.year, value.month,
-                                             value.day))
+        return format_date(datetime.datetime(value.year, value.month, value.day))
     text = str(value).strip()
     if text.upper().startswith("NOW"):
         return format_date(date_math(text))
     return format_date(parse_date(text))
 
 
-def date_math(expr: str,
-              now: Optional[datetime.datetime] = None) -> datetime.datetime:
+def date_math(expr: str, now: datetime.datetime | None = None) -> datetime.datetime:
     """Evaluate Solr date math: ``NOW``, ISO dates, ``+1DAY``, ``/DAY``.
 
     :raises ValueError: on anything else.
@@ -181,7 +253,6 @@ def _round_down(value: datetime.datetime, unit: str) -> datetime.datetime:
     if unit not in order:
         return value
     keep = order.index(unit)
-    parts = {"month": 1, "day": 1, "hour": 0, "minute": 0, "second": 0,
-             "microsecond": 0}
+    parts = {"month": 1, "day": 1, "hour": 0, "minute": 0, "second": 0, "microsecond": 0}
     names = ["month", "day", "hour", "minute", "second", "microsecond"]
     return value.replace(**{n: parts[n] for n in names[keep:]})

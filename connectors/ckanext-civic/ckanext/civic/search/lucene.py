@@ -19,11 +19,12 @@ Two modes mirror Solr's parsers:
 Malformed input (``--included``, ``title:``, ``(a``, ``"open``) raises
 :class:`QuerySyntaxError`, as Solr raises ``SyntaxError``.
 """
+
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as dc_field
-from typing import Optional, Union
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 MUST = "MUST"
 SHOULD = "SHOULD"
@@ -43,7 +44,7 @@ class MatchAll:
 class Term:
     """A single term; ``wild`` holds the offsets of ``*``/``?`` wildcards."""
 
-    field: Optional[str]
+    field: str | None
     text: str
     wild: tuple[int, ...] = ()
 
@@ -52,7 +53,7 @@ class Term:
 class Phrase:
     """A quoted phrase; ``slop`` > 0 relaxes word order and adjacency."""
 
-    field: Optional[str]
+    field: str | None
     text: str
     slop: int = 0
 
@@ -61,9 +62,9 @@ class Phrase:
 class Range:
     """``field:[lo TO hi]``; ``None`` bounds stand for ``*``."""
 
-    field: Optional[str]
-    lo: Optional[str]
-    hi: Optional[str]
+    field: str | None
+    lo: str | None
+    hi: str | None
     lo_incl: bool = True
     hi_incl: bool = True
 
@@ -72,17 +73,23 @@ class Range:
 class BoolQuery:
     """Clauses with Lucene occurrence flags; ``min_should`` as Solr's mm."""
 
-    clauses: list[tuple[str, "Node"]] = dc_field(default_factory=list)
+    clauses: list[tuple[str, Node]] = dc_field(default_factory=list)
     min_should: int = 0
 
 
-Node = Union[MatchAll, Term, Phrase, Range, BoolQuery]
+Node = MatchAll | Term | Phrase | Range | BoolQuery
 
 # Token kinds.
-_LPAREN, _RPAREN, _AND, _OR, _NOT, _PLUS, _MINUS = (
-    "(", ")", "AND", "OR", "NOT", "+", "-")
+_LPAREN, _RPAREN, _AND, _OR, _NOT, _PLUS, _MINUS = ("(", ")", "AND", "OR", "NOT", "+", "-")
 _TERM, _FIELD, _QUOTED, _RANGE, _BOOST, _FUZZY, _EOF = (
-    "TERM", "FIELD", "QUOTED", "RANGE", "BOOST", "FUZZY", "EOF")
+    "TERM",
+    "FIELD",
+    "QUOTED",
+    "RANGE",
+    "BOOST",
+    "FUZZY",
+    "EOF",
+)
 
 _WS = " \t\n\r\u3000"
 # Characters that end a Lucene term (unless escaped); '+', '-', '*', '?'
@@ -154,7 +161,7 @@ class _Lexer:
             self._range()
         elif ch == "^" or ch == "~":
             self.i += 1
-            m = re.match(r"\d+(?:\.\d+)?", text[self.i:])
+            m = re.match(r"\d+(?:\.\d+)?", text[self.i :])
             if ch == "^" and not m:
                 raise QuerySyntaxError(f"Cannot parse: bad boost at {start}")
             self.i += m.end() if m else 0
@@ -221,7 +228,7 @@ class _Lexer:
         start, text = self.i, self.text
         lo_incl = text[self.i] == "["
         self.i += 1
-        bounds: list[Optional[str]] = []
+        bounds: list[str | None] = []
         words: list[str] = []
         while True:
             while self.i < len(text) and text[self.i] in _WS:
@@ -237,15 +244,14 @@ class _Lexer:
                 self._quoted()
                 words.append(str(self.tokens.pop().value))
                 continue
-            m = re.match(r'[^\s\]}"]+', text[self.i:])
+            m = re.match(r'[^\s\]}"]+', text[self.i :])
             assert m
             self.i += m.end()
             words.append(m.group())
         if len(words) != 3 or words[1] != "TO":
             raise QuerySyntaxError(f"Cannot parse: bad range at {start}")
         bounds = [None if w == "*" else w for w in (words[0], words[2])]
-        self.tokens.append(
-            _Tok(_RANGE, (bounds[0], bounds[1], lo_incl, hi_incl), start))
+        self.tokens.append(_Tok(_RANGE, (bounds[0], bounds[1], lo_incl, hi_incl), start))
 
 
 class _Parser:
@@ -264,7 +270,7 @@ class _Parser:
         self.k += 1
         return tok
 
-    def query(self, field: Optional[str]) -> BoolQuery:
+    def query(self, field: str | None) -> BoolQuery:
         clauses: list[list] = []
         first = True
         while self.peek().kind not in (_EOF, _RPAREN):
@@ -283,13 +289,11 @@ class _Parser:
             raise QuerySyntaxError("Cannot parse: empty query")
         return BoolQuery([(c[0], c[1]) for c in clauses])
 
-    def _add(self, clauses: list[list], conj: Optional[str],
-             mod: Optional[str], node: Node) -> None:
+    def _add(self, clauses: list[list], conj: str | None, mod: str | None, node: Node) -> None:
         # Port of Lucene QueryParserBase.addClause.
         if clauses and conj == _AND and clauses[-1][0] != MUST_NOT:
             clauses[-1][0] = MUST
-        if clauses and self.default_and and conj == _OR \
-                and clauses[-1][0] != MUST_NOT:
+        if clauses and self.default_and and conj == _OR and clauses[-1][0] != MUST_NOT:
             clauses[-1][0] = SHOULD
         prohibited = mod in (_MINUS, _NOT)
         if not self.default_and:
@@ -299,7 +303,7 @@ class _Parser:
         occur = MUST_NOT if prohibited else (MUST if required else SHOULD)
         clauses.append([occur, node])
 
-    def clause(self, field: Optional[str]) -> Node:
+    def clause(self, field: str | None) -> Node:
         tok = self.peek()
         if tok.kind == _FIELD:
             self.take()
@@ -328,8 +332,7 @@ class _Parser:
             self._suffixes()
             lo, hi, lo_incl, hi_incl = tok.value  # type: ignore[misc]
             return Range(field, lo, hi, lo_incl, hi_incl)
-        raise QuerySyntaxError(
-            f"Cannot parse: encountered {tok.kind!r} at position {tok.pos}")
+        raise QuerySyntaxError(f"Cannot parse: encountered {tok.kind!r} at position {tok.pos}")
 
     def _suffixes(self) -> int:
         slop = 0
@@ -340,8 +343,9 @@ class _Parser:
         return slop
 
 
-def parse(text: str, *, dismax: bool = False, default_and: bool = True,
-          default_field: Optional[str] = None) -> BoolQuery:
+def parse(
+    text: str, *, dismax: bool = False, default_and: bool = True, default_field: str | None = None
+) -> BoolQuery:
     """Parse ``text`` into a :class:`BoolQuery`.
 
     ``dismax`` selects DisMax lexing (see module doc); ``default_and`` is

@@ -5,15 +5,16 @@ Errors are raised as :class:`ParamError` carrying the message Solr would
 give, so CKAN's own error translation (``Invalid "sort" parameter`` and so
 on) keeps working.
 """
+
 from __future__ import annotations
 
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from . import fields as F
-from .lucene import SHOULD, BoolQuery, MUST, MUST_NOT, parse
+from .lucene import MUST, MUST_NOT, SHOULD, BoolQuery, parse
 
 _LOCAL = re.compile(r"""\s*([\w.$]+)(?:=('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s}]+))?""")
 
@@ -35,7 +36,7 @@ def as_list(value: Any) -> list[Any]:
     return [value]
 
 
-def split_local_params(text: str) -> tuple[Optional[dict[str, list[str]]], str]:
+def split_local_params(text: str) -> tuple[dict[str, list[str]] | None, str]:
     """Split ``{!type k=v ...}rest`` into (params, rest); (None, text) if the
     text has no local params. A bare word is the parser type."""
     stripped = text.lstrip()
@@ -47,14 +48,12 @@ def split_local_params(text: str) -> tuple[Optional[dict[str, list[str]]], str]:
         while pos < len(stripped) and stripped[pos].isspace():
             pos += 1
         if pos >= len(stripped):
-            raise ParamError("org.apache.solr.search.SyntaxError: "
-                             "Expected '}' in local params")
+            raise ParamError("org.apache.solr.search.SyntaxError: Expected '}' in local params")
         if stripped[pos] == "}":
-            return found, stripped[pos + 1:]
+            return found, stripped[pos + 1 :]
         m = _LOCAL.match(stripped, pos)
         if not m or m.end() == pos:
-            raise ParamError("org.apache.solr.search.SyntaxError: "
-                             f"bad local params: {text!r}")
+            raise ParamError(f"org.apache.solr.search.SyntaxError: bad local params: {text!r}")
         key, value = m.group(1), m.group(2)
         if value is None:
             found.setdefault("type", []).append(key)
@@ -65,7 +64,7 @@ def split_local_params(text: str) -> tuple[Optional[dict[str, list[str]]], str]:
         pos = m.end()
 
 
-def min_should_match(spec: Optional[str], optional: int) -> int:
+def min_should_match(spec: str | None, optional: int) -> int:
     """Evaluate a Solr ``mm`` spec (``"2<-1 5<80%"``) for ``optional``
     SHOULD clauses."""
     if not spec or optional == 0:
@@ -96,12 +95,11 @@ class QuerySpec:
     """One parsed query plus how its unfielded terms are searched."""
 
     tree: Any
-    query_fields: Optional[list[str]]
+    query_fields: list[str] | None
     default_field: str
 
 
-def parse_query(text: str, params: dict[str, Any],
-                default_parser: str) -> QuerySpec:
+def parse_query(text: str, params: dict[str, Any], default_parser: str) -> QuerySpec:
     """Parse ``q`` or one ``fq``, honouring local params and defType.
 
     :raises ParamError: for parsers this backend does not offer.
@@ -128,15 +126,17 @@ def parse_query(text: str, params: dict[str, Any],
         optional = sum(1 for occur, _ in tree.clauses if occur == SHOULD)
         tree.min_should = min_should_match(merged.get("mm", "100%"), optional)
         return QuerySpec(tree, qf, df)
-    raise ParamError(f"org.apache.solr.common.SolrException: "
-                     f"Unknown query parser '{parser}'")
+    raise ParamError(f"org.apache.solr.common.SolrException: Unknown query parser '{parser}'")
 
 
-def _bool_parser(local: dict[str, list[str]], default_and: bool,
-                 df: str) -> BoolQuery:
+def _bool_parser(local: dict[str, list[str]], default_and: bool, df: str) -> BoolQuery:
     clauses = []
-    for key, occur in (("must", MUST), ("filter", MUST), ("should", SHOULD),
-                       ("must_not", MUST_NOT)):
+    for key, occur in (
+        ("must", MUST),
+        ("filter", MUST),
+        ("should", SHOULD),
+        ("must_not", MUST_NOT),
+    ):
         for value in local.get(key, []):
             clauses.append((occur, parse(value, default_and=default_and)))
     return BoolQuery(clauses)
@@ -149,7 +149,7 @@ def _query_fields(qf: str) -> list[str]:
     return names or ["text"]
 
 
-def parse_sort(sort: Optional[str]) -> list[tuple[str, bool]]:
+def parse_sort(sort: str | None) -> list[tuple[str, bool]]:
     """``"score desc, name asc"`` to [(field, descending)].
 
     :raises ParamError: on a missing direction, like Solr.
@@ -162,11 +162,11 @@ def parse_sort(sort: Optional[str]) -> list[tuple[str, bool]]:
         if len(words) != 2 or words[1].lower() not in ("asc", "desc"):
             raise ParamError(
                 "Can't determine a Sort Order (asc or desc) in sort spec "
-                f"'{part.strip()}', pos={len(part.strip())}")
+                f"'{part.strip()}', pos={len(part.strip())}"
+            )
         name = words[0]
         if name != "score" and F.is_multi_valued(name):
-            raise ParamError(
-                f"can not sort on multivalued field: {name}")
+            raise ParamError(f"can not sort on multivalued field: {name}")
         result.append((name, words[1].lower() == "desc"))
     return result
 
@@ -195,12 +195,9 @@ def parse_facets(params: dict[str, Any]) -> list[FacetSpec]:
     specs = []
     for name in as_list(params.get("facet.field")):
         name = str(name)
-        _, name = split_local_params(name) if name.startswith("{!") else (
-            None, name)
-        limit = params.get(f"f.{name}.facet.limit",
-                           params.get("facet.limit", 100))
-        mincount = params.get(f"f.{name}.facet.mincount",
-                              params.get("facet.mincount", 0))
+        _, name = split_local_params(name) if name.startswith("{!") else (None, name)
+        limit = params.get(f"f.{name}.facet.limit", params.get("facet.limit", 100))
+        mincount = params.get(f"f.{name}.facet.mincount", params.get("facet.mincount", 0))
         try:
             specs.append(FacetSpec(name, int(limit), int(mincount)))
         except (TypeError, ValueError) as exc:

@@ -11,16 +11,18 @@ The patch stays for the life of the process, also after the plugin is
 unloaded: CKAN's test runner unloads all plugins between tests, and a
 half-switched search layer would be worse than either backend.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from .backend import PostgresSearch
 
 log = logging.getLogger(__name__)
 
-_original_check: Optional[Callable[..., bool]] = None
+_original_check: Callable[..., bool] | None = None
 
 #: Optional setting naming a different database for the index.
 URL_OPTION = "ckanext.civic.search.sqlalchemy_url"
@@ -35,11 +37,12 @@ def make_connection(decode_dates: bool = True) -> PostgresSearch:
     if not url:
         raise RuntimeError("ckanext-civic: sqlalchemy.url is not configured")
     timeout = config.get("solr_timeout")
-    return PostgresSearch(str(url), decode_dates=decode_dates,
-                          timeout=float(timeout) if timeout else None)
+    return PostgresSearch(
+        str(url), decode_dates=decode_dates, timeout=float(timeout) if timeout else None
+    )
 
 
-def check_solr_schema_version(schema_file: Optional[str] = None) -> bool:
+def check_solr_schema_version(schema_file: str | None = None) -> bool:
     """Stand-in for CKAN's check: ensure the index exists.
 
     With ``schema_file`` CKAN's own version check runs on that file (its

@@ -11,6 +11,7 @@ Full text uses ``civic_search.english``: the English Snowball stemmer with
 must not match every document). Unstemmed fields (Solr's ``text_general``)
 use PostgreSQL's ``simple`` configuration, which has no stop words either.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -111,9 +112,7 @@ def ensure_schema(conn: Any) -> None:
     try:
         with conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-            cur.execute(
-                "SELECT obj_description(to_regclass(%s), 'pg_class')",
-                (TABLE,))
+            cur.execute("SELECT obj_description(to_regclass(%s), 'pg_class')", (TABLE,))
             row = cur.fetchone()
             current = row[0] if row else None
             if current != VERSION:

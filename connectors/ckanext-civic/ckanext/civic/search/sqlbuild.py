@@ -5,10 +5,12 @@ Facets are counted over every matching document, not just the returned
 page, ordered like Solr's ``facet.sort=count`` (count, then value), or by
 value when ``facet.limit`` is negative (Solr's ``index`` order).
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from . import fields as F
 from .compiler import Compiled
@@ -42,19 +44,19 @@ def sort_key(field: str) -> str:
         return f"(doc ->> {literal})::timestamptz"
     if kind == F.INT:
         return f"{SCHEMA}.num(doc ->> {literal})"
-    return f"(doc ->> {literal}) COLLATE \"C\""
+    return f'(doc ->> {literal}) COLLATE "C"'
 
 
 def order_sql(sort: Sequence[tuple[str, bool]]) -> str:
     """ORDER BY items; ties end in index order, as Solr's internal ids."""
-    items = [f"{sort_key(field)} {'DESC' if desc else 'ASC'} NULLS LAST"
-             for field, desc in sort]
+    items = [f"{sort_key(field)} {'DESC' if desc else 'ASC'} NULLS LAST" for field, desc in sort]
     items.append("seq ASC")
     return ", ".join(items)
 
 
-def facet_sql(specs: Sequence[FacetSpec], where: str,
-              where_params: Sequence[Any]) -> tuple[str, list[Any]]:
+def facet_sql(
+    specs: Sequence[FacetSpec], where: str, where_params: Sequence[Any]
+) -> tuple[str, list[Any]]:
     """One statement counting every requested facet field.
 
     Returns rows of (field, value, count) in Solr's order per field.
@@ -63,19 +65,21 @@ def facet_sql(specs: Sequence[FacetSpec], where: str,
     branches = []
     for n, spec in enumerate(specs):
         if spec.limit < 0:
-            order = "v COLLATE \"C\""
+            order = 'v COLLATE "C"'
         else:
-            order = "count(*) DESC, v COLLATE \"C\""
+            order = 'count(*) DESC, v COLLATE "C"'
         limit = None if spec.limit < 0 else spec.limit
         branches.append(
             f"SELECT * FROM (SELECT {n} AS k, %s::text AS field, v AS value, "
             f"count(*) AS n, row_number() OVER (ORDER BY {order}) AS rk "
             f"FROM m, unnest({SCHEMA}.vals(m.doc, %s)) AS v "
             f"GROUP BY v HAVING count(*) >= %s) AS b{n} "
-            f"WHERE %s::int IS NULL OR rk <= %s::int")
-        params.extend([spec.field, spec.field, max(spec.mincount, 1),
-                       limit, limit])
+            f"WHERE %s::int IS NULL OR rk <= %s::int"
+        )
+        params.extend([spec.field, spec.field, max(spec.mincount, 1), limit, limit])
     union = " UNION ALL ".join(branches)
-    sql = (f"WITH m AS (SELECT doc FROM {TABLE} WHERE {where}) "
-           f"SELECT field, value, n FROM ({union}) AS f ORDER BY k, rk")
+    sql = (
+        f"WITH m AS (SELECT doc FROM {TABLE} WHERE {where}) "
+        f"SELECT field, value, n FROM ({union}) AS f ORDER BY k, rk"
+    )
     return sql, params

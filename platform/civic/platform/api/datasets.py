@@ -1,0 +1,234 @@
+"""``/api/v1/datasets``: search the mirror, publish, change and withdraw datasets and resources.
+
+Reads need no token. Writes need ``datasets:write``, and the token's person must
+belong to the dataset's organization (administrators write everywhere). A write
+commits the mirror and its outbox message together, then waits up to
+``publish_wait`` seconds for CKAN: 201/200 when CKAN confirmed, else 202 with
+``sync_status: pending`` (the worker goes on; nothing is lost).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, jsonify, url_for
+from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.models.tag import Tag
+from flask_openapi3.types import ResponseDict
+
+from civic.platform.api import BEARER, feature_blueprint
+from civic.platform.api.catalog_schemas import (
+    DatasetList,
+    DatasetOut,
+    NamePath,
+    ResourceOut,
+    ResourcePath,
+    SearchArgs,
+)
+from civic.platform.oauth.protection import require
+from civic.platform.wiring import current_bootstrap, current_settings
+from civic.services.catalog import datasets as service
+from civic.services.catalog.documents import dataset_document, resource_document
+from civic.services.catalog.errors import UnknownResource
+from civic.services.catalog.inputs import DatasetInput, DatasetPatch, ResourceInput
+from civic.services.catalog.models import SyncStatus
+from civic.services.catalog.permissions import Actor, load_actor
+from civic.services.catalog.search import SearchQuery, search_datasets
+from civic.services.identity.rights import DATASETS_WRITE
+from civic.services.publishing.delivery import deliver_now
+from civic.services.uow import UnitOfWork
+
+TAG = Tag(
+    name="datasets",
+    description="The catalog: search (from the gateway's mirror of CKAN), publish and maintain "
+    "datasets and their resources",
+)
+WRITE_STATUSES: ResponseDict = {201: DatasetOut, 200: DatasetOut, 202: DatasetOut}
+
+
+def writer(uow: UnitOfWork) -> Actor:
+    """The actor of a write request; 401/403 (problem+json) without ``datasets:write``."""
+    principal = require(DATASETS_WRITE)
+    return load_actor(
+        uow,
+        user_id=principal.person_id,
+        role=principal.person_role,
+        scopes=principal.effective_scopes,
+        label=principal.client_id,
+    )
+
+
+def write_and_settle(
+    write: Callable[[UnitOfWork, Actor], service.DatasetWrite], *, done: int
+) -> Response:
+    """Run ``write`` in a unit of work, commit, wait briefly for CKAN, answer the dataset.
+
+    ``done`` is the status when CKAN confirmed (201 or 200); 202 while pending; the
+    unchanged answer of a write that changed nothing is ``done`` too.
+    """
+    bootstrap = current_bootstrap()
+    with bootstrap.unit_of_work() as uow:
+        result = write(uow, writer(uow))
+        uow.commit()
+        dataset_id, message_id = result.dataset.id, result.message_id
+    status = SyncStatus.SYNCED
+    if message_id is not None:
+        # A client that waits briefly for CKAN: the probe client (short timeout, no
+        # retries); the worker is the patient one.
+        status = deliver_now(
+            bootstrap.session_factory,
+            bootstrap.ckan_probe_client,
+            message_id,
+            dataset_id,
+            wait=current_settings().publish_wait,
+        )
+    with bootstrap.unit_of_work() as uow:
+        dataset = service.dataset_by_id(uow, dataset_id)
+        document = dataset_document(dataset)
+        name, deleted = dataset.name, dataset.deleted_at is not None
+    if deleted:
+        if status is SyncStatus.SYNCED:
+            return Response(status=204)
+        response = jsonify({"name": name, "sync_status": document["sync_status"]})
+        response.status_code = 202
+        return response
+    response = jsonify(document)
+    response.status_code = done if status is SyncStatus.SYNCED else 202
+    if done == 201:
+        response.headers["Location"] = url_for("datasets.show_dataset", name=name)
+    return response
+
+
+def blueprint() -> APIBlueprint:
+    """The dataset and resource routes."""
+    bp = feature_blueprint(
+        "datasets",
+        __name__,
+        tag=TAG,
+        url_prefix="/datasets",
+        problem_statuses=(401, 403, 404, 409, 429),
+    )
+    licenses: Callable[[], list[str]] = lambda: list(current_settings().catalog_licenses)  # noqa: E731
+
+    @bp.get("", summary="Search datasets", responses={200: DatasetList})
+    def list_datasets(query: SearchArgs) -> Response:
+        """Full text (French and English), filters, facets, sort and pages, from the mirror.
+
+        Works while CKAN is down. Repeat a filter (``tags=a&tags=b``) for any of its values.
+        """
+        search = SearchQuery(**query.model_dump())
+        with current_bootstrap().unit_of_work() as uow:
+            found = search_datasets(uow, search)
+            body: dict[str, Any] = {
+                "results": [dataset_document(dataset) for dataset in found.datasets],
+                "total": found.total,
+                "page": found.page,
+                "page_size": found.page_size,
+                "facets": {
+                    name: [{"value": value, "count": count} for value, count in items]
+                    for name, items in found.facets.items()
+                },
+            }
+        return jsonify(body)
+
+    @bp.post("", summary="Publish a dataset", responses=WRITE_STATUSES, security=BEARER)
+    def create_dataset(body: DatasetInput) -> Response:
+        """201 when CKAN has it, else 202 (``sync_status: pending``). Needs ``datasets:write``."""
+        return write_and_settle(
+            lambda uow, actor: service.publish_dataset(uow, actor, body, licenses=licenses()),
+            done=201,
+        )
+
+    @bp.get("/<name>", summary="A dataset", responses={200: DatasetOut})
+    def show_dataset(path: NamePath) -> Response:
+        """The dataset from the mirror, with ``sync_status`` and CKAN's id."""
+        with current_bootstrap().unit_of_work() as uow:
+            return jsonify(dataset_document(service.get_dataset(uow, path.name)))
+
+    @bp.put("/<name>", summary="Replace a dataset", responses=WRITE_STATUSES, security=BEARER)
+    def replace_dataset(path: NamePath, body: DatasetInput) -> Response:
+        """Every field is replaced (resources matched by URL keep their ids). 200 or 202."""
+        return write_and_settle(
+            lambda uow, actor: service.replace_dataset(
+                uow, actor, path.name, body, licenses=licenses()
+            ),
+            done=200,
+        )
+
+    @bp.patch(
+        "/<name>", summary="Change fields of a dataset", responses=WRITE_STATUSES, security=BEARER
+    )
+    def patch_dataset(path: NamePath, body: DatasetPatch) -> Response:
+        """Only the fields given change. 200 or 202."""
+        return write_and_settle(
+            lambda uow, actor: service.patch_dataset(
+                uow, actor, path.name, body, licenses=licenses()
+            ),
+            done=200,
+        )
+
+    @bp.delete(
+        "/<name>", summary="Withdraw a dataset", responses={204: None, 202: None}, security=BEARER
+    )
+    def delete_dataset(path: NamePath) -> Response:
+        """Withdrawn from the catalog and deleted in CKAN: 204 when CKAN confirmed, else 202."""
+        return write_and_settle(
+            lambda uow, actor: service.withdraw_dataset(uow, actor, path.name), done=200
+        )
+
+    @bp.get("/<name>/resources", summary="Resources of a dataset", responses={200: ResourceOut})
+    def list_resources(path: NamePath) -> Response:
+        """The dataset's resources, in order."""
+        with current_bootstrap().unit_of_work() as uow:
+            dataset = service.get_dataset(uow, path.name)
+            return jsonify([resource_document(resource) for resource in dataset.resources])
+
+    @bp.post(
+        "/<name>/resources", summary="Add a resource", responses=WRITE_STATUSES, security=BEARER
+    )
+    def add_resource(path: NamePath, body: ResourceInput) -> Response:
+        """Appends a resource; answers the whole dataset. 201 or 202."""
+        return write_and_settle(
+            lambda uow, actor: service.add_resource(uow, actor, path.name, body)[0], done=201
+        )
+
+    @bp.put(
+        "/<name>/resources/<resource_id>",
+        summary="Replace a resource",
+        responses=WRITE_STATUSES,
+        security=BEARER,
+    )
+    def replace_resource(path: ResourcePath, body: ResourceInput) -> Response:
+        """Replaces one resource's fields; answers the whole dataset. 200 or 202."""
+        resource_id = _resource_id(path.resource_id)
+        return write_and_settle(
+            lambda uow, actor: service.replace_resource(uow, actor, path.name, resource_id, body)[
+                0
+            ],
+            done=200,
+        )
+
+    @bp.delete(
+        "/<name>/resources/<resource_id>",
+        summary="Remove a resource",
+        responses=WRITE_STATUSES,
+        security=BEARER,
+    )
+    def delete_resource(path: ResourcePath) -> Response:
+        """Removes one resource; answers the whole dataset. 200 or 202."""
+        resource_id = _resource_id(path.resource_id)
+        return write_and_settle(
+            lambda uow, actor: service.delete_resource(uow, actor, path.name, resource_id),
+            done=200,
+        )
+
+    return bp
+
+
+def _resource_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise UnknownResource(f"no resource has the id {value!r}") from None

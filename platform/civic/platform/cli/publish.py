@@ -1,0 +1,130 @@
+"""``civic publish PATH``: publish the datasets of a datapackage.json or a metadata CSV."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from civic.platform.cli import settings_from
+from civic.platform.wiring import build_bootstrap
+from civic.services.bootstrap import Bootstrap
+from civic.services.catalog.permissions import actor_for_user
+from civic.services.errors import DomainError
+from civic.services.identity.accounts import find_user
+from civic.services.publishing.bulk import BulkReport, publish_entries, read_entries
+from civic.services.publishing.status import sync_counts
+
+
+@click.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "email", required=True, help="Email of the publisher (or admin) acting.")
+@click.option("--organization", default=None, help="Organization of rows that name none.")
+@click.option("--dry-run", is_flag=True, help="Validate and show what would change; write nothing.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(0, 3600),
+    default=0.0,
+    help="Seconds to wait for the worker to deliver to CKAN before the summary.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+def publish(
+    ctx: click.Context,
+    path: Path,
+    email: str,
+    organization: str | None,
+    dry_run: bool,
+    wait: float,
+    as_json: bool,
+) -> None:
+    """Publish every dataset of PATH (a Frictionless datapackage.json, or a CSV).
+
+    Each dataset is created, or updated when it exists; running the same file again
+    changes nothing. Exits with status 1, listing the failing rows, when any fails.
+    """
+    settings = settings_from(ctx)
+    bootstrap = build_bootstrap(settings)
+    console = Console(stderr=True)
+    try:
+        entries = read_entries(path, default_organization=organization)
+        with bootstrap.unit_of_work() as uow:
+            actor = actor_for_user(uow, find_user(uow, email))
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=as_json,
+        ) as progress:
+            task = progress.add_task("checking" if dry_run else "publishing", total=len(entries))
+            report = publish_entries(
+                bootstrap.unit_of_work,
+                actor,
+                entries,
+                licenses=list(settings.catalog_licenses),
+                dry_run=dry_run,
+                progress=lambda _: progress.advance(task),
+            )
+        synced = _wait_for_ckan(bootstrap, report, wait) if wait and not dry_run else None
+    except DomainError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        bootstrap.close()
+    _show(report, synced, dry_run=dry_run, as_json=as_json)
+    if not report.ok:
+        ctx.exit(1)
+
+
+def _wait_for_ckan(bootstrap: Bootstrap, report: BulkReport, wait: float) -> dict[str, int]:
+    names = report.created + report.updated
+    deadline = time.monotonic() + wait
+    while True:
+        with bootstrap.unit_of_work() as uow:
+            counts = sync_counts(uow, names)
+        if not counts.get("pending") or time.monotonic() >= deadline:
+            return counts
+        time.sleep(0.5)
+
+
+def _show(
+    report: BulkReport, synced: dict[str, int] | None, *, dry_run: bool, as_json: bool
+) -> None:
+    if as_json:
+        body = {
+            "dry_run": dry_run,
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "failed": [{"where": w, "name": n, "error": e} for w, n, e in report.failed],
+            "sync": synced,
+        }
+        click.echo(json.dumps(body, indent=2))
+        return
+    console = Console()
+    verb = "would be " if dry_run else ""
+    table = Table(title="civic publish" + (" (dry run)" if dry_run else ""))
+    table.add_column("outcome")
+    table.add_column("datasets", justify="right")
+    table.add_row(f"{verb}created", str(len(report.created)))
+    table.add_row(f"{verb}updated", str(len(report.updated)))
+    table.add_row("unchanged", str(len(report.unchanged)))
+    table.add_row("failed", str(len(report.failed)), style="red" if report.failed else None)
+    if synced is not None:
+        for status, count in sorted(synced.items()):
+            table.add_row(f"CKAN: {status}", str(count))
+    console.print(table)
+    if report.failed:
+        failures = Table(title="failing rows", title_style="bold red")
+        failures.add_column("where")
+        failures.add_column("name")
+        failures.add_column("error")
+        for where, name, error in report.failed:
+            failures.add_row(where, name or "-", error)
+        console.print(failures)

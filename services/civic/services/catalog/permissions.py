@@ -1,0 +1,84 @@
+"""Who may write what in the catalog.
+
+An :class:`Actor` is whoever a request or command acts for: a person's id and role,
+the organizations they belong to, and the scopes they may use. The gateway builds it
+from a bearer token or a web session; the checks live here, so the API, the web form
+and ``civic publish`` refuse the same things.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from civic.services.catalog.errors import WriteRefused
+from civic.services.catalog.models import Organization
+from civic.services.identity.models import Role, User, memberships
+from civic.services.identity.rights import ADMIN, DATASETS_WRITE, ROLE_RIGHTS
+from civic.services.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Whoever a write acts for."""
+
+    user_id: uuid.UUID | None
+    role: Role | None
+    organizations: frozenset[str] = field(default_factory=frozenset)
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    label: str = ""
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins (role and scope) write to every organization."""
+        return self.role is Role.ADMIN and ADMIN in self.scopes
+
+
+def load_actor(
+    uow: UnitOfWork,
+    *,
+    user_id: uuid.UUID | None,
+    role: Role | None,
+    scopes: Iterable[str],
+    label: str = "",
+) -> Actor:
+    """The actor for ``user_id``, with the organizations they are a member of."""
+    organizations: frozenset[str] = frozenset()
+    if user_id is not None:
+        organizations = frozenset(
+            uow.session.scalars(
+                sa.select(Organization.name)
+                .join(memberships, memberships.c.organization_id == Organization.id)
+                .where(memberships.c.user_id == user_id)
+            )
+        )
+    return Actor(user_id, role, organizations, frozenset(scopes), label)
+
+
+def actor_for_user(uow: UnitOfWork, user: User) -> Actor:
+    """The actor for a logged-in person (web form, CLI): every right of their role."""
+    return load_actor(
+        uow,
+        user_id=user.id,
+        role=user.role,
+        scopes=ROLE_RIGHTS[user.role],
+        label=user.email,
+    )
+
+
+def ensure_may_write(actor: Actor, organization: str) -> None:
+    """Raise :class:`WriteRefused` unless ``actor`` may write datasets of ``organization``."""
+    if DATASETS_WRITE not in actor.scopes and not actor.is_admin:
+        raise WriteRefused("writing datasets needs the datasets:write scope")
+    if actor.is_admin or organization in actor.organizations:
+        return
+    raise WriteRefused(f"you may not write datasets of the organization {organization!r}")
+
+
+def ensure_admin(actor: Actor) -> None:
+    """Raise :class:`WriteRefused` unless ``actor`` is an administrator."""
+    if not actor.is_admin:
+        raise WriteRefused("only administrators may do this")

@@ -1,0 +1,198 @@
+"""Delivering one outbox message, safely among several workers.
+
+Each delivery is one transaction:
+
+1. lock the message row with ``FOR UPDATE SKIP LOCKED`` (another worker has it:
+   skip), then a transaction-scoped advisory lock on its aggregate, so that two
+   messages of one dataset are never delivered at the same time;
+2. run the aggregate's handler, which sends the aggregate's current state;
+3. mark the message (and, when the handler says its state covered them, the
+   aggregate's other pending messages) processed, and commit.
+
+A worker killed at any point leaves the transaction uncommitted: PostgreSQL
+rolls it back when the connection drops, the message is delivered again, and
+the handlers are idempotent (CKAN upserts on the dataset's name), so nothing is
+lost or duplicated. A transient failure (CKAN down) is retried later with
+exponential backoff; a permanent one is recorded by the handler.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from civic.connectors.ckan.interfaces import CkanClient, CkanError
+from civic.services.health import describe_error
+from civic.services.outbox.models import OutboxMessage
+
+log = logging.getLogger("civic.outbox")
+
+
+class Outcome(enum.Enum):
+    """What a handler made of a message."""
+
+    # The current state was delivered: every pending message of the aggregate is done.
+    DELIVERED_ALL = "delivered_all"
+    # Delivered, but the aggregate changed meanwhile: only this message is done.
+    DELIVERED = "delivered"
+    # Refused for good (CKAN's validation): recorded on the aggregate, not retried.
+    FAILED = "failed"
+
+
+class Handler:
+    """Delivers messages of one aggregate type; subclasses implement :meth:`deliver`."""
+
+    def deliver(self, session: Session, ckan: CkanClient, message: OutboxMessage) -> Outcome:
+        """Send the aggregate's state. Raises :class:`CkanError` for a transient failure."""
+        raise NotImplementedError
+
+    def on_retry(self, session: Session, message: OutboxMessage, error: str) -> None:
+        """Note a transient failure on the aggregate (the message is retried)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Waits before retry n: ``base * 2**n`` seconds, capped, with jitter (50-100 %)."""
+
+    base: float = 1.0
+    maximum: float = 300.0
+
+    def delay(self, attempts: int) -> float:
+        """Seconds to wait after the ``attempts``-th failure."""
+        raw = min(self.maximum, self.base * 2 ** min(attempts, 30))
+        jitter: float = 0.5 + random.random() / 2  # noqa: S311 - jitter, not a secret
+        return float(raw * jitter)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What happened to one message."""
+
+    message_id: int
+    status: str  # "delivered", "failed", "retry", "skipped"
+    aggregate_type: str = ""
+    error: str | None = None
+
+
+def due_messages(session_factory: sessionmaker[Session], limit: int) -> list[int]:
+    """Ids of due, unprocessed messages, oldest first, one per aggregate."""
+    with session_factory() as session:
+        first_per_aggregate = (
+            sa.select(OutboxMessage.id, OutboxMessage.available_at)
+            .where(
+                OutboxMessage.processed_at.is_(None),
+                OutboxMessage.available_at <= sa.func.now(),
+            )
+            .order_by(OutboxMessage.aggregate_type, OutboxMessage.aggregate_id, OutboxMessage.id)
+            .distinct(OutboxMessage.aggregate_type, OutboxMessage.aggregate_id)
+            .subquery()
+        )
+        rows = session.execute(
+            sa.select(first_per_aggregate.c.id)
+            .order_by(first_per_aggregate.c.available_at, first_per_aggregate.c.id)
+            .limit(limit)
+        )
+        return [int(row[0]) for row in rows]
+
+
+def deliver(
+    session_factory: sessionmaker[Session],
+    ckan: CkanClient,
+    message_id: int,
+    handlers: Mapping[str, Handler],
+    *,
+    backoff: Backoff = Backoff(),
+    clock: Callable[[], dt.datetime] | None = None,
+) -> Delivery:
+    """Deliver message ``message_id`` if no one else is; see the module's docstring.
+
+    Never raises for CKAN's failures (they become ``retry`` or ``failed``); raises
+    the database's errors, after which the message is simply delivered again later.
+    """
+    with session_factory() as session:
+        message = session.scalar(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.processed_at.is_(None))
+            .with_for_update(skip_locked=True)
+        )
+        if message is None:
+            return Delivery(message_id, "skipped")
+        key = f"{message.aggregate_type}:{message.aggregate_id}"
+        locked = session.scalar(
+            sa.select(sa.func.pg_try_advisory_xact_lock(sa.func.hashtextextended(key, 0)))
+        )
+        if not locked:
+            session.rollback()
+            return Delivery(message_id, "skipped", message.aggregate_type)
+        handler = handlers.get(message.aggregate_type)
+        if handler is None:
+            _finish(session, message, all_of_aggregate=False, error="no handler for this type")
+            session.commit()
+            return Delivery(message_id, "failed", message.aggregate_type, "no handler")
+        try:
+            outcome = handler.deliver(session, ckan, message)
+        except CkanError as error:
+            session.rollback()
+            reason = describe_error(error)
+            _retry_later(session_factory, handler, message_id, reason, backoff)
+            log.warning("outbox %s (%s) will be retried: %s", message_id, key, reason)
+            return Delivery(message_id, "retry", message.aggregate_type, reason)
+        _finish(session, message, all_of_aggregate=outcome is Outcome.DELIVERED_ALL)
+        session.commit()
+        status = "failed" if outcome is Outcome.FAILED else "delivered"
+        return Delivery(message_id, status, message.aggregate_type)
+
+
+def _finish(
+    session: Session, message: OutboxMessage, *, all_of_aggregate: bool, error: str | None = None
+) -> None:
+    message.processed_at = sa.func.now()
+    message.last_error = error
+    if not all_of_aggregate:
+        return
+    others = (
+        sa.select(OutboxMessage.id)
+        .where(
+            OutboxMessage.aggregate_type == message.aggregate_type,
+            OutboxMessage.aggregate_id == message.aggregate_id,
+            OutboxMessage.processed_at.is_(None),
+            OutboxMessage.id != message.id,
+        )
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id.in_(others.scalar_subquery()))
+        .values(processed_at=sa.func.now())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _retry_later(
+    session_factory: sessionmaker[Session],
+    handler: Handler,
+    message_id: int,
+    reason: str,
+    backoff: Backoff,
+) -> None:
+    with session_factory() as session:
+        message = session.scalar(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.processed_at.is_(None))
+            .with_for_update(skip_locked=True)
+        )
+        if message is None:
+            return
+        delay = backoff.delay(message.attempts)
+        message.attempts += 1
+        message.last_error = reason
+        message.available_at = sa.func.now() + dt.timedelta(seconds=delay)
+        handler.on_retry(session, message, reason)
+        session.commit()

@@ -1,0 +1,1 @@
+"""Publishing: delivering the catalog to CKAN (outbox handlers, worker, reconcile, bulk files)."""

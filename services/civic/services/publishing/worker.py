@@ -1,0 +1,163 @@
+"""The outbox worker: ``civic worker`` runs one; several may run at once.
+
+It polls for due messages (one per aggregate), delivers them on a small thread
+pool (each delivery its own transaction, see :mod:`civic.services.outbox.relay`),
+sleeps until a commit NOTIFYs it or the poll interval passes, and now and then
+reconciles the mirror with CKAN (one worker at a time, under an advisory lock).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from civic.connectors.ckan.interfaces import CkanClient, CkanError
+from civic.services.outbox import relay
+from civic.services.outbox.messages import CHANNEL
+from civic.services.publishing.reconcile import reconcile
+from civic.services.publishing.sync import HANDLERS
+from civic.services.uow import SqlAlchemyUnitOfWork
+
+log = logging.getLogger("civic.worker")
+# An arbitrary, fixed key: one reconcile at a time among all workers.
+RECONCILE_LOCK = 3_253_000_001
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerOptions:
+    """How a worker behaves (from the settings)."""
+
+    concurrency: int = 4
+    batch_size: int = 20
+    poll_interval: float = 1.0
+    backoff: relay.Backoff = field(default_factory=relay.Backoff)
+    reconcile_interval: float = 0.0  # seconds; 0: never
+
+
+@dataclass
+class WorkerStats:
+    """What a worker has done since it started."""
+
+    deliveries: Counter[str] = field(default_factory=Counter)
+    reconciles: int = 0
+
+
+class Worker:
+    """Delivers the outbox until :meth:`stop` (or, with ``once``, until nothing is due)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        session_factory: sessionmaker[Session],
+        ckan: CkanClient,
+        options: WorkerOptions,
+    ) -> None:
+        self.engine = engine
+        self.session_factory = session_factory
+        self.ckan = ckan
+        self.options = options
+        self.stats = WorkerStats()
+        self._stopping = threading.Event()
+        self._last_reconcile = time.monotonic()
+
+    def stop(self) -> None:
+        """Finish the deliveries under way, then return from :meth:`run`."""
+        self._stopping.set()
+
+    def run(
+        self,
+        *,
+        once: bool = False,
+        on_delivery: Callable[[relay.Delivery], None] | None = None,
+    ) -> WorkerStats:
+        """Deliver until stopped; with ``once``, return when no message is due."""
+        listener = None if once else self._listen()
+        try:
+            with ThreadPoolExecutor(
+                max_workers=self.options.concurrency, thread_name_prefix="outbox"
+            ) as pool:
+                limit = self.options.batch_size * self.options.concurrency
+                while not self._stopping.is_set():
+                    ids = relay.due_messages(self.session_factory, limit)
+                    for delivery in pool.map(self._deliver, ids):
+                        self.stats.deliveries[delivery.status] += 1
+                        if on_delivery is not None:
+                            on_delivery(delivery)
+                    if once and not ids:
+                        break
+                    self._maybe_reconcile()
+                    if len(ids) < limit:
+                        self._wait(listener)
+        finally:
+            if listener is not None:
+                listener.close()
+        return self.stats
+
+    def _deliver(self, message_id: int) -> relay.Delivery:
+        try:
+            return relay.deliver(
+                self.session_factory,
+                self.ckan,
+                message_id,
+                HANDLERS,
+                backoff=self.options.backoff,
+            )
+        except sa.exc.SQLAlchemyError as error:
+            # The database blinked: the message stays unprocessed and comes back.
+            log.warning("outbox %s: database error, will retry: %s", message_id, error)
+            return relay.Delivery(message_id, "retry", error=str(error))
+
+    def _listen(self) -> psycopg.Connection[tuple[object, ...]] | None:
+        url = self.engine.url
+        if url.get_backend_name() != "postgresql":
+            return None
+        try:
+            connection = psycopg.connect(
+                url.set(drivername="postgresql").render_as_string(hide_password=False),
+                autocommit=True,
+                connect_timeout=5,
+            )
+            connection.execute(f"LISTEN {CHANNEL}")
+        except psycopg.Error as error:
+            log.warning("cannot LISTEN (%s); polling only", error)
+            return None
+        return connection
+
+    def _wait(self, listener: psycopg.Connection[tuple[object, ...]] | None) -> None:
+        timeout = self.options.poll_interval
+        if listener is None:
+            self._stopping.wait(timeout)
+            return
+        try:
+            for _ in listener.notifies(timeout=timeout, stop_after=1):
+                break
+        except psycopg.Error as error:
+            log.warning("LISTEN connection lost (%s); polling", error)
+            self._stopping.wait(timeout)
+
+    def _maybe_reconcile(self) -> None:
+        interval = self.options.reconcile_interval
+        if interval <= 0 or time.monotonic() - self._last_reconcile < interval:
+            return
+        self._last_reconcile = time.monotonic()
+        with self.engine.connect() as connection:
+            got = connection.scalar(sa.select(sa.func.pg_try_advisory_lock(RECONCILE_LOCK)))
+            if not got:
+                return
+            try:
+                reconcile(lambda: SqlAlchemyUnitOfWork(self.session_factory), self.ckan)
+                self.stats.reconciles += 1
+            except CkanError as error:
+                log.warning("reconcile skipped: %s", error)
+            finally:
+                connection.scalar(sa.select(sa.func.pg_advisory_unlock(RECONCILE_LOCK)))
