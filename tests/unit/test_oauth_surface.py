@@ -114,3 +114,9 @@ def test_production_refuses_to_start_without_a_secret_key(bootstrap: Bootstrap) 
             },
             bootstrap=bootstrap,
         )
+
+
+def test_web_pages_refuse_to_be_framed(client: FlaskClient) -> None:
+    page = client.get("/login")
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]

@@ -1,0 +1,76 @@
+"""The evidence for one period and scope: everything the indicators read, read once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from civic.services.evaluation.records import (
+    AccessRecord,
+    AppRecord,
+    AppUsage,
+    DatasetRecord,
+    EvidenceCounts,
+    OrganizationRecord,
+    Period,
+    ReuseRecord,
+    Scope,
+)
+from civic.services.evaluation.sources import EvidenceSource
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """The records of one period and scope (see :func:`gather`)."""
+
+    period: Period
+    scope: Scope
+    organizations: Mapping[uuid.UUID, OrganizationRecord]
+    datasets: tuple[DatasetRecord, ...]
+    apps: tuple[AppRecord, ...]
+    reuses: tuple[ReuseRecord, ...]
+    usage: tuple[AppUsage, ...]
+    territories: Mapping[str, int]
+    used_externally: frozenset[uuid.UUID]
+    first_use: Mapping[uuid.UUID, dt.date]
+    access: tuple[AccessRecord, ...]
+
+    @property
+    def live_reuses(self) -> list[ReuseRecord]:
+        """Reuses that existed at some time during the period."""
+        return [reuse for reuse in self.reuses if reuse.live_during(self.period)]
+
+    def counts(self) -> EvidenceCounts:
+        """How many records of each kind were read."""
+        return EvidenceCounts(
+            organizations=sum(self.scope.admits(org) for org in self.organizations.values()),
+            datasets=len(self.datasets),
+            apps=len(self.apps),
+            reuses=len(self.live_reuses),
+            calls=sum(usage.calls for usage in self.usage),
+            downloads=sum(usage.downloads for usage in self.usage),
+            access_events=sum(self.period.contains(event.at.date()) for event in self.access),
+        )
+
+
+def gather(source: EvidenceSource, period: Period, scope: Scope) -> Evidence:
+    """Read from ``source`` what the indicators need for ``period`` and ``scope``.
+
+    Raises whatever ``source`` raises (a database error, for the SQL source).
+    """
+    end = period.end
+    return Evidence(
+        period=period,
+        scope=scope,
+        organizations={org.id: org for org in source.organizations()},
+        datasets=tuple(source.datasets(scope, end)),
+        apps=tuple(source.apps(scope, end)),
+        reuses=tuple(source.reuses(scope, end)),
+        usage=tuple(source.app_usage(scope, period)),
+        territories=dict(source.territory_usage(scope, period)),
+        used_externally=source.datasets_used_externally(scope, period),
+        first_use=dict(source.first_external_use(scope, end)),
+        access=tuple(source.access_events(scope, end)),
+    )

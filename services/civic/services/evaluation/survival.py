@@ -1,0 +1,65 @@
+"""Medians of waiting times that may not have ended yet (Kaplan–Meier).
+
+A dataset published late in the period may not have been reused *yet*: dropping it
+would make reuse look faster than it is, counting it as "never" slower. The
+Kaplan–Meier estimator counts it as waiting up to the end of the period (censored).
+The 95 % interval of the median is read off Greenwood's pointwise band of the
+survival curve (Brookmeyer and Crowley's construction): from where the lower band
+crosses one half to where the upper band does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from civic.services.evaluation.statistics import Z95, Interval
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """How long a unit waited, and whether the wait ended (False: still waiting)."""
+
+    duration: float
+    ended: bool
+
+
+def median_wait(waits: Iterable[Waiting]) -> tuple[float | None, Interval, int]:
+    """The Kaplan–Meier median wait, its 95 % interval and the number of units.
+
+    The median is None when fewer than half have ended by the longest follow-up; its
+    interval then starts where the lower band crosses one half (or at the longest
+    follow-up) and is open above (``None``).
+    """
+    ordered = sorted(waits, key=lambda w: (w.duration, not w.ended))
+    n = len(ordered)
+    if n == 0:
+        return None, (None, None), 0
+    survival, greenwood, at_risk = 1.0, 0.0, n
+    median: float | None = None
+    low: float | None = None
+    high: float | None = None
+    index = 0
+    while index < n:
+        time = ordered[index].duration
+        events = censored = 0
+        while index < n and ordered[index].duration == time:
+            events += ordered[index].ended
+            censored += not ordered[index].ended
+            index += 1
+        if events:
+            survival *= 1 - events / at_risk
+            if at_risk > events:
+                greenwood += events / (at_risk * (at_risk - events))
+            spread = Z95 * survival * math.sqrt(greenwood)
+            if median is None and survival <= 0.5:
+                median = time
+            if low is None and survival - spread <= 0.5:
+                low = time
+            if high is None and survival + spread <= 0.5:
+                high = time
+        at_risk -= events + censored
+    if low is None:
+        low = ordered[-1].duration
+    return median, (low, high), n
