@@ -102,7 +102,7 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
         try:
             if requests.get(url, timeout=2).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not up yet, or still booting its worker
             pass
         time.sleep(0.2)
     pytest.fail(f"the gateway did not answer within 60 s:\n{log.read_text()}")

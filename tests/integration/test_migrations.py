@@ -43,6 +43,15 @@ DOMAIN_TABLES = {
     "oauth_authorization_codes",
     "oauth_tokens",
     "oauth_initial_access_tokens",
+    "reuses",
+    "reuse_datasets",
+    "reuse_moderation_events",
+    "usage_events",
+    "usage_daily",
+    "usage_rollup_state",
+    "webhooks",
+    "webhook_deliveries",
+    "webhook_attempts",
 }
 DOMAIN_ENUMS = {
     "organization_level",
@@ -51,6 +60,13 @@ DOMAIN_ENUMS = {
     "actor_type",
     "app_status",
     "access_action",
+    "usage_kind",
+    "usage_source",
+    "reuse_type",
+    "reuse_purpose",
+    "reuse_state",
+    "reuse_moderation_action",
+    "webhook_delivery_status",
 }
 
 

@@ -153,3 +153,28 @@ def test_denying_consent_sends_access_denied_with_the_issuer(stack: RunningStack
     assert params["error"] == "access_denied"
     assert params["state"] == "xyz"
     assert params["iss"] == stack.gateway_url
+
+
+def test_a_developer_gets_an_initial_access_token_in_the_portal(stack: RunningStack) -> None:
+    user = new_user(stack)
+    browser = logged_in(stack, user["email"])
+    portal = browser.get(f"{stack.gateway_url}/portal/", timeout=10)
+    issued = browser.post(
+        f"{stack.gateway_url}/portal/initial-token",
+        data={"csrf_token": csrf_token(portal.text)},
+        timeout=10,
+    )
+    token = re.search(r'id="initial-token">(cvia_[^<]+)<', issued.text).group(1)  # type: ignore[union-attr]
+    created = requests.post(
+        f"{stack.gateway_url}/oauth/register",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "client_name": "Scripted",
+            "actor_type": "citizen",
+            "grant_types": ["client_credentials"],
+        },
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    listed = browser.get(f"{stack.gateway_url}/portal/", timeout=10)
+    assert created.json()["client_id"] in listed.text  # the app is the developer's

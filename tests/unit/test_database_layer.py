@@ -33,6 +33,15 @@ def test_every_domain_table_is_in_the_one_metadata() -> None:
         "oauth_authorization_codes",
         "oauth_tokens",
         "oauth_initial_access_tokens",
+        "reuses",
+        "reuse_datasets",
+        "reuse_moderation_events",
+        "usage_events",
+        "usage_daily",
+        "usage_rollup_state",
+        "webhooks",
+        "webhook_deliveries",
+        "webhook_attempts",
     }
     assert metadata is db.metadata
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
 from civic.services.identity import passwords
 from civic.services.identity.accounts import normalize_email
@@ -10,6 +12,7 @@ from civic.services.identity.errors import InvalidAccount
 from civic.services.identity.models import Role
 from civic.services.identity.rights import SCOPES, effective_scopes, join_scope, split_scope
 from civic.services.tokens import credentials
+from civic.services.uow import ReadUnitOfWork
 
 
 @pytest.mark.parametrize(
@@ -70,3 +73,13 @@ def test_credentials_are_stored_as_digests_and_compared_in_constant_time() -> No
     assert not credentials.matches(secret + "x", stored)
     assert not credentials.matches(secret, None)
     assert credentials.new_client_id() != credentials.new_client_id()
+
+
+def test_a_read_unit_of_work_reads_and_never_commits(sqlite_engine: Engine) -> None:
+    uow = ReadUnitOfWork(sqlite_engine)
+    with uow:
+        assert uow.session.execute(sa.text("SELECT 1")).scalar_one() == 1
+        with pytest.raises(RuntimeError):
+            uow.commit()
+    with pytest.raises(RuntimeError), uow, uow:
+        pass  # not reentrant

@@ -120,3 +120,15 @@ def test_web_pages_refuse_to_be_framed(client: FlaskClient) -> None:
     page = client.get("/login")
     assert page.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+
+
+def test_login_attempts_are_limited_per_address(bootstrap: Bootstrap) -> None:
+    app = create_app(
+        {"env": "test", "ratelimit_storage_url": "memory://", "login_rate_limit": "2/minute"},
+        bootstrap=bootstrap,
+    )
+    client = app.test_client()
+    # Refused for CSRF before any account is looked up, but counted all the same.
+    statuses = [client.post("/login", data={}).status_code for _ in range(3)]
+    assert statuses == [400, 400, 429]
+    assert client.get("/login").status_code == 200  # reading the form is not limited

@@ -11,7 +11,18 @@ from flask import current_app, request
 from flask_openapi3.models.info import Info
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from civic.platform import api, docs, health, observability, problems, quotas, web, wiring
+from civic.platform import (
+    api,
+    dcat,
+    docs,
+    health,
+    observability,
+    problems,
+    quotas,
+    tracking,
+    web,
+    wiring,
+)
 from civic.platform.docs import DocumentedApp
 from civic.platform.logs import configure_logging
 from civic.platform.oauth import protection, server, views
@@ -75,18 +86,21 @@ def create_app(
     # Keep documented field order (status before details) in JSON answers.
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    wiring.init_app(app, settings, bootstrap or wiring.build_bootstrap(settings))
+    bootstrap = bootstrap or wiring.build_bootstrap(settings)
+    wiring.init_app(app, settings, bootstrap)
     observability.init_app(app)
     app.before_request(_refuse_oversize_body)
     problems.init_app(app)
     protection.init_app(app)  # before the limiter, whose key is the token's app
     limiter = quotas.init_app(app, settings)
+    tracking.init_app(app, settings, bootstrap)  # after the token check: events name the app
     server.init_app(app, settings)
     app.register_blueprint(views.blueprint())
     web.init_app(app, settings, limiter)
 
     app.register_api(health.blueprint())
     api.register(app)
+    app.register_api(dcat.blueprint())
     docs.init_app(app)
     return app
 

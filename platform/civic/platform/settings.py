@@ -32,6 +32,8 @@ from pydantic import (
     model_validator,
 )
 
+from civic.services.reuses.vocabulary import DEFAULT_TOPICS
+
 ENV_PREFIX = "CIVIC_"
 DEFAULT_ENV = "development"
 # platform/civic/platform/settings.py -> the repository root.
@@ -132,10 +134,52 @@ class Settings(BaseModel):
         default=None, description="base of DCAT URIs; default: the request's host URL"
     )
 
+    # Usage tracking (issue 5): each /api/v1 call becomes an event that leaves the
+    # request path through a bounded in-memory queue, written in batches.
+    usage_tracking: bool = Field(default=True, description="record an event per /api/v1 call")
+    usage_batch_size: int = Field(default=500, ge=1, le=100_000, description="events per write")
+    usage_flush_interval: float = Field(
+        default=1.0,
+        gt=0,
+        le=1.0,
+        description="seconds an event waits at most before it is written (a crash loses at "
+        "most this much)",
+    )
+    usage_queue_size: int = Field(
+        default=50_000, ge=100, description="events held in memory; beyond, new ones are dropped"
+    )
+    usage_ip_salt_rotation: int = Field(
+        default=86_400,
+        ge=60,
+        description="seconds a client-address salt is used (daily), then forgotten for good",
+    )
+    usage_rollup_interval: float = Field(
+        default=60.0, gt=0, description="seconds between rollups by `civic usage worker`"
+    )
+    # Reuses and their notifications.
+    reuse_topics: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_TOPICS), description="topics a reuse may have"
+    )
+    webhook_timeout: float = Field(default=5.0, gt=0, description="seconds per webhook POST")
+    webhook_max_attempts: int = Field(default=8, ge=1, description="attempts before giving up")
+    webhook_retry_base: float = Field(
+        default=10.0, gt=0, description="seconds before the first retry; doubled each time"
+    )
+    webhook_retry_max: float = Field(default=3600.0, gt=0, description="longest wait, seconds")
+    # Only for tests, whose receivers listen on loopback: production refuses private,
+    # loopback and link-local webhook targets (SSRF).
+    webhook_allow_private_targets: bool = False
+
     @field_validator("catalog_licenses", mode="before")
     @classmethod
     def _licenses_from_text(cls, value: object) -> object:
         # From the environment: CIVIC_CATALOG_LICENSES="etalab-2.0 CC-BY-4.0".
+        return value.replace(",", " ").split() if isinstance(value, str) else value
+
+    @field_validator("reuse_topics", mode="before")
+    @classmethod
+    def _topics_from_text(cls, value: object) -> object:
+        # From the environment: CIVIC_REUSE_TOPICS="health transport".
         return value.replace(",", " ").split() if isinstance(value, str) else value
 
     @field_validator("log_level", mode="before")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from civic.connectors.ckan.interfaces import CkanClient
 from civic.services import db, health
-from civic.services.uow import SqlAlchemyUnitOfWork
+from civic.services.uow import ReadUnitOfWork, SqlAlchemyUnitOfWork
 
 T = TypeVar("T")
 
@@ -98,6 +98,10 @@ class Bootstrap:
     def unit_of_work(self) -> SqlAlchemyUnitOfWork:
         """A new unit of work; use it in a ``with`` block and commit explicitly."""
         return SqlAlchemyUnitOfWork(self.session_factory)
+
+    def read_unit_of_work(self) -> ReadUnitOfWork:
+        """A new unit of work that only reads, without transaction round trips."""
+        return ReadUnitOfWork(self.engine)
 
     def readiness(self) -> health.Readiness:
         """Check PostgreSQL, Redis and CKAN within ``probe_timeout``. Never raises."""

@@ -10,8 +10,11 @@ from civic.services.apps.models import AccessEvent, App
 from civic.services.catalog.models import Dataset, Organization, Resource
 from civic.services.db import metadata
 from civic.services.identity.models import User, memberships
+from civic.services.notifications.models import Webhook, WebhookAttempt, WebhookDelivery
 from civic.services.outbox.models import OutboxMessage
+from civic.services.reuses.models import Reuse, ReuseModerationEvent, reuse_datasets
 from civic.services.tokens.models import AuthorizationCode, InitialAccessToken, Token
+from civic.services.usage.models import UsageDaily, UsageEvent, UsageRollupState
 
 __all__ = [
     "AccessEvent",
@@ -22,8 +25,17 @@ __all__ = [
     "Organization",
     "OutboxMessage",
     "Resource",
+    "Reuse",
+    "ReuseModerationEvent",
     "Token",
+    "UsageDaily",
+    "UsageEvent",
+    "UsageRollupState",
     "User",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
     "memberships",
     "metadata",
+    "reuse_datasets",
 ]

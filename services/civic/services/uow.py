@@ -14,6 +14,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, Self
 
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -89,3 +90,45 @@ class SqlAlchemyUnitOfWork:
     def _require_active(self) -> None:
         if not self._active:
             raise RuntimeError("use the unit of work inside a `with` block")
+
+
+class ReadUnitOfWork:
+    """A unit of work for reads only, on a connection in autocommit mode.
+
+    For hot paths that read one consistent row (the bearer-token check of every API
+    call): no ``BEGIN``/``ROLLBACK`` round trips around the statement. Nothing can be
+    committed; a write through it is refused by :meth:`commit`.
+    """
+
+    session: Session
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+
+    def __enter__(self) -> Self:
+        if self._connection is not None:
+            raise RuntimeError("this unit of work is already in use")
+        self._connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        self.session = Session(bind=self._connection, expire_on_commit=False, autoflush=False)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.session.close()
+        finally:
+            if self._connection is not None:
+                self._connection.close()
+            self._connection = None
+
+    def commit(self) -> None:
+        """Refused: raises :class:`RuntimeError` (this unit of work only reads)."""
+        raise RuntimeError("a read unit of work cannot commit")
+
+    def rollback(self) -> None:
+        """Nothing to roll back."""

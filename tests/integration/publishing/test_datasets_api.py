@@ -222,3 +222,40 @@ def test_duplicate_name_is_409(client: FlaskClient, publisher: Person) -> None:
     client.post("/api/v1/datasets", json=sent, headers=publisher.headers)
     again = client.post("/api/v1/datasets", json=sent, headers=publisher.headers)
     assert again.status_code == 409
+
+
+def test_a_lost_answer_is_not_a_second_dataset_nor_a_failure(
+    client: FlaskClient, publisher: Person, fake_ckan: FakeCkan, bootstrap: Bootstrap
+) -> None:
+    fake_ckan.lose_next_response(actions=["package_create"])
+    sent = body()
+    response = client.post("/api/v1/datasets", json=sent, headers=publisher.headers)
+    assert response.status_code == 202  # CKAN created it, but the gateway never heard
+    with bootstrap.unit_of_work() as uow:
+        uow.session.execute(sa.update(OutboxMessage).values(available_at=sa.func.now()))
+        uow.commit()
+    Worker(bootstrap.engine, bootstrap.session_factory, fake_ckan, WorkerOptions()).run(once=True)
+    assert client.get(f"/api/v1/datasets/{sent['name']}").json["sync_status"] == "synced"
+    assert [d["name"] for d in fake_ckan.site.datasets] == [sent["name"]]
+
+
+@pytest.mark.parametrize(
+    ("suffix", "media_type"),
+    [("ttl", "text/turtle"), ("jsonld", "application/ld+json"), ("rdf", "application/rdf+xml")],
+)
+def test_dcat_routes(client: FlaskClient, publisher: Person, suffix: str, media_type: str) -> None:
+    names = []
+    for _ in range(3):
+        sent = body()
+        client.post("/api/v1/datasets", json=sent, headers=publisher.headers)
+        names.append(sent["name"])
+    page = client.get(f"/catalog.{suffix}?page=2&page_size=2")
+    assert page.status_code == 200
+    assert page.mimetype == media_type
+    text = page.get_data(as_text=True)
+    assert sorted(names)[2] in text and sorted(names)[0] not in text
+    assert "catalog?page=1" in text
+    one = client.get(f"/datasets/{names[0]}.{suffix}")
+    assert one.status_code == 200
+    assert names[0] in one.get_data(as_text=True)
+    assert client.get(f"/datasets/no-such-dataset.{suffix}").status_code == 404

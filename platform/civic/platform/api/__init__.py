@@ -52,9 +52,14 @@ def register(app: OpenAPI) -> None:
         apps,
         ckan_events,
         datasets,
+        downloads,
         index,
         me,
         organizations,
+        reports,
+        reuses,
+        usage,
+        webhooks,
     )
 
     app.register_api(index.blueprint())
@@ -63,3 +68,8 @@ def register(app: OpenAPI) -> None:
     app.register_api(organizations.blueprint())
     app.register_api(datasets.blueprint())
     app.register_api(ckan_events.blueprint())
+    app.register_api(reports.blueprint())
+    app.register_api(downloads.blueprint())
+    app.register_api(reuses.blueprint())
+    app.register_api(usage.blueprint())
+    app.register_api(webhooks.blueprint())

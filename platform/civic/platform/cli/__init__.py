@@ -57,7 +57,10 @@ def _add_commands() -> None:
         config,
         db,
         publish,
+        report,
         serve,
+        simulate,
+        usage,
         users,
         worker,
     )
@@ -70,6 +73,9 @@ def _add_commands() -> None:
     main.add_command(worker.worker)
     main.add_command(catalog.catalog)
     main.add_command(publish.publish)
+    main.add_command(report.report)
+    main.add_command(simulate.simulate)
+    main.add_command(usage.usage)
 
 
 _add_commands()

@@ -43,7 +43,8 @@ class InsufficientScope(Exception):  # noqa: N818 - RFC 6750's insufficient_scop
 
 class _Validator(BearerTokenValidator):  # type: ignore[misc]  # Authlib is untyped
     def authenticate_token(self, token_string: str) -> Principal:
-        with current_bootstrap().unit_of_work() as uow:
+        # A read-only unit of work: this runs on every authenticated API call.
+        with current_bootstrap().read_unit_of_work() as uow:
             try:
                 return check_access_token(uow, token_string)
             except InvalidToken as error:

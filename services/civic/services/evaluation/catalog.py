@@ -72,7 +72,9 @@ class Expectation(_Strict):
             if self.period is not None:
                 raise ValueError("a threshold expectation takes no period")
             if definition.unit in BOUNDED_UNITS and not 0 <= self.threshold <= 1:
-                raise ValueError(f"threshold {self.threshold} outside [0, 1] for a {definition.unit}")
+                raise ValueError(
+                    f"threshold {self.threshold} outside [0, 1] for a {definition.unit}"
+                )
             if self.threshold < 0:
                 raise ValueError("threshold must not be negative")
         return self

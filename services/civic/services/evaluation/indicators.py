@@ -50,7 +50,7 @@ WILSON_KISH = "Wilson score interval on Kish's effective number of apps (calls c
 BOOTSTRAP_APPS = "percentile bootstrap over apps (fixed seed)"
 BOOTSTRAP_REUSERS = "percentile bootstrap over reusers (fixed seed)"
 BOOTSTRAP_MULTINOMIAL = "percentile bootstrap, counts resampled as a multinomial (fixed seed)"
-KAPLAN_MEIER = "Kaplan–Meier median; Brookmeyer–Crowley interval from Greenwood's band"
+KAPLAN_MEIER = "Kaplan-Meier median; Brookmeyer-Crowley interval from Greenwood's band"
 CALLS = "apps with a call or download in scope"
 LIVE_REUSES = "reuses live during the period"
 
@@ -71,12 +71,6 @@ FAMILIES: dict[str, str] = {
 }
 
 
-def _define(
-    id: str, family: str, title: str, unit: Unit, definition: str, sample: str, interval: str
-) -> IndicatorDefinition:
-    return IndicatorDefinition(id, family, title, unit, definition, sample, interval)
-
-
 def _actor_mix() -> list[IndicatorDefinition]:
     found: list[IndicatorDefinition] = []
     for what, sample, interval, noun in (
@@ -86,7 +80,7 @@ def _actor_mix() -> list[IndicatorDefinition]:
         for actor in (*ACTOR_TYPES, *ACTOR_GROUPS):
             members = ", ".join(sorted(ACTOR_GROUPS.get(actor, {actor})))
             found.append(
-                _define(
+                IndicatorDefinition(
                     f"actor_mix.{what}.{actor}",
                     "actor_mix",
                     f"Share of {what} by {actor.replace('_', ' ')}",
@@ -97,7 +91,7 @@ def _actor_mix() -> list[IndicatorDefinition]:
                 )
             )
         found.append(
-            _define(
+            IndicatorDefinition(
                 f"actor_mix.{what}.diversity",
                 "actor_mix",
                 f"Diversity of the actors behind {what}",
@@ -109,7 +103,7 @@ def _actor_mix() -> list[IndicatorDefinition]:
             )
         )
     found.append(
-        _define(
+        IndicatorDefinition(
             "actor_mix.new_apps.small_actors",
             "actor_mix",
             "Share of new apps from small actors",
@@ -125,7 +119,7 @@ def _actor_mix() -> list[IndicatorDefinition]:
 
 def _reuse_types() -> list[IndicatorDefinition]:
     found = [
-        _define(
+        IndicatorDefinition(
             f"reuse_type_mix.{kind}",
             "reuse_type_mix",
             f"Share of reuses of type {kind.replace('_', ' ')}",
@@ -137,7 +131,7 @@ def _reuse_types() -> list[IndicatorDefinition]:
         for kind in REUSE_TYPES
     ]
     found.append(
-        _define(
+        IndicatorDefinition(
             "reuse_type_mix.diversity",
             "reuse_type_mix",
             "Diversity of reuse types",
@@ -151,7 +145,7 @@ def _reuse_types() -> list[IndicatorDefinition]:
 
 
 _SINGLE: list[IndicatorDefinition] = [
-    _define(
+    IndicatorDefinition(
         "reuse_coverage",
         "reuse_coverage",
         "Reuse coverage",
@@ -161,7 +155,7 @@ _SINGLE: list[IndicatorDefinition] = [
         "datasets published by the end of the period",
         WILSON,
     ),
-    _define(
+    IndicatorDefinition(
         "third_party_share",
         "third_party_share",
         "Third-party share of usage",
@@ -171,17 +165,17 @@ _SINGLE: list[IndicatorDefinition] = [
         CALLS,
         WILSON_KISH,
     ),
-    _define(
+    IndicatorDefinition(
         "usage_concentration.calls_hhi",
         "usage_concentration",
         "Concentration of usage by app (HHI)",
         "index",
-        "Herfindahl–Hirschman index of the apps' shares of calls and downloads "
+        "Herfindahl-Hirschman index of the apps' shares of calls and downloads "
         "(1/n: evenly spread over n apps, 1: one app).",
         CALLS,
         BOOTSTRAP_APPS,
     ),
-    _define(
+    IndicatorDefinition(
         "usage_concentration.calls_top5",
         "usage_concentration",
         "Share of usage by the top five apps",
@@ -190,16 +184,16 @@ _SINGLE: list[IndicatorDefinition] = [
         CALLS,
         BOOTSTRAP_APPS,
     ),
-    _define(
+    IndicatorDefinition(
         "usage_concentration.reuses_hhi",
         "usage_concentration",
         "Concentration of reuses by reuser (HHI)",
         "index",
-        "Herfindahl–Hirschman index of the reusers' shares of live reuses.",
+        "Herfindahl-Hirschman index of the reusers' shares of live reuses.",
         "reusers with a reuse live during the period",
         BOOTSTRAP_REUSERS,
     ),
-    _define(
+    IndicatorDefinition(
         "usage_concentration.reuses_top5",
         "usage_concentration",
         "Share of reuses by the top five reusers",
@@ -208,7 +202,7 @@ _SINGLE: list[IndicatorDefinition] = [
         "reusers with a reuse live during the period",
         BOOTSTRAP_REUSERS,
     ),
-    _define(
+    IndicatorDefinition(
         "time_to_first_reuse",
         "time_to_first_reuse",
         "Median days to first reuse",
@@ -219,7 +213,7 @@ _SINGLE: list[IndicatorDefinition] = [
         "datasets published during the period",
         KAPLAN_MEIER,
     ),
-    _define(
+    IndicatorDefinition(
         "onboarding_latency",
         "onboarding_latency",
         "Median hours from registration to first successful call",
@@ -230,7 +224,7 @@ _SINGLE: list[IndicatorDefinition] = [
         "apps registered during the period",
         KAPLAN_MEIER,
     ),
-    _define(
+    IndicatorDefinition(
         "active_app_ratio",
         "activity",
         "Active-app ratio",
@@ -240,7 +234,7 @@ _SINGLE: list[IndicatorDefinition] = [
         "apps registered by the end of the period",
         WILSON,
     ),
-    _define(
+    IndicatorDefinition(
         "reuse_retention",
         "activity",
         "Reuse survival at 180 days",
@@ -250,7 +244,7 @@ _SINGLE: list[IndicatorDefinition] = [
         "reuses created at least 180 days before the end",
         WILSON,
     ),
-    _define(
+    IndicatorDefinition(
         "g2g_reuse",
         "g2g_reuse",
         "Government-to-government reuse",
@@ -260,7 +254,7 @@ _SINGLE: list[IndicatorDefinition] = [
         CALLS,
         WILSON_KISH,
     ),
-    _define(
+    IndicatorDefinition(
         "federation.cross_producer",
         "federation",
         "Reuses combining several producers",
@@ -269,7 +263,7 @@ _SINGLE: list[IndicatorDefinition] = [
         LIVE_REUSES,
         WILSON,
     ),
-    _define(
+    IndicatorDefinition(
         "federation.cross_level",
         "federation",
         "Reuses combining several levels",
@@ -279,7 +273,7 @@ _SINGLE: list[IndicatorDefinition] = [
         LIVE_REUSES,
         WILSON,
     ),
-    _define(
+    IndicatorDefinition(
         "territorial.subnational_dataset_share",
         "territorial",
         "Share of datasets from regional and local publishers",
@@ -289,7 +283,7 @@ _SINGLE: list[IndicatorDefinition] = [
         "datasets published by the end of the period",
         WILSON,
     ),
-    _define(
+    IndicatorDefinition(
         "territorial.subnational_call_share",
         "territorial",
         "Share of usage of regional and local data",
@@ -298,7 +292,7 @@ _SINGLE: list[IndicatorDefinition] = [
         CALLS,
         WILSON_KISH,
     ),
-    _define(
+    IndicatorDefinition(
         "territorial.gini",
         "territorial",
         "Inequality of usage across territories (Gini)",
@@ -308,7 +302,7 @@ _SINGLE: list[IndicatorDefinition] = [
         "territories of publishers in scope",
         "percentile bootstrap over territories (fixed seed)",
     ),
-    _define(
+    IndicatorDefinition(
         "general_interest_share",
         "general_interest_share",
         "General-interest share of reuses",
@@ -318,7 +312,7 @@ _SINGLE: list[IndicatorDefinition] = [
         LIVE_REUSES,
         WILSON,
     ),
-    _define(
+    IndicatorDefinition(
         "contestability.per_100_apps",
         "contestability",
         "Suspensions and refusals per 100 apps",
@@ -328,7 +322,7 @@ _SINGLE: list[IndicatorDefinition] = [
         "apps registered by the end of the period",
         "Poisson interval (Byar's approximation)",
     ),
-    _define(
+    IndicatorDefinition(
         "contestability.restore_days",
         "contestability",
         "Median days to restore access",

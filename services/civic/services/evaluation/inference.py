@@ -1,10 +1,10 @@
 """Tests behind the verdicts: direction of a trend, and many expectations at once.
 
-- Trend: the Mann–Kendall test (two-sided, normal approximation with the tie
+- Trend: the Mann-Kendall test (two-sided, normal approximation with the tie
   correction and a continuity correction), with Sen's slope as its size. It assumes
   nothing of the shape of the trend, only that it keeps one direction.
 - Many expectations: Holm's step-down adjustment (family-wise error) by default, or
-  Benjamini–Hochberg (false discovery rate), as the catalog chooses.
+  Benjamini-Hochberg (false discovery rate), as the catalog chooses.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ _NORMAL = NormalDist()
 
 @dataclass(frozen=True, slots=True)
 class TrendTest:
-    """Result of a Mann–Kendall test on a series of consecutive values."""
+    """Result of a Mann-Kendall test on a series of consecutive values."""
 
     statistic: int
     z: float
@@ -30,7 +30,7 @@ class TrendTest:
 
 
 def mann_kendall(values: Sequence[float]) -> TrendTest:
-    """Mann–Kendall test of ``values`` (in time order) and Sen's slope per step.
+    """Mann-Kendall test of ``values`` (in time order) and Sen's slope per step.
 
     Raises ValueError with fewer than 3 values.
     """
@@ -43,10 +43,7 @@ def mann_kendall(values: Sequence[float]) -> TrendTest:
             s += (values[j] > values[i]) - (values[j] < values[i])
     ties = Counter(values).values()
     variance = (n * (n - 1) * (2 * n + 5) - sum(t * (t - 1) * (2 * t + 5) for t in ties)) / 18
-    if variance <= 0 or s == 0:
-        z = 0.0
-    else:
-        z = (s - 1 if s > 0 else s + 1) / math.sqrt(variance)
+    z = 0.0 if variance <= 0 or s == 0 else (s - 1 if s > 0 else s + 1) / math.sqrt(variance)
     p_value = 2 * (1 - _NORMAL.cdf(abs(z)))
     slopes = [(values[j] - values[i]) / (j - i) for i in range(n - 1) for j in range(i + 1, n)]
     return TrendTest(statistic=s, z=z, p_value=min(1.0, p_value), slope=median(slopes), points=n)
@@ -76,7 +73,7 @@ def holm(p_values: Sequence[float]) -> list[float]:
 
 
 def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
-    """Benjamini–Hochberg adjusted p-values (q-values), in the order given."""
+    """Benjamini-Hochberg adjusted p-values (q-values), in the order given."""
     m = len(p_values)
     order = sorted(range(m), key=lambda i: p_values[i], reverse=True)
     adjusted = [1.0] * m

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from civic.services.evaluation import statistics as st
 from civic.services.evaluation.evidence import Evidence
@@ -27,9 +28,7 @@ NO_INTERVAL: st.Interval = (None, None)
 
 class _Results(dict[str, IndicatorValue]):
     def put(self, id: str, value: float | None, n: int, interval: st.Interval) -> None:
-        self[id] = IndicatorValue(
-            id, value, n, st.containing(interval, value), INDICATORS[id].unit
-        )
+        self[id] = IndicatorValue(id, value, n, st.containing(interval, value), INDICATORS[id].unit)
 
     def share(self, id: str, hits: int, n: int) -> None:
         self.put(id, hits / n if n else None, n, st.wilson(hits, n))
@@ -58,8 +57,7 @@ def _coverage_and_territory(evidence: Evidence, results: _Results) -> None:
     )
     results.share("reuse_coverage", covered, len(datasets))
     subnational = sum(
-        evidence.organizations[dataset.organization_id].level != "national"
-        for dataset in datasets
+        evidence.organizations[dataset.organization_id].level != "national" for dataset in datasets
     )
     results.share("territorial.subnational_dataset_share", subnational, len(datasets))
 
@@ -79,13 +77,10 @@ def _usage(evidence: Evidence, results: _Results, intervals: bool) -> None:
     clustered("g2g_reuse", lambda u: u.external if is_public(u) else 0)
     clustered("territorial.subnational_call_share", lambda u: u.subnational)
     for actor in (*ACTOR_TYPES, *ACTOR_GROUPS):
-        members = ACTOR_GROUPS.get(actor, frozenset({actor}))
-        clustered(
-            f"actor_mix.calls.{actor}",
-            lambda u, members=members: u.total if actor_of.get(u.app_id) in members else 0,
-        )
+        clustered(f"actor_mix.calls.{actor}", _member_calls(actor_of, actor))
 
-    totals = [float(u.total) for u in usage]
+    # Sorted: the estimates and their bootstrap must not depend on the order of the rows.
+    totals = sorted(float(u.total) for u in usage)
     results.put(
         "usage_concentration.calls_hhi",
         st.hhi(totals),
@@ -98,7 +93,7 @@ def _usage(evidence: Evidence, results: _Results, intervals: bool) -> None:
         len(totals),
         st.bootstrap(totals, st.top_share) if intervals else NO_INTERVAL,
     )
-    typed = [(actor_of.get(u.app_id, ""), float(u.total)) for u in usage]
+    typed = sorted((actor_of.get(u.app_id, ""), float(u.total)) for u in usage)
     results.put(
         "actor_mix.calls.diversity",
         _actor_evenness(typed),
@@ -115,10 +110,15 @@ def _usage(evidence: Evidence, results: _Results, intervals: bool) -> None:
     )
 
 
+def _member_calls(actor_of: Mapping[uuid.UUID, str], actor: str) -> Callable[[AppUsage], float]:
+    members = ACTOR_GROUPS.get(actor, frozenset({actor}))
+    return lambda u: u.total if actor_of.get(u.app_id) in members else 0
+
+
 def _actor_evenness(typed: Sequence[tuple[str, float]]) -> float | None:
-    counts: Counter[str] = Counter()
+    counts: dict[str, float] = {}
     for actor, total in typed:
-        counts[actor] += total
+        counts[actor] = counts.get(actor, 0.0) + total
     return st.evenness(list(counts.values()), len(ACTOR_TYPES))
 
 
@@ -135,7 +135,7 @@ def _territories(evidence: Evidence) -> list[str]:
 def _reuses(evidence: Evidence, results: _Results, intervals: bool) -> None:
     live = evidence.live_reuses
     n = len(live)
-    by_actor = Counter(reuse.actor_type for reuse in live)
+    by_actor: Counter[str] = Counter(reuse.actor_type for reuse in live)
     for actor in (*ACTOR_TYPES, *ACTOR_GROUPS):
         members = ACTOR_GROUPS.get(actor, frozenset({actor}))
         results.share(f"actor_mix.reuses.{actor}", sum(by_actor[a] for a in members), n)
@@ -161,12 +161,10 @@ def _reuses(evidence: Evidence, results: _Results, intervals: bool) -> None:
         for reuse in live
     )
     results.share("general_interest_share", general, n)
-    results.share(
-        "federation.cross_producer", sum(len(r.organization_ids) >= 2 for r in live), n
-    )
+    results.share("federation.cross_producer", sum(len(r.organization_ids) >= 2 for r in live), n)
     results.share("federation.cross_level", sum(len(r.levels) >= 2 for r in live), n)
 
-    per_owner = [float(count) for count in Counter(reuse.owner for reuse in live).values()]
+    per_owner = sorted(float(n) for n in Counter(reuse.owner for reuse in live).values())
     for suffix, statistic in (("hhi", st.hhi), ("top5", st.top_share)):
         results.put(
             f"usage_concentration.reuses_{suffix}",

@@ -88,11 +88,7 @@ class InMemoryEvidenceSource:
     def _usage(self, scope: Scope, period: Period) -> Iterable[DailyUsage]:
         low = bisect.bisect_left(self._days, period.start)
         high = bisect.bisect_right(self._days, period.end)
-        return (
-            row
-            for row in self.usage_rows[low:high]
-            if self._in_scope(scope, row.dataset_id)
-        )
+        return (row for row in self.usage_rows[low:high] if self._in_scope(scope, row.dataset_id))
 
     def _is_external(self, row: DailyUsage) -> bool:
         app = self._apps.get(row.app_id)

@@ -3,8 +3,8 @@
 Usage is asked for already aggregated (per app over a period, per territory, per
 dataset), because that is what the database does best: the heavy work over millions
 of usage rows stays a ``GROUP BY`` over the daily rollups, and Python only sees
-thousands of rows. Implementations: :class:`~civic.services.evaluation.memory.InMemoryEvidenceSource`
-(tests, simulations) and :class:`~civic.services.evaluation.sql_source.SqlEvidenceSource`.
+thousands of rows. Implementations: ``memory.InMemoryEvidenceSource`` (tests,
+simulations) and ``sql_source.SqlEvidenceSource`` (the platform's tables).
 """
 
 from __future__ import annotations

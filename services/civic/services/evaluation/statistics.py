@@ -66,7 +66,7 @@ def clustered_share(clusters: Sequence[tuple[float, float]]) -> tuple[float | No
 
 
 def hhi(counts: Sequence[float]) -> float | None:
-    """Herfindahl–Hirschman index of the shares of ``counts`` (in [1/n, 1]); None if empty."""
+    """Herfindahl-Hirschman index of the shares of ``counts`` (in [1/n, 1]); None if empty."""
     total = float(sum(counts))
     if total <= 0:
         return None
@@ -130,7 +130,7 @@ def bootstrap(
     n = len(units)
     if n == 0:
         return (None, None)
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - a reproducible bootstrap, not a secret
     values = [
         value
         for _ in range(resamples_for(n))
@@ -150,7 +150,7 @@ def bootstrap_categorical(
     n = sum(counts)
     if n == 0:
         return (None, None)
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - a reproducible bootstrap, not a secret
     probabilities = [c / n for c in counts]
     values = [
         value

@@ -1,8 +1,8 @@
-"""Medians of waiting times that may not have ended yet (Kaplan–Meier).
+"""Medians of waiting times that may not have ended yet (Kaplan-Meier).
 
 A dataset published late in the period may not have been reused *yet*: dropping it
 would make reuse look faster than it is, counting it as "never" slower. The
-Kaplan–Meier estimator counts it as waiting up to the end of the period (censored).
+Kaplan-Meier estimator counts it as waiting up to the end of the period (censored).
 The 95 % interval of the median is read off Greenwood's pointwise band of the
 survival curve (Brookmeyer and Crowley's construction): from where the lower band
 crosses one half to where the upper band does.
@@ -26,7 +26,7 @@ class Waiting:
 
 
 def median_wait(waits: Iterable[Waiting]) -> tuple[float | None, Interval, int]:
-    """The Kaplan–Meier median wait, its 95 % interval and the number of units.
+    """The Kaplan-Meier median wait, its 95 % interval and the number of units.
 
     The median is None when fewer than half have ended by the longest follow-up; its
     interval then starts where the lower band crosses one half (or at the longest

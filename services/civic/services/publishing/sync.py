@@ -185,7 +185,15 @@ class DatasetHandler(Handler):
                 return ckan.dataset_patch(dataset.ckan_id, changes)
             except CkanNotFound:
                 pass  # purged in CKAN: publish it again
-        return ckan.dataset_upsert(package)
+        try:
+            return ckan.dataset_upsert(package)
+        except CkanValidationError as error:
+            if "id" not in error.errors:
+                raise
+        # "Dataset id already exists": an earlier attempt created it and its answer
+        # was lost (a timeout while CKAN was busy). It is ours: update it by id.
+        changes = {key: value for key, value in package.items() if key != "id"}
+        return ckan.dataset_patch(str(dataset.id), changes)
 
     @staticmethod
     def _record_resources(session: Session, dataset: Dataset, result: CkanDataset) -> None:

@@ -59,6 +59,9 @@ class Xid8(sa.types.UserDefinedType[str]):
         return "XID8"
 
 
+# So that reflection (Alembic's comparisons, inspection) knows the type too.
+postgresql.base.ischema_names["xid8"] = Xid8
+
 usage_kind_type = pg_enum(UsageKind, "usage_kind")
 usage_source_type = pg_enum(UsageSource, "usage_source")
 # The apps' own enum type (created by the identity migration), so reports compare alike.
@@ -96,7 +99,7 @@ class UsageEvent(Base):
     dataset_name: Mapped[str | None] = mapped_column(sa.String(100))
     resource_id: Mapped[uuid.UUID | None] = mapped_column()
     status: Mapped[int] = mapped_column(sa.SmallInteger)
-    duration_ms: Mapped[float | None] = mapped_column(sa.Float(precision=24))
+    duration_ms: Mapped[float | None] = mapped_column(sa.REAL())
     bytes: Mapped[int | None] = mapped_column(sa.BigInteger)
     ip_hash: Mapped[str | None] = mapped_column(sa.String(32))
     txid: Mapped[str] = mapped_column(Xid8(), server_default=sa.text("pg_current_xact_id()"))

@@ -87,7 +87,7 @@ class IpHasher:
             ttl = 2 * self._rotation
             try:
                 salt = self._store.salt_for(period, ttl)
-            except (redis.RedisError, OSError) as error:
+            except Exception as error:  # any failure of the store: never lose the event
                 log.warning("IP salt from Redis unavailable (%s): using this worker's own", error)
                 salt = self._fallback.salt_for(period, ttl)
             self._cache = {p: s for p, s in self._cache.items() if p >= period - 1}

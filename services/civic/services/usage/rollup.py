@@ -11,6 +11,7 @@ skips while another holds the lock). Days are UTC days.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass
 
@@ -32,7 +33,7 @@ def histogram_sql(column: str = "duration_ms") -> str:
     """SQL of an aggregate: the latency histogram (bigint[]) of the grouped events."""
     bounds = (None, *LATENCY_BUCKETS_MS, None)
     counts = []
-    for lower, upper in zip(bounds, bounds[1:], strict=False):
+    for lower, upper in itertools.pairwise(bounds):
         condition = [f"{column} >= {lower}" if lower is not None else f"{column} IS NOT NULL"]
         if upper is not None:
             condition.append(f"{column} < {upper}")
@@ -54,6 +55,7 @@ SUMS_SELECT = (
     f"{histogram_sql()} AS latency_histogram"
 )
 
+# Built from constants of this module only; the range is bound.
 ROLLUP_SQL = f"""
 INSERT INTO usage_daily ({", ".join(KEY_COLUMNS + SUM_COLUMNS)}, latency_histogram)
 SELECT {GROUP_SELECT}, {SUMS_SELECT}
@@ -68,7 +70,7 @@ ON CONFLICT ({", ".join(KEY_COLUMNS)}) DO UPDATE SET
              WITH ORDINALITY AS t(a, b, n)
         ORDER BY t.n
     )
-"""
+"""  # noqa: S608 - constants of this package only; values are bound
 
 
 @dataclass(frozen=True, slots=True)

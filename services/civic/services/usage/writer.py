@@ -147,6 +147,16 @@ class BatchWriter:
             self._thread.start()
 
     def _run(self) -> None:
+        # The thread must outlive any surprise: a failure is logged and the loop goes on.
+        while True:
+            try:
+                self._loop()
+                return
+            except Exception:
+                log.exception("usage writer: unexpected error; going on")
+                self._stopping.wait(0.5)
+
+    def _loop(self) -> None:
         pause = 0.0
         while True:
             stopping = self._stopping.is_set()
@@ -187,12 +197,17 @@ class BatchWriter:
                 if block and not self._pending and not self._stopping.is_set():
                     continue
                 return
-            if address is not None and self.hasher is not None:
-                event = event._replace(
-                    ip_hash=self.hasher.hash(address, event.occurred_at.timestamp())
-                )
-            self._pending.append(event)
+            self._pending.append(self._hashed(event, address))
             self._queue.task_done()
+
+    def _hashed(self, event: Event, address: str | None) -> Event:
+        if address is None or self.hasher is None:
+            return event
+        try:
+            return event._replace(ip_hash=self.hasher.hash(address, event.occurred_at.timestamp()))
+        except Exception:  # the event matters more than its address
+            log.exception("usage writer: cannot hash an address; event kept without it")
+            return event
 
     def _write(self) -> bool:
         batch = self._pending

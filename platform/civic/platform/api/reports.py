@@ -1,0 +1,144 @@
+"""``/api/v1/reports``: the pathway evidence report and the reuse report, JSON or CSV.
+
+Both need the ``reports:read`` scope (evaluators and administrators) and take the
+publishers' scope filters ``organization``, ``level`` and ``territory``. The pathway
+report's JSON is described by ``docs/schemas/pathway-report.schema.json`` — the
+same model as the 200 answer documented here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from flask import Response, jsonify
+from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.models.tag import Tag
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from civic.platform.api import BEARER, feature_blueprint
+from civic.platform.oauth.protection import require
+from civic.platform.reports.catalog import default_catalog
+from civic.platform.reports.html import pathway_report_html
+from civic.platform.wiring import current_bootstrap
+from civic.services.evaluation.catalog import load_catalog
+from civic.services.evaluation.documents import (
+    PathwayReportDocument,
+    pathway_report_document,
+    pathway_report_json,
+)
+from civic.services.evaluation.exports import pathway_report_csv, reuse_report_csv
+from civic.services.evaluation.records import Period, Scope
+from civic.services.evaluation.report import PathwayReport, build_pathway_report
+from civic.services.evaluation.reuse_report import ReuseReportDocument, build_reuse_report
+from civic.services.evaluation.sql_source import evidence_source
+from civic.services.identity.rights import REPORTS_READ
+
+TAG = Tag(
+    name="reports",
+    description="Evaluators' reports: the seed's pathways checked against usage, and reuse "
+    "statistics. JSON (the pathway report's JSON Schema is docs/schemas/"
+    "pathway-report.schema.json), CSV, or HTML",
+)
+CSV_TYPE = "text/csv; charset=utf-8"
+MAX_DAYS = 3660
+
+
+class ReportQuery(BaseModel):
+    """The period (UTC days, both included) and the publishers' side to look at."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: dt.date | None = Field(
+        default=None, alias="from", description="first day (default: 365 days before `to`)"
+    )
+    to: dt.date | None = Field(default=None, description="last day (default: yesterday)")
+    organization: str | None = Field(default=None, max_length=100, description="a publisher")
+    level: Literal["national", "regional", "local"] | None = None
+    territory: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ReportQuery:
+        if self.from_ and self.to and self.from_ > self.to:
+            raise ValueError("from must not be after to")
+        if self.from_ and self.to and (self.to - self.from_).days >= MAX_DAYS:
+            raise ValueError(f"a report covers at most {MAX_DAYS} days")
+        return self
+
+    def period(self) -> Period:
+        """The period asked for, with the defaults filled in."""
+        to = self.to or dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+        return Period(self.from_ or to - dt.timedelta(days=364), to)
+
+    def scope(self) -> Scope:
+        """The scope asked for."""
+        return Scope(self.organization, self.level, self.territory)
+
+
+def _pathway_report(query: ReportQuery) -> PathwayReport:
+    require(REPORTS_READ)
+    catalog = load_catalog(default_catalog())
+    with current_bootstrap().unit_of_work() as uow:
+        return build_pathway_report(evidence_source(uow), catalog, query.period(), query.scope())
+
+
+def _reuse_report(query: ReportQuery) -> ReuseReportDocument:
+    require(REPORTS_READ)
+    with current_bootstrap().unit_of_work() as uow:
+        return build_reuse_report(evidence_source(uow), query.period(), query.scope())
+
+
+def _attachment(text: str, content_type: str, filename: str) -> Response:
+    response = Response(text, content_type=content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def blueprint() -> APIBlueprint:
+    """The report routes."""
+    bp = feature_blueprint(
+        "reports", __name__, tag=TAG, url_prefix="/reports", problem_statuses=(401, 403, 429)
+    )
+
+    @bp.get(
+        "/pathways",
+        summary="Pathway evidence report",
+        responses={200: PathwayReportDocument},
+        security=BEARER,
+    )
+    def pathways(query: ReportQuery) -> Response:
+        """Each model, pathway and lever of the seed with its verdict and evidence: the
+        indicators with sample sizes and 95 % intervals, Holm-adjusted tests, trends and
+        ±20 % threshold sensitivity. Needs ``reports:read``."""
+        return jsonify(pathway_report_json(_pathway_report(query)))
+
+    @bp.get("/pathways.csv", summary="Pathway evidence report (CSV)", security=BEARER)
+    def pathways_csv(query: ReportQuery) -> Response:
+        """The same report as one CSV table (sections report, indicator, evidence)."""
+        report = _pathway_report(query)
+        text = pathway_report_csv(pathway_report_document(report))
+        return _attachment(
+            text, CSV_TYPE, f"pathways-{report.period.start}-{report.period.end}.csv"
+        )
+
+    @bp.get("/pathways.html", summary="Pathway evidence report (printable page)", security=BEARER)
+    def pathways_html(query: ReportQuery) -> Response:
+        """The same report as a one-page summary and a section per catalog entry, with charts."""
+        return Response(pathway_report_html(_pathway_report(query)), content_type="text/html")
+
+    @bp.get("/reuse", summary="Reuse report", responses={200: ReuseReportDocument}, security=BEARER)
+    def reuse(query: ReportQuery) -> Response:
+        """Reuses, calls and downloads by dataset, organization, actor type, reuse type,
+        topic and month. Needs ``reports:read``."""
+        return jsonify(_reuse_report(query).model_dump(mode="json", by_alias=True))
+
+    @bp.get("/reuse.csv", summary="Reuse report (CSV)", security=BEARER)
+    def reuse_csv(query: ReportQuery) -> Response:
+        """The same report as CSV: one row per dimension and key."""
+        document = _reuse_report(query)
+        period = document.period
+        return _attachment(
+            reuse_report_csv(document), CSV_TYPE, f"reuse-{period.from_}-{period.to}.csv"
+        )
+
+    return bp

@@ -1,0 +1,1 @@
+"""Rendering the evaluation's reports for people: HTML pages with server-side SVG charts."""

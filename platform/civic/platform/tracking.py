@@ -1,0 +1,144 @@
+"""Usage tracking: every ``/api/v1`` answer becomes a usage event, off the request path.
+
+An ``after_request`` hook builds the event (app, user and actor type from the
+bearer token, the route's template, the dataset and resource, status, latency,
+bytes) and asks the response to hand it to the batch writer *once the response
+has been sent* (``call_on_close``): an event is never recorded for an answer the
+client did not get. The writer (:mod:`civic.services.usage.writer`) queues it in
+memory and a background thread writes batches with ``COPY`` at least every
+``usage_flush_interval`` second. The client's address is hashed by that thread
+with the day's salt; it is never stored.
+
+Gunicorn: call :func:`flush_all` from ``worker_exit`` so a worker that stops
+writes what it holds (``atexit`` does the same for other servers).
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import time
+import uuid
+import weakref
+from functools import partial
+
+from flask import Flask, Response, current_app, g, request
+
+from civic.platform.api import API_PREFIX
+from civic.platform.oauth.protection import current_principal
+from civic.platform.settings import Settings
+from civic.services.bootstrap import Bootstrap
+from civic.services.usage.events import Event
+from civic.services.usage.models import UsageKind, UsageSource
+from civic.services.usage.privacy import IpHasher, RedisSaltStore, SaltStore
+from civic.services.usage.storage import LazyCopySink
+from civic.services.usage.writer import BatchWriter, EventSink
+
+_EXTENSION = "civic.tracking"
+_DATASET_ROUTES = f"{API_PREFIX}/datasets/<name>"
+_writers: weakref.WeakSet[BatchWriter] = weakref.WeakSet()
+_atexit_registered = False
+_GATEWAY = UsageSource.GATEWAY.value
+_API_CALL = UsageKind.API_CALL.value
+
+
+def init_app(
+    app: Flask, settings: Settings, bootstrap: Bootstrap, *, sink: EventSink | None = None
+) -> BatchWriter | None:
+    """Track ``app``'s API calls (unless ``usage_tracking`` is off); the writer, if any.
+
+    ``sink`` replaces PostgreSQL (unit tests pass a
+    :class:`~civic.services.usage.writer.MemorySink`).
+    """
+    if not settings.usage_tracking:
+        return None
+    writer = BatchWriter(
+        sink or LazyCopySink(lambda: bootstrap.engine),
+        hasher=IpHasher(_LazyRedisSalts(bootstrap), rotation=settings.usage_ip_salt_rotation),
+        batch_size=settings.usage_batch_size,
+        interval=settings.usage_flush_interval,
+        queue_size=settings.usage_queue_size,
+    )
+    app.extensions[_EXTENSION] = writer
+    _writers.add(writer)
+    _register_atexit()
+    app.after_request(_track)
+    return writer
+
+
+def current_writer(app: Flask | None = None) -> BatchWriter | None:
+    """The batch writer of ``app`` (default: the current app), None when tracking is off."""
+    writer = (app or current_app).extensions.get(_EXTENSION)
+    return writer if isinstance(writer, BatchWriter) else None
+
+
+def mark_download(dataset_id: uuid.UUID, dataset_name: str, resource_id: uuid.UUID) -> None:
+    """Record the current request as a download of this resource (the tracked link's view)."""
+    g.usage_kind = UsageKind.DOWNLOAD.value
+    g.usage_dataset = (dataset_id, dataset_name, resource_id)
+
+
+def flush_all(timeout: float = 10.0) -> None:
+    """Write and stop every writer of this process (gunicorn's ``worker_exit``, ``atexit``)."""
+    for writer in list(_writers):
+        writer.close(timeout)
+
+
+def _track(response: Response) -> Response:
+    if not request.path.startswith(API_PREFIX):
+        return response
+    writer = current_app.extensions.get(_EXTENSION)
+    if writer is None:
+        return response
+    principal = current_principal()
+    rule = request.url_rule
+    route = rule.rule if rule is not None else None
+    dataset_id = resource_id = None
+    dataset_name: str | None = None
+    marked = g.get("usage_dataset")
+    if marked is not None:
+        dataset_id, dataset_name, resource_id = marked
+    elif route is not None and route.startswith(_DATASET_ROUTES):
+        name = (request.view_args or {}).get("name")
+        dataset_name = name if isinstance(name, str) and len(name) <= 100 else None
+    started = g.get("request_started")
+    event = Event(
+        id=uuid.uuid4(),
+        occurred_at=dt.datetime.now(dt.UTC),
+        kind=g.get("usage_kind", _API_CALL),
+        source=_GATEWAY,
+        status=response.status_code,
+        request_id=g.get("request_id"),
+        app_id=principal.app_id if principal else None,
+        actor_type=principal.actor_type if principal else None,
+        user_id=principal.person_id if principal else None,
+        method=request.method,
+        route=route,
+        dataset_id=dataset_id,
+        dataset_name=dataset_name,
+        resource_id=resource_id,
+        duration_ms=round((time.perf_counter() - started) * 1000, 3) if started else None,
+        bytes=response.content_length,
+    )
+    response.call_on_close(partial(writer.record, event, request.remote_addr))
+    return response
+
+
+class _LazyRedisSalts:
+    """Salts from the bootstrap's Redis client, built when first needed."""
+
+    def __init__(self, bootstrap: Bootstrap) -> None:
+        self._bootstrap = bootstrap
+        self._store: SaltStore | None = None
+
+    def salt_for(self, period: int, ttl: int) -> bytes:
+        if self._store is None:
+            self._store = RedisSaltStore(self._bootstrap.redis_client)
+        return self._store.salt_for(period, ttl)
+
+
+def _register_atexit() -> None:
+    global _atexit_registered  # noqa: PLW0603 - once per process
+    if not _atexit_registered:
+        atexit.register(flush_all)
+        _atexit_registered = True

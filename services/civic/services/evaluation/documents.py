@@ -1,0 +1,319 @@
+"""The pathway report as JSON: the models behind its published JSON Schema.
+
+The shape is the one the issue states — ``period``, ``indicators`` (``id``, ``value``,
+``n``, ``interval``, ``unit``) and ``pathways`` (``id``, ``kind``, ``title``,
+``verdict``, ``evidence`` with ``indicator``, ``expected``, ``observed``,
+``interval``, ``n``, ``result``) — plus what makes a report reproducible and honest:
+the catalog version, the method, the scope, the counts read, the trends, and the
+sensitivity of every verdict. ``docs/schemas/pathway-report.schema.json`` is
+generated from :class:`PathwayReportDocument` (a unit test keeps it in step).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from civic.services.evaluation.indicators import INDICATORS
+from civic.services.evaluation.inference import TrendTest
+from civic.services.evaluation.records import Period
+from civic.services.evaluation.report import PathwayReport, Sensitivity
+from civic.services.evaluation.statistics import BOOTSTRAP_SEED, MAX_RESAMPLES, MIN_RESAMPLES
+from civic.services.evaluation.verdicts import Finding, Result, Verdict
+
+Bound = float | None
+IntervalOut = tuple[Bound, Bound]
+
+
+class _Document(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+
+class PeriodOut(_Document):
+    """The days the report covers, both included."""
+
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+
+
+class ScopeOut(_Document):
+    """The publishers' side the report looks at (null: no filter)."""
+
+    organization: str | None = None
+    level: Literal["national", "regional", "local"] | None = None
+    territory: str | None = None
+
+
+class CatalogOut(_Document):
+    """Which catalog was checked: its content hash and size."""
+
+    version: str = Field(description="sha256 of the catalog's content")
+    source: str
+    entries: int
+    expectations: int
+
+
+class MethodOut(_Document):
+    """How the verdicts were reached."""
+
+    alpha: float
+    multiple_testing: Literal["holm", "benjamini-hochberg"]
+    trend_test: str = "Mann-Kendall (two-sided), Sen's slope"
+    shares: str = "Wilson score interval (Kish's effective sample size for calls)"
+    indices: str = (
+        f"percentile bootstrap, seed {BOOTSTRAP_SEED}, {MIN_RESAMPLES}-{MAX_RESAMPLES} resamples"
+    )
+    medians: str = "Kaplan-Meier, Brookmeyer-Crowley interval"
+    sensitivity: float = Field(description="relative threshold shift of the sensitivity analysis")
+    min_trend_points: int
+
+
+class CountsOut(_Document):
+    """How much data the report read."""
+
+    organizations: int
+    datasets: int
+    apps: int
+    reuses: int
+    calls: int
+    downloads: int
+    access_events: int
+
+
+class IndicatorOut(_Document):
+    """An indicator for the period and scope."""
+
+    id: str
+    title: str
+    family: str
+    value: float | None
+    n: int
+    interval: IntervalOut
+    unit: str
+
+
+class TrendTestOut(_Document):
+    """Mann-Kendall statistic S, its z and p, and Sen's slope per step."""
+
+    statistic: int
+    z: float
+    p_value: float
+    slope: float
+
+
+class SensitivityOut(_Document):
+    """The result again with every threshold moved down and up by the sensitivity."""
+
+    minus: str
+    plus: str
+    changes: bool
+
+
+class EvidenceOut(_Document):
+    """One expectation of a pathway, checked."""
+
+    id: str
+    indicator: str
+    expected: str
+    observed: float | None
+    interval: IntervalOut
+    n: int
+    result: Result
+    min_sample: int
+    reason: str
+    p_value: float | None
+    adjusted_p_value: float | None
+    trend: TrendTestOut | None = None
+    sensitivity: SensitivityOut
+
+
+class PathwayOut(_Document):
+    """A catalog entry and its verdict."""
+
+    id: str
+    kind: Literal["model", "pathway", "lever"]
+    title: str
+    title_fr: str
+    verdict: Verdict
+    evidence: list[EvidenceOut]
+    sensitivity: SensitivityOut
+
+
+class TrendPointOut(_Document):
+    """An indicator's value over one step."""
+
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+    value: float | None
+    n: int
+
+
+class TrendOut(_Document):
+    """An indicator over the period's consecutive months (or quarters)."""
+
+    indicator: str
+    step: Literal["month", "quarter"]
+    points: list[TrendPointOut]
+
+
+class SummaryOut(_Document):
+    """Entry ids by verdict, and those whose verdict moves with the thresholds."""
+
+    supported: list[str]
+    contradicted: list[str]
+    mixed: list[str]
+    inconclusive: list[str]
+    fragile: list[str]
+
+
+class PathwayReportDocument(_Document):
+    """The pathway evidence report."""
+
+    report: Literal["pathways"] = "pathways"
+    generated_at: dt.datetime
+    period: PeriodOut
+    scope: ScopeOut
+    catalog: CatalogOut
+    method: MethodOut
+    counts: CountsOut
+    summary: SummaryOut
+    indicators: list[IndicatorOut]
+    pathways: list[PathwayOut]
+    trends: list[TrendOut]
+
+
+def pathway_report_document(report: PathwayReport) -> PathwayReportDocument:
+    """The JSON document of ``report``."""
+    catalog = report.catalog
+    method = catalog.method
+    counts = report.counts
+    charted = sorted({e.indicator for entry in catalog.entries for e in entry.expectations})
+    return PathwayReportDocument(
+        generated_at=report.generated_at,
+        period=period_out(report.period),
+        scope=ScopeOut.model_validate(
+            {
+                "organization": report.scope.organization,
+                "level": report.scope.level,
+                "territory": report.scope.territory,
+            }
+        ),
+        catalog=CatalogOut(
+            version=catalog.version,
+            source=catalog.source.title,
+            entries=len(catalog.entries),
+            expectations=catalog.expectation_count,
+        ),
+        method=MethodOut(
+            alpha=method.alpha,
+            multiple_testing=method.multiple_testing,
+            sensitivity=method.sensitivity,
+            min_trend_points=method.min_trend_points,
+        ),
+        counts=CountsOut(
+            organizations=counts.organizations,
+            datasets=counts.datasets,
+            apps=counts.apps,
+            reuses=counts.reuses,
+            calls=counts.calls,
+            downloads=counts.downloads,
+            access_events=counts.access_events,
+        ),
+        summary=SummaryOut(
+            supported=[v.entry.id for v in report.entries_with("supported")],
+            contradicted=[v.entry.id for v in report.entries_with("contradicted")],
+            mixed=[v.entry.id for v in report.entries_with("mixed")],
+            inconclusive=[v.entry.id for v in report.entries_with("inconclusive")],
+            fragile=[id for id, s in report.entry_sensitivity.items() if s.changes],
+        ),
+        indicators=[
+            IndicatorOut(
+                id=value.id,
+                title=INDICATORS[value.id].title,
+                family=INDICATORS[value.id].family,
+                value=value.value,
+                n=value.n,
+                interval=value.interval,
+                unit=value.unit,
+            )
+            for value in report.indicators.values()
+        ],
+        pathways=[
+            PathwayOut(
+                id=verdict.entry.id,
+                kind=verdict.entry.kind,
+                title=verdict.entry.title.en,
+                title_fr=verdict.entry.title.fr,
+                verdict=verdict.verdict,
+                evidence=[_evidence(report, finding) for finding in verdict.findings],
+                sensitivity=_sensitivity(report.entry_sensitivity[verdict.entry.id]),
+            )
+            for verdict in report.verdicts
+        ],
+        trends=[
+            TrendOut(
+                indicator=indicator,
+                step=series.step,
+                points=[
+                    TrendPointOut.model_validate(
+                        {"from": period.start, "to": period.end, "value": value.value, "n": value.n}
+                    )
+                    for period, value in zip(series.periods, series.values[indicator], strict=True)
+                ],
+            )
+            for series in report.series.values()
+            for indicator in charted
+        ],
+    )
+
+
+def period_out(period: Period) -> PeriodOut:
+    """The JSON form of ``period``."""
+    return PeriodOut.model_validate({"from": period.start, "to": period.end})
+
+
+def pathway_report_json(report: PathwayReport) -> dict[str, Any]:
+    """``report`` as a JSON-ready dict (the shape of the published schema)."""
+    return pathway_report_document(report).model_dump(mode="json", by_alias=True)
+
+
+def pathway_report_schema() -> dict[str, Any]:
+    """The JSON Schema (2020-12) of the pathway report."""
+    schema = PathwayReportDocument.model_json_schema(by_alias=True, mode="serialization")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://civic-platform.example/schemas/pathway-report.schema.json",
+        **schema,
+    }
+
+
+def _evidence(report: PathwayReport, finding: Finding) -> EvidenceOut:
+    return EvidenceOut(
+        id=finding.id,
+        indicator=finding.indicator,
+        expected=finding.expected,
+        observed=finding.observed,
+        interval=finding.interval,
+        n=finding.n,
+        result=finding.result,
+        min_sample=finding.min_sample,
+        reason=finding.reason,
+        p_value=finding.p_value,
+        adjusted_p_value=finding.adjusted_p_value,
+        trend=_trend(finding.trend),
+        sensitivity=_sensitivity(report.expectation_sensitivity[finding.id]),
+    )
+
+
+def _trend(test: TrendTest | None) -> TrendTestOut | None:
+    if test is None:
+        return None
+    return TrendTestOut(statistic=test.statistic, z=test.z, p_value=test.p_value, slope=test.slope)
+
+
+def _sensitivity(sensitivity: Sensitivity) -> SensitivityOut:
+    return SensitivityOut(
+        minus=sensitivity.lower, plus=sensitivity.higher, changes=sensitivity.changes
+    )

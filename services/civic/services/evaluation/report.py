@@ -1,0 +1,152 @@
+"""The pathway evidence report: indicators, trends, verdicts and their fragility."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from civic.services.evaluation.catalog import Catalog
+from civic.services.evaluation.evidence import Evidence, gather
+from civic.services.evaluation.indicators import INDICATORS, IndicatorValue
+from civic.services.evaluation.measures import compute_indicators
+from civic.services.evaluation.records import EvidenceCounts, Period, Scope
+from civic.services.evaluation.sources import EvidenceSource
+from civic.services.evaluation.statistics import lorenz
+from civic.services.evaluation.verdicts import EntryVerdict, Result, Verdict, judge
+
+Step = Literal["month", "quarter"]
+
+
+@dataclass(frozen=True, slots=True)
+class StepSeries:
+    """An indicator's values over consecutive steps of the period."""
+
+    step: Step
+    periods: tuple[Period, ...]
+    values: Mapping[str, tuple[IndicatorValue, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Sensitivity:
+    """What one expectation or entry gives with every threshold at -20 % and +20 %."""
+
+    id: str
+    base: str
+    lower: str
+    higher: str
+
+    @property
+    def changes(self) -> bool:
+        """Whether moving the thresholds changes it."""
+        return not self.base == self.lower == self.higher
+
+
+@dataclass(frozen=True, slots=True)
+class PathwayReport:
+    """Everything a pathway report shows, whatever its format."""
+
+    generated_at: dt.datetime
+    catalog: Catalog
+    period: Period
+    scope: Scope
+    counts: EvidenceCounts
+    indicators: Mapping[str, IndicatorValue]
+    series: Mapping[Step, StepSeries]
+    verdicts: tuple[EntryVerdict, ...]
+    expectation_sensitivity: Mapping[str, Sensitivity]
+    entry_sensitivity: Mapping[str, Sensitivity]
+    concentration_curve: tuple[tuple[float, float], ...]
+    calls_by_actor: Mapping[str, int]
+
+    def entries_with(self, verdict: Verdict) -> list[EntryVerdict]:
+        """The entries that got ``verdict``, in catalog order."""
+        return [v for v in self.verdicts if v.verdict == verdict]
+
+    def verdict_of(self, entry_id: str) -> Verdict:
+        """The verdict of entry ``entry_id``. Raises KeyError for an unknown id."""
+        for verdict in self.verdicts:
+            if verdict.entry.id == entry_id:
+                return verdict.verdict
+        raise KeyError(entry_id)
+
+
+def build_pathway_report(
+    source: EvidenceSource,
+    catalog: Catalog,
+    period: Period,
+    scope: Scope | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> PathwayReport:
+    """Compute the indicators for ``period`` and ``scope``, the monthly (and, when the
+    catalog asks, quarterly) series, the verdicts and their sensitivity.
+
+    Raises whatever ``source`` raises (a database error for the SQL source).
+    """
+    scope = scope or Scope()
+    evidence = gather(source, period, scope)
+    indicators = compute_indicators(evidence)
+    wanted: set[Step] = {"month"}
+    wanted.update(
+        e.period for entry in catalog.entries for e in entry.expectations if e.period is not None
+    )
+    series = {step: _series(source, period, scope, step) for step in sorted(wanted)}
+    by_indicator = {
+        expectation.indicator: series[expectation.period].values[expectation.indicator]
+        for entry in catalog.entries
+        for expectation in entry.expectations
+        if expectation.period is not None
+    }
+    verdicts = judge(catalog, indicators, by_indicator)
+    scale = catalog.method.sensitivity
+    lower = judge(catalog, indicators, by_indicator, threshold_scale=1 - scale)
+    higher = judge(catalog, indicators, by_indicator, threshold_scale=1 + scale)
+    return PathwayReport(
+        generated_at=now or dt.datetime.now(dt.UTC),
+        catalog=catalog,
+        period=period,
+        scope=scope,
+        counts=evidence.counts(),
+        indicators=indicators,
+        series=series,
+        verdicts=tuple(verdicts),
+        expectation_sensitivity=_finding_sensitivity(verdicts, lower, higher),
+        entry_sensitivity={
+            base.entry.id: Sensitivity(base.entry.id, base.verdict, low.verdict, high.verdict)
+            for base, low, high in zip(verdicts, lower, higher, strict=True)
+        },
+        concentration_curve=tuple(lorenz([float(u.total) for u in evidence.usage])),
+        calls_by_actor=_calls_by_actor(evidence),
+    )
+
+
+def _series(source: EvidenceSource, period: Period, scope: Scope, step: Step) -> StepSeries:
+    periods = tuple(period.steps(step))
+    computed = [compute_indicators(gather(source, p, scope), intervals=False) for p in periods]
+    return StepSeries(
+        step=step,
+        periods=periods,
+        values={id: tuple(values[id] for values in computed) for id in INDICATORS},
+    )
+
+
+def _finding_sensitivity(
+    base: list[EntryVerdict], lower: list[EntryVerdict], higher: list[EntryVerdict]
+) -> dict[str, Sensitivity]:
+    found: dict[str, Sensitivity] = {}
+    for b, lo, hi in zip(base, lower, higher, strict=True):
+        for fb, fl, fh in zip(b.findings, lo.findings, hi.findings, strict=True):
+            results: tuple[Result, Result, Result] = (fb.result, fl.result, fh.result)
+            found[fb.id] = Sensitivity(fb.id, *results)
+    return found
+
+
+def _calls_by_actor(evidence: Evidence) -> dict[str, int]:
+    actor_of = {app.id: app.actor_type for app in evidence.apps}
+    totals: dict[str, int] = {}
+    for usage in evidence.usage:
+        actor = actor_of.get(usage.app_id, "unknown")
+        totals[actor] = totals.get(actor, 0) + usage.total
+    return totals

@@ -1,0 +1,306 @@
+"""The :class:`EvidenceSource` over the platform's own tables in PostgreSQL.
+
+Usage comes from the daily rollups (``usage_daily``), aggregated in SQL: a report
+over millions of events reads thousands of rows. Conventions, shared with the
+in-memory source:
+
+- calls are ``api_call`` rows and downloads ``download`` rows, counting the answers
+  that succeeded (``events - errors``); imported page views and anonymous calls
+  (no app) are left out, since no actor type can be given to them;
+- a dataset is published when its mirror row was created, withdrawn when deleted;
+- an app belongs to the organizations its owner is a member of: its calls on their
+  datasets are not third-party calls;
+- a reuse is withdrawn when first archived or flagged by a moderator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from civic.services.evaluation.records import (
+    AccessRecord,
+    AppRecord,
+    AppUsage,
+    DatasetRecord,
+    DatasetUsage,
+    OrganizationRecord,
+    Period,
+    ReuseRecord,
+    Scope,
+    UsageByDimension,
+)
+from civic.services.uow import UnitOfWork
+
+_USAGE = """
+    FROM usage_daily u
+    JOIN datasets d ON d.id = u.dataset_id
+    JOIN organizations o ON o.id = d.organization_id
+    LEFT JOIN apps a ON a.id = u.app_id
+    LEFT JOIN memberships m ON m.user_id = a.owner_id AND m.organization_id = d.organization_id
+    WHERE u.app_id IS NOT NULL AND u.kind IN ('api_call', 'download')
+      AND u.day BETWEEN :start AND :end {scope}
+"""
+_SUCCEEDED = "(u.events - u.errors)"
+
+
+def _scope_sql(scope: Scope, alias: str = "o") -> tuple[str, dict[str, Any]]:
+    clauses, params = [], {}
+    if scope.organization is not None:
+        clauses.append(f"{alias}.name = :scope_organization")
+        params["scope_organization"] = scope.organization
+    if scope.level is not None:
+        clauses.append(f"{alias}.level::text = :scope_level")
+        params["scope_level"] = scope.level
+    if scope.territory is not None:
+        clauses.append(f"{alias}.territory = :scope_territory")
+        params["scope_territory"] = scope.territory
+    return "".join(f" AND {clause}" for clause in clauses), params
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _end(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+
+
+class SqlEvidenceSource:
+    """Evidence read with ``session`` (one unit of work's). Raises SQLAlchemy's errors."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _rows(self, sql: str, **params: Any) -> Sequence[sa.Row[Any]]:
+        return self.session.execute(sa.text(sql), params).all()
+
+    def _usage_rows(
+        self, select: str, scope: Scope, period: Period, tail: str = ""
+    ) -> Sequence[sa.Row[Any]]:
+        where, params = _scope_sql(scope)
+        sql = f"SELECT {select} {_USAGE.format(scope=where)} {tail}"
+        return self._rows(sql, start=period.start, end=period.end, **params)
+
+    def _scoped_apps(self, scope: Scope) -> tuple[str, dict[str, Any]]:
+        """SQL restricting ``a.id`` to the apps that touched the scope by ``:until``."""
+        if scope.is_everything:
+            return "", {}
+        where, params = _scope_sql(scope, "so")
+        return (
+            f""" AND (a.id IN (
+                SELECT su.app_id FROM usage_daily su
+                JOIN datasets sd ON sd.id = su.dataset_id
+                JOIN organizations so ON so.id = sd.organization_id
+                WHERE su.day <= :until {where})
+              OR a.id IN (
+                SELECT r.owner_app_id FROM reuses r
+                JOIN reuse_datasets rd ON rd.reuse_id = r.id
+                JOIN datasets sd ON sd.id = rd.dataset_id
+                JOIN organizations so ON so.id = sd.organization_id
+                WHERE r.created < :until_end {where}))""",
+            params,
+        )
+
+    def organizations(self) -> Sequence[OrganizationRecord]:
+        """Every organization."""
+        rows = self._rows(
+            "SELECT id, name, level::text, territory FROM organizations ORDER BY name"
+        )
+        return [OrganizationRecord(r.id, r.name, r.level, r.territory) for r in rows]
+
+    def datasets(self, scope: Scope, until: dt.date) -> Sequence[DatasetRecord]:
+        """Datasets in scope published by ``until`` and not withdrawn by then."""
+        where, params = _scope_sql(scope)
+        rows = self._rows(
+            f"""SELECT d.id, d.organization_id, d.created, d.name, d.deleted_at
+                FROM datasets d JOIN organizations o ON o.id = d.organization_id
+                WHERE d.created < :end
+                  AND (d.deleted_at IS NULL OR d.deleted_at >= :end) {where}""",
+            end=_end(until),
+            **params,
+        )
+        return [DatasetRecord(r.id, r.organization_id, _utc(r.created), r.name, None) for r in rows]
+
+    def apps(self, scope: Scope, until: dt.date) -> Sequence[AppRecord]:
+        """Apps registered by ``until``, with their first successful call and organizations."""
+        restriction, params = self._scoped_apps(scope)
+        rows = self._rows(
+            f"""SELECT a.id, a.actor_type::text AS actor_type, a.created, a.territory,
+                       a.client_name,
+                       (SELECT e.occurred_at FROM usage_events e
+                         WHERE e.app_id = a.id AND e.status < 400
+                         ORDER BY e.occurred_at LIMIT 1) AS first_call,
+                       ARRAY(SELECT m.organization_id FROM memberships m
+                             WHERE m.user_id = a.owner_id) AS organization_ids
+                FROM apps a WHERE a.created < :until_end {restriction}""",
+            until=until,
+            until_end=_end(until),
+            **params,
+        )
+        return [
+            AppRecord(
+                id=r.id,
+                actor_type=r.actor_type,
+                registered=_utc(r.created),
+                first_successful_call=_utc(r.first_call) if r.first_call else None,
+                territory=r.territory,
+                organization_ids=frozenset(r.organization_ids or ()),
+                name=r.client_name,
+            )
+            for r in rows
+        ]
+
+    def reuses(self, scope: Scope, until: dt.date) -> Sequence[ReuseRecord]:
+        """Reuses created by ``until`` touching a dataset in scope."""
+        where, params = _scope_sql(scope, "so")
+        rows = self._rows(
+            f"""SELECT r.id, COALESCE(r.owner_app_id::text, r.owner_user_id::text) AS owner,
+                       r.owner_actor_type::text AS actor_type, r.type::text AS type, r.topic,
+                       r.purpose::text AS purpose, r.created,
+                       (SELECT min(me.created) FROM reuse_moderation_events me
+                         WHERE me.reuse_id = r.id
+                           AND me.to_state::text IN ('archived', 'flagged')) AS withdrawn,
+                       array_agg(DISTINCT rd.dataset_id) AS dataset_ids,
+                       array_agg(DISTINCT d.organization_id) AS organization_ids,
+                       array_agg(DISTINCT o.level::text) AS levels
+                FROM reuses r
+                JOIN reuse_datasets rd ON rd.reuse_id = r.id
+                JOIN datasets d ON d.id = rd.dataset_id
+                JOIN organizations o ON o.id = d.organization_id
+                WHERE r.created < :end AND EXISTS (
+                    SELECT 1 FROM reuse_datasets srd
+                    JOIN datasets sd ON sd.id = srd.dataset_id
+                    JOIN organizations so ON so.id = sd.organization_id
+                    WHERE srd.reuse_id = r.id {where})
+                GROUP BY r.id""",
+            end=_end(until),
+            **params,
+        )
+        return [
+            ReuseRecord(
+                id=r.id,
+                owner=r.owner,
+                actor_type=r.actor_type,
+                type=r.type,
+                topic=r.topic,
+                purpose=r.purpose,
+                dataset_ids=frozenset(r.dataset_ids),
+                created=_utc(r.created),
+                withdrawn=_utc(r.withdrawn) if r.withdrawn else None,
+                organization_ids=frozenset(r.organization_ids),
+                levels=frozenset(r.levels),
+            )
+            for r in rows
+        ]
+
+    def app_usage(self, scope: Scope, period: Period) -> Sequence[AppUsage]:
+        """Per app, successful calls and downloads of datasets in scope during ``period``."""
+        rows = self._usage_rows(
+            f"""u.app_id,
+                COALESCE(sum({_SUCCEEDED}) FILTER (WHERE u.kind = 'api_call'), 0) AS calls,
+                COALESCE(sum({_SUCCEEDED}) FILTER (WHERE u.kind = 'download'), 0) AS downloads,
+                COALESCE(sum({_SUCCEEDED}) FILTER (WHERE m.user_id IS NULL), 0) AS external,
+                COALESCE(sum({_SUCCEEDED}) FILTER (WHERE o.level::text <> 'national'), 0)
+                    AS subnational,
+                max(u.day) AS last_day""",
+            scope,
+            period,
+            "GROUP BY u.app_id ORDER BY u.app_id",
+        )
+        return [
+            AppUsage(
+                r.app_id,
+                int(r.calls),
+                int(r.downloads),
+                int(r.external),
+                int(r.subnational),
+                r.last_day,
+            )
+            for r in rows
+        ]
+
+    def territory_usage(self, scope: Scope, period: Period) -> Mapping[str, int]:
+        """Calls and downloads by the publisher's territory."""
+        rows = self._usage_rows(
+            f"o.territory, sum({_SUCCEEDED}) AS n",
+            scope,
+            period,
+            "AND o.territory IS NOT NULL GROUP BY o.territory ORDER BY o.territory",
+        )
+        return {r.territory: int(r.n) for r in rows}
+
+    def datasets_used_externally(self, scope: Scope, period: Period) -> frozenset[uuid.UUID]:
+        """Datasets with a successful third-party use during ``period``."""
+        rows = self._usage_rows(
+            "DISTINCT u.dataset_id",
+            scope,
+            period,
+            f"AND m.user_id IS NULL AND {_SUCCEEDED} > 0",
+        )
+        return frozenset(r.dataset_id for r in rows)
+
+    def first_external_use(self, scope: Scope, until: dt.date) -> Mapping[uuid.UUID, dt.date]:
+        """First day of successful third-party use per dataset, up to ``until``."""
+        rows = self._usage_rows(
+            "u.dataset_id, min(u.day) AS first_day",
+            scope,
+            Period(dt.date(1970, 1, 1), until),
+            f"AND m.user_id IS NULL AND {_SUCCEEDED} > 0 GROUP BY u.dataset_id",
+        )
+        return {r.dataset_id: r.first_day for r in rows}
+
+    def access_events(self, scope: Scope, until: dt.date) -> Sequence[AccessRecord]:
+        """Suspensions, refusals and restorations up to ``until`` of the apps in scope."""
+        restriction, params = self._scoped_apps(scope)
+        rows = self._rows(
+            f"""SELECT e.app_id, e.action::text AS action, e.created, e.reason
+                FROM app_access_events e JOIN apps a ON a.id = e.app_id
+                WHERE e.created < :until_end {restriction}
+                ORDER BY e.created, e.app_id""",
+            until=until,
+            until_end=_end(until),
+            **params,
+        )
+        return [AccessRecord(r.app_id, r.action, _utc(r.created), r.reason) for r in rows]
+
+    def dataset_usage(self, scope: Scope, period: Period) -> Sequence[DatasetUsage]:
+        """Successful calls and downloads per used dataset in scope."""
+        rows = self._usage_rows(
+            f"""u.dataset_id,
+                COALESCE(sum({_SUCCEEDED}) FILTER (WHERE u.kind = 'api_call'), 0) AS calls,
+                COALESCE(sum({_SUCCEEDED}) FILTER (WHERE u.kind = 'download'), 0) AS downloads""",
+            scope,
+            period,
+            "GROUP BY u.dataset_id ORDER BY u.dataset_id",
+        )
+        return [DatasetUsage(r.dataset_id, int(r.calls), int(r.downloads)) for r in rows]
+
+    def usage_by_actor_type(self, scope: Scope, period: Period) -> Sequence[UsageByDimension]:
+        """Successful calls and downloads by the app's actor type at the time."""
+        return self._by(scope, period, "COALESCE(u.actor_type::text, 'unknown')")
+
+    def usage_by_month(self, scope: Scope, period: Period) -> Sequence[UsageByDimension]:
+        """Successful calls and downloads per month (``YYYY-MM``)."""
+        return self._by(scope, period, "to_char(u.day, 'YYYY-MM')")
+
+    def _by(self, scope: Scope, period: Period, key: str) -> list[UsageByDimension]:
+        rows = self._usage_rows(
+            f"""{key} AS key,
+                COALESCE(sum({_SUCCEEDED}) FILTER (WHERE u.kind = 'api_call'), 0) AS calls,
+                COALESCE(sum({_SUCCEEDED}) FILTER (WHERE u.kind = 'download'), 0) AS downloads""",
+            scope,
+            period,
+            "GROUP BY 1 ORDER BY 1",
+        )
+        return [UsageByDimension(r.key, int(r.calls), int(r.downloads)) for r in rows]
+
+
+def evidence_source(uow: UnitOfWork) -> SqlEvidenceSource:
+    """The database's evidence, read within ``uow``'s transaction."""
+    return SqlEvidenceSource(uow.session)

@@ -1,0 +1,93 @@
+"""Ground truth: each simulated scenario supports the entry it was built for and
+contradicts an opposed one; too little data never gives a confident verdict."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from civic.services.evaluation.catalog import Catalog, load_catalog
+from civic.services.evaluation.evidence import gather
+from civic.services.evaluation.measures import compute_indicators
+from civic.services.evaluation.memory import InMemoryEvidenceSource
+from civic.services.evaluation.records import Scope
+from civic.services.evaluation.report import build_pathway_report
+from civic.services.simulation.history import simulate
+from civic.services.simulation.scenarios import SCENARIOS, SPARSE
+
+START = dt.date(2025, 1, 1)
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_a_scenario_supports_its_entry_and_contradicts_an_opposed_one(
+    catalog: Catalog, name: str
+) -> None:
+    profile = SCENARIOS[name]
+    history = simulate(profile, seed=7, months=12, start=START)
+    report = build_pathway_report(history.source, catalog, history.period)
+    assert report.verdict_of(profile.target) == "supported"
+    opposed = {entry: report.verdict_of(entry) for entry in profile.opposed}
+    assert "contradicted" in opposed.values(), opposed
+
+
+def test_scenarios_are_deterministic_for_a_seed() -> None:
+    first = simulate(SCENARIOS["mixed"], seed=3, months=3, start=START)
+    second = simulate(SCENARIOS["mixed"], seed=3, months=3, start=START)
+    assert first.source.usage_rows == second.source.usage_rows
+    assert first.source.reuse_list == second.source.reuse_list
+
+
+@pytest.mark.parametrize("months", [1, 2])
+def test_too_little_data_is_inconclusive_never_confident(catalog: Catalog, months: int) -> None:
+    history = simulate(SPARSE, seed=5, months=months, start=START)
+    report = build_pathway_report(history.source, catalog, history.period)
+    assert {verdict.verdict for verdict in report.verdicts} == {"inconclusive"}
+    assert all(
+        finding.result == "insufficient_evidence"
+        for verdict in report.verdicts
+        for finding in verdict.findings
+    )
+
+
+def test_indicators_do_not_depend_on_the_order_of_the_records() -> None:
+    history = simulate(SCENARIOS["mixed"], seed=11, months=4, start=START)
+    source = history.source
+    rng = random.Random(2)  # noqa: S311 - a reproducible shuffle
+    shuffled = {
+        name: rng.sample(items, len(items))
+        for name, items in (
+            ("organizations", source.organization_list),
+            ("datasets", source.dataset_list),
+            ("apps", source.app_list),
+            ("reuses", source.reuse_list),
+            ("usage", source.usage_rows),
+            ("access_events", source.access_list),
+        )
+    }
+    again = InMemoryEvidenceSource(**shuffled)
+    before = compute_indicators(gather(source, history.period, Scope()))
+    after = compute_indicators(gather(again, history.period, Scope()))
+    assert before == after
+
+
+def test_a_scope_keeps_the_datasets_of_its_publishers(catalog: Catalog) -> None:
+    history = simulate(SCENARIOS["deconcentrated"], seed=2, months=6, start=START)
+    everything = gather(history.source, history.period, Scope())
+    local = gather(history.source, history.period, Scope(level="local"))
+    assert 0 < len(local.datasets) < len(everything.datasets)
+    levels = {org.id: org.level for org in everything.organizations.values()}
+    assert {levels[dataset.organization_id] for dataset in local.datasets} == {"local"}
+    assert len(local.apps) <= len(everything.apps)
+    one = next(org for org in everything.organizations.values() if org.level == "regional")
+    scoped = build_pathway_report(
+        history.source, catalog, history.period, Scope(organization=one.name)
+    )
+    assert scoped.counts.organizations == 1
+    assert scoped.indicators["territorial.subnational_dataset_share"].value == 1.0
