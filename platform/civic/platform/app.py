@@ -17,6 +17,7 @@ from civic.platform import (
     docs,
     health,
     observability,
+    pages,
     problems,
     quotas,
     tracking,
@@ -27,6 +28,8 @@ from civic.platform.docs import DocumentedApp
 from civic.platform.logs import configure_logging
 from civic.platform.oauth import protection, server, views
 from civic.platform.settings import Settings, SettingsError, load_settings
+from civic.platform.web import analytics as usage_pages
+from civic.platform.web import reuses as reuse_pages
 from civic.services.bootstrap import Bootstrap
 
 # Signs development and test sessions when CIVIC_SECRET_KEY is unset: known to all,
@@ -97,6 +100,9 @@ def create_app(
     server.init_app(app, settings)
     app.register_blueprint(views.blueprint())
     web.init_app(app, settings, limiter)
+    reuse_pages.init_app(app)
+    usage_pages.init_app(app)
+    pages.init_app(app)
 
     app.register_api(health.blueprint())
     api.register(app)

@@ -7,6 +7,7 @@ Its small interactive script is switched off (``js=[]``).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 
 import pygal
@@ -15,6 +16,14 @@ from pygal.style import Style
 
 from civic.services.evaluation.indicators import IndicatorValue
 from civic.services.evaluation.records import ACTOR_TYPES, Period
+
+# Importing pygal appends to sys.meta_path a finder for its deprecated map plugins that
+# only has the legacy find_module(): from then on, every import that no other finder
+# resolves (optional imports, probes) raises ImportWarning on Python 3.11. The report
+# draws no maps, so the finder is taken out again.
+sys.meta_path[:] = [
+    finder for finder in sys.meta_path if type(finder).__name__ != "PluginImportFixer"
+]
 
 STYLE = Style(
     background="white",

@@ -69,6 +69,21 @@ def actor_for_user(uow: UnitOfWork, user: User) -> Actor:
     )
 
 
+def member_of(uow: UnitOfWork, user_id: uuid.UUID, organization_id: uuid.UUID) -> bool:
+    """Whether the person belongs to the organization."""
+    return (
+        uow.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(memberships)
+            .where(
+                memberships.c.user_id == user_id,
+                memberships.c.organization_id == organization_id,
+            )
+        )
+        or 0
+    ) > 0
+
+
 def ensure_may_write(actor: Actor, organization: str) -> None:
     """Raise :class:`WriteRefused` unless ``actor`` may write datasets of ``organization``."""
     if DATASETS_WRITE not in actor.scopes and not actor.is_admin:

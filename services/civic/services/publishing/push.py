@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from civic.connectors.ckan.interfaces import CkanClient, CkanNotFound
 from civic.connectors.ckan.mapping import from_package
@@ -81,4 +81,8 @@ def apply_push(uow: UnitOfWork, ckan: CkanClient, event: PushEvent) -> Applied:
             return Applied.UNCHANGED
         dataset.deleted_at = utcnow()
         return Applied.WITHDRAWN
-    return apply_ckan_dataset(uow, ckan, from_package(package))
+    record = from_package(package)
+    if package.private:
+        # The mirror is the public catalog: a dataset made private leaves it.
+        record = replace(record, state="deleted")
+    return apply_ckan_dataset(uow, ckan, record)

@@ -1,0 +1,104 @@
+"""``/catalog`` (search with facets), ``/datasets/<name>`` and ``/organizations/<name>``."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
+
+from civic.platform.pages.labels import facet_title, frequency_label, theme_label
+from civic.platform.web.session import current_user
+from civic.platform.wiring import current_bootstrap
+from civic.services.catalog.datasets import get_dataset
+from civic.services.catalog.errors import UnknownDataset, UnknownOrganization
+from civic.services.catalog.organizations import get_organization
+from civic.services.catalog.permissions import member_of
+from civic.services.catalog.search import FACETS, SearchQuery, search_datasets
+from civic.services.catalog.vocabularies import LICENSES
+from civic.services.identity.models import Role
+
+PAGE_SIZE = 20
+SORTS = ("relevance", "title", "-modified")
+
+
+def search_query(args: Any) -> SearchQuery:
+    """The search asked for by the page's query string (unknown values are ignored)."""
+    sort = args.get("sort", "relevance")
+    try:
+        page = max(1, min(int(args.get("page", "1")), 10_000))
+    except ValueError:
+        page = 1
+    return SearchQuery(
+        q=args.get("q", "")[:500],
+        page=page,
+        page_size=PAGE_SIZE,
+        sort=sort if sort in SORTS else "relevance",
+        **{name: args.getlist(name) for name in FACETS},
+    )
+
+
+def blueprint() -> Blueprint:
+    """The public catalog pages."""
+    bp = Blueprint("pages", __name__)
+
+    @bp.get("/catalog")
+    def search() -> str:
+        query = search_query(request.args)
+        with current_bootstrap().unit_of_work() as uow:
+            found = search_datasets(uow, query)
+            page = render_template(
+                "pages/search.html",
+                query=query,
+                found=found,
+                facets=[(name, facet_title(name), found.facets.get(name, [])) for name in FACETS],
+                sorts=[("relevance", _("Relevance")), ("title", _("Title")),
+                       ("-modified", _("Last modified"))],
+                last_page=max(1, -(-found.total // PAGE_SIZE)),
+                page_url=lambda number: _page_url(number),
+            )
+        return page
+
+    @bp.get("/datasets/<name>")
+    def dataset(name: str) -> str:
+        with current_bootstrap().unit_of_work() as uow:
+            try:
+                found = get_dataset(uow, name)
+            except UnknownDataset:
+                abort(404)
+            user = current_user()
+            may_edit = user is not None and (
+                user.role is Role.ADMIN
+                or (user.role is Role.PUBLISHER and member_of(uow, user.id, found.organization_id))
+            )
+            return render_template(
+                "pages/dataset.html",
+                dataset=found,
+                licence=LICENSES.get(found.license or ""),
+                themes=[theme_label(code) for code in found.themes],
+                frequency=frequency_label(found.frequency),
+                may_edit=may_edit,
+            )
+
+    @bp.get("/organizations/<name>")
+    def organization(name: str) -> str:
+        with current_bootstrap().unit_of_work() as uow:
+            try:
+                found = get_organization(uow, name)
+            except UnknownOrganization:
+                abort(404)
+            datasets = search_datasets(
+                uow, SearchQuery(organization=[name], sort="title", page_size=100), facets=False
+            )
+            return render_template(
+                "pages/organization.html", organization=found, datasets=datasets
+            )
+
+    return bp
+
+
+def _page_url(number: int) -> str:
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
+    return "?" + urlencode([*args, ("page", str(number))])
+

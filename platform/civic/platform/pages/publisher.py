@@ -1,0 +1,196 @@
+"""The publisher's form: ``/publish`` (a new dataset) and ``/datasets/<name>/edit``.
+
+The form posts plain fields; they become the API's :class:`DatasetInput`, so the
+page refuses exactly what the API refuses, and each error is shown beside its field
+(``aria-describedby``), with a summary at the top that links to the fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from pydantic import ValidationError
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from civic.platform.pages.labels import frequency_label, theme_label
+from civic.platform.web.session import WebUser, check_csrf, current_user, login_required
+from civic.platform.wiring import current_bootstrap, current_settings
+from civic.services.catalog import datasets as service
+from civic.services.catalog.documents import dataset_document
+from civic.services.catalog.errors import UnknownDataset
+from civic.services.catalog.inputs import DatasetInput
+from civic.services.catalog.permissions import Actor, actor_for_user
+from civic.services.catalog.vocabularies import FREQUENCIES, THEMES
+from civic.services.errors import DomainError, InvalidInput
+from civic.services.identity.accounts import get_user
+from civic.services.identity.models import Role
+from civic.services.publishing.delivery import deliver_now
+from civic.services.uow import UnitOfWork
+
+# Empty resource rows the form offers beyond the dataset's own.
+RESOURCE_ROWS = 3
+MAX_RESOURCE_ROWS = 200
+Errors = dict[str, str]
+
+
+def blueprint() -> Blueprint:
+    """The publisher's pages (logged-in publishers and administrators)."""
+    bp = Blueprint("publisher", __name__)
+
+    @bp.route("/publish", methods=["GET", "POST"])
+    @login_required
+    def new() -> str | tuple[str, int] | WerkzeugResponse:
+        user = _publisher()
+        if request.method == "GET":
+            return _form(user, {"resources": []}, {}, editing=None)
+        return _save(user, editing=None)
+
+    @bp.route("/datasets/<name>/edit", methods=["GET", "POST"])
+    @login_required
+    def edit(name: str) -> str | tuple[str, int] | WerkzeugResponse:
+        user = _publisher()
+        if request.method == "POST":
+            return _save(user, editing=name)
+        with current_bootstrap().unit_of_work() as uow:
+            try:
+                document = dataset_document(service.get_dataset(uow, name))
+            except UnknownDataset:
+                abort(404)
+        return _form(user, document, {}, editing=name)
+
+    return bp
+
+
+def _publisher() -> WebUser:
+    user = current_user()
+    if user is None or user.role not in {Role.PUBLISHER, Role.ADMIN}:
+        abort(403)
+    return user
+
+
+def _actor(uow: UnitOfWork, user: WebUser) -> Actor:
+    return actor_for_user(uow, get_user(uow, user.id))
+
+
+def _save(user: WebUser, *, editing: str | None) -> str | tuple[str, int] | WerkzeugResponse:
+    check_csrf()
+    values = form_values(request.form)
+    if editing is not None:
+        values["name"] = editing
+    try:
+        data = DatasetInput.model_validate(values)
+    except ValidationError as error:
+        return _form(user, values, validation_errors(error), editing=editing), 422
+    licenses = list(current_settings().catalog_licenses)
+    write: Callable[[UnitOfWork, Actor], service.DatasetWrite]
+    if editing is None:
+        write = lambda uow, actor: service.publish_dataset(uow, actor, data, licenses=licenses)  # noqa: E731
+    else:
+        write = lambda uow, actor: service.replace_dataset(  # noqa: E731
+            uow, actor, editing, data, licenses=licenses
+        )
+    bootstrap = current_bootstrap()
+    with bootstrap.unit_of_work() as uow:
+        try:
+            result = write(uow, _actor(uow, user))
+        except InvalidInput as error:
+            errors = {pointer[2:].replace("/", "."): detail for pointer, detail in error.field_errors}
+            return _form(user, values, errors, editing=editing), 422
+        except DomainError as error:
+            return _form(user, values, {"_": str(error)}, editing=editing), 403
+        uow.commit()
+        dataset_id, message_id, name = result.dataset.id, result.message_id, result.dataset.name
+    if message_id is not None:
+        status = deliver_now(
+            bootstrap.session_factory,
+            bootstrap.ckan_probe_client,
+            message_id,
+            dataset_id,
+            wait=current_settings().publish_wait,
+        )
+        flash(
+            _("Saved and published in CKAN.")
+            if status.value == "synced"
+            else _("Saved. CKAN has not confirmed yet; it will be sent as soon as CKAN answers.")
+        )
+    else:
+        flash(_("Nothing changed."))
+    return redirect(url_for("pages.dataset", name=name))
+
+
+def form_values(form: MultiDict[str, str]) -> dict[str, Any]:
+    """The form's fields as a :class:`DatasetInput` dict (blank optional fields left out)."""
+    text = {key: form.get(key, "").strip() for key in form}
+    values: dict[str, Any] = {
+        key: text.get(key, "")
+        for key in ("name", "title", "description", "organization", "license")
+    }
+    values["tags"] = [tag.strip() for tag in text.get("tags", "").split(",") if tag.strip()]
+    values["themes"] = form.getlist("themes")
+    for key in ("spatial", "frequency"):
+        if text.get(key):
+            values[key] = text[key]
+    if text.get("temporal_start") or text.get("temporal_end"):
+        values["temporal"] = {
+            "start": text.get("temporal_start") or None,
+            "end": text.get("temporal_end") or None,
+        }
+    contact = {key: text.get(f"contact_{key}") for key in ("name", "email", "url")}
+    if any(contact.values()):
+        values["contact_point"] = {key: value for key, value in contact.items() if value}
+    resources = []
+    try:
+        rows = max(0, min(int(form.get("resource_rows") or RESOURCE_ROWS), MAX_RESOURCE_ROWS))
+    except ValueError:
+        rows = RESOURCE_ROWS
+    for index in range(rows):
+        row = {key: text.get(f"resources-{index}-{key}", "") for key in ("url", "name", "format", "media_type")}
+        if not row["url"]:
+            continue
+        resource: dict[str, Any] = {key: value for key, value in row.items() if value}
+        resources.append(resource)
+    values["resources"] = resources
+    return values
+
+
+def validation_errors(error: ValidationError) -> Errors:
+    """pydantic's errors keyed by dotted field path (``resources.0.url``)."""
+    errors: Errors = {}
+    for item in error.errors(include_url=False, include_input=False):
+        key = ".".join(str(part) for part in item["loc"]) or "_"
+        errors.setdefault(key, item["msg"])
+    return errors
+
+
+def _form(user: WebUser, values: dict[str, Any], errors: Errors, *, editing: str | None) -> str:
+    with current_bootstrap().unit_of_work() as uow:
+        actor = _actor(uow, user)
+        organizations = sorted(actor.organizations) if not actor.is_admin else _all_organizations(uow)
+    resources = list(values.get("resources") or [])
+    resources += [{}] * (RESOURCE_ROWS if len(resources) < RESOURCE_ROWS else 1)
+    temporal = values.get("temporal") or {}
+    contact = values.get("contact_point") or {}
+    return render_template(
+        "pages/form.html",
+        values=values,
+        resources=resources[:MAX_RESOURCE_ROWS],
+        temporal=temporal,
+        contact=contact,
+        errors=errors,
+        editing=editing,
+        organizations=organizations,
+        licenses=list(current_settings().catalog_licenses),
+        themes=[(code, theme_label(code)) for code in THEMES],
+        frequencies=[(code, frequency_label(code)) for code in FREQUENCIES],
+    )
+
+
+def _all_organizations(uow: UnitOfWork) -> list[str]:
+    from civic.services.catalog.organizations import list_organizations  # noqa: PLC0415
+
+    rows, _total = list_organizations(uow, page=1, page_size=1000)
+    return [organization.name for organization, _count in rows]

@@ -1,0 +1,63 @@
+"""The Atom feed (RFC 4287) of an organization's reuses, so publishers can follow them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from civic.services.catalog.models import Organization
+
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+def reuse_feed(
+    organization: Organization,
+    reuses: Sequence[dict[str, Any]],
+    *,
+    self_url: str,
+    site_url: str,
+) -> bytes:
+    """The feed's XML: one entry per reuse (newest first), as :func:`reuse_document` gives."""
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    _text(feed, "id", f"urn:civic:organization:{organization.id}:reuses")
+    _text(feed, "title", f"Reuses of the data of {organization.title}")
+    updated = (
+        max((r["updated"] for r in reuses), default=None) or dt.datetime.now(dt.UTC).isoformat()
+    )
+    _text(feed, "updated", updated)
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_url)
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    _text(author, "name", "Civic Platform")
+    base = site_url.rstrip("/")
+    for reuse in reuses:
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        _text(entry, "id", f"urn:uuid:{reuse['id']}")
+        _text(entry, "title", reuse["title"])
+        _text(entry, "published", reuse["created"])
+        _text(entry, "updated", reuse["updated"])
+        ET.SubElement(
+            entry, f"{{{ATOM}}}link", rel="alternate", href=f"{base}/reuses/{reuse['id']}"
+        )
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=reuse["url"])
+        owner = reuse["owner"]
+        name = (owner["app"] or {}).get("client_name") or (owner["user"] or {}).get(
+            "display_name", "someone"
+        )
+        entry_author = ET.SubElement(entry, f"{{{ATOM}}}author")
+        _text(entry_author, "name", f"{name} ({owner['actor_type']})")
+        ET.SubElement(entry, f"{{{ATOM}}}category", term=reuse["type"], label="type")
+        ET.SubElement(entry, f"{{{ATOM}}}category", term=reuse["topic"], label="topic")
+        datasets = ", ".join(d["name"] for d in reuse["datasets"])
+        summary = f"{reuse['description']}\n\nDatasets: {datasets}".strip()
+        _text(entry, "summary", summary)
+    body: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return body
+
+
+def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}")
+    element.text = text
+    return element
