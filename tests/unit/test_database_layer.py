@@ -52,12 +52,17 @@ def test_constraints_are_named_by_the_convention() -> None:
     }
     assert {
         "pk_datasets",
-        "uq_datasets_name",
+        "uq_datasets_ckan_id",
         "fk_datasets_organization_id_organizations",
         "fk_resources_dataset_id_datasets",
         "ck_organizations_name_slug",
         "uq_organizations_ckan_id",
     } <= names
+    # A dataset's name is unique among live datasets only (a withdrawn name may return).
+    [live_name] = [
+        i for i in metadata.tables["datasets"].indexes if i.name == "uq_datasets_live_name"
+    ]
+    assert live_name.unique
     assert all(name for name in names), "no constraint is left unnamed"
 
 

@@ -75,7 +75,7 @@ def varied_datasets(count: int = 60) -> list[Dataset]:
             Dataset(
                 id=uuid.uuid4(),
                 name=f"dataset-{n:03d}",
-                title=f"Jeu de données {n} – «accents» & <symbols>",
+                title=f"Jeu de données {n} : «accents» & <symbols>",
                 description="" if n % 11 == 0 else f"Description {n}\nsur deux lignes.",
                 organization=organizations[n % len(organizations)],
                 license=next(licences),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Response, request
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
+from flask_openapi3.types import ResponseDict
 from pydantic import BaseModel, Field
 
 from civic.platform.api.catalog_schemas import NamePath
@@ -61,7 +62,7 @@ def _add_routes(bp: APIBlueprint, extension: str, fmt: RdfFormat) -> None:
     # Distinct names before registering: Flask names endpoints after the functions.
     catalog.__name__ = f"catalog_{extension}"
     dataset.__name__ = f"dataset_{extension}"
-    described = {200: {"description": f"DCAT-AP 3 as {media_type}"}}
+    described: ResponseDict = {200: {"description": f"DCAT-AP 3 as {media_type}"}}
     bp.get(f"/catalog.{extension}", summary=f"The catalog ({fmt})", responses=described)(catalog)
     bp.get(f"/datasets/<name>.{extension}", summary=f"One dataset ({fmt})", responses=described)(
         dataset

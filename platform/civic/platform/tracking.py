@@ -72,6 +72,11 @@ def current_writer(app: Flask | None = None) -> BatchWriter | None:
     return writer if isinstance(writer, BatchWriter) else None
 
 
+def count_as_download() -> None:
+    """Record the current request as a download, whether or not it succeeds."""
+    g.usage_kind = UsageKind.DOWNLOAD.value
+
+
 def mark_download(dataset_id: uuid.UUID, dataset_name: str, resource_id: uuid.UUID) -> None:
     """Record the current request as a download of this resource (the tracked link's view)."""
     g.usage_kind = UsageKind.DOWNLOAD.value

@@ -15,16 +15,25 @@ from civic.services.catalog.datasets import get_dataset
 
 pytestmark = pytest.mark.integration
 
-CSV = """name,title,description,organization,license,tags,themes,temporal_start,temporal_end,resource_url,resource_format,resource_media_type
-budget-2024,Budget 2024,Le budget voté,ville-a,etalab-2.0,budget;finances,ECON,2024-01-01,2024-12-31,https://x.fr/budget.csv,CSV,text/csv
+HEADER = (
+    "name,title,description,organization,license,tags,themes,temporal_start,temporal_end,"
+    "resource_url,resource_format,resource_media_type\n"
+)
+CSV = (
+    HEADER
+    + """budget-2024,Budget 2024,Le budget voté,ville-a,etalab-2.0,budget;finances,ECON,2024-01-01,2024-12-31,https://x.fr/budget.csv,CSV,text/csv
 budget-2024,,,,,,,,,https://x.fr/budget.json,JSON,application/json
 elus,Élus,Liste des élus,ville-a,ODbL-1.0,élus,GOVE,,,https://x.fr/elus.csv,CSV,text/csv
 """
+)
 
-BAD_CSV = CSV + """Bad Name,x,y,ville-a,etalab-2.0,,,,,,,
+BAD_CSV = (
+    CSV
+    + """Bad Name,x,y,ville-a,etalab-2.0,,,,,,,
 autre,Autre,Ailleurs,region-b,etalab-2.0,,,,,,,
 closed,Closed,Not open,ville-a,proprietary,,,,,,,
 """
+)
 
 
 @pytest.fixture
@@ -52,9 +61,8 @@ def test_csv_publishes_then_changes_nothing_the_second_time(
     dry_code, dry = run(bootstrap, str(path), "--as", publisher, "--dry-run", "--json")
     assert dry_code == 0, dry
     assert sorted(json.loads(dry)["created"]) == ["budget-2024", "elus"]
-    with bootstrap.unit_of_work() as uow:
-        with pytest.raises(Exception, match="budget-2024"):
-            get_dataset(uow, "budget-2024")  # the dry run wrote nothing
+    with bootstrap.unit_of_work() as uow, pytest.raises(Exception, match="budget-2024"):
+        get_dataset(uow, "budget-2024")  # the dry run wrote nothing
     code, output = run(bootstrap, str(path), "--as", publisher)
     assert code == 0, output
     assert "created" in output and "2" in output
@@ -98,10 +106,18 @@ def test_datapackage_json(tmp_path: Path, bootstrap: Bootstrap, publisher: str) 
         "keywords": ["arbres", "nature"],
         "themes": ["ENVI"],
         "frequency": "ANNUAL",
-        "contributors": [{"title": "Espaces verts", "email": "verts@ville-a.fr", "role": "contact"}],
+        "contributors": [
+            {"title": "Espaces verts", "email": "verts@ville-a.fr", "role": "contact"}
+        ],
         "resources": [
-            {"name": "arbres", "path": "https://x.fr/arbres.csv", "format": "csv",
-             "mediatype": "text/csv", "bytes": 1234, "hash": "0123456789abcdef0123456789abcdef"}
+            {
+                "name": "arbres",
+                "path": "https://x.fr/arbres.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "bytes": 1234,
+                "hash": "0123456789abcdef0123456789abcdef",
+            }
         ],
     }
     path = tmp_path / "datapackage.json"

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.integration
 SECRET = "push-secret"  # the app fixture's ckan_push_secret
 
 
-def push(client: FlaskClient, event: dict[str, str], *, secret: str = SECRET, age: int = 0) -> object:
+def push(
+    client: FlaskClient, event: dict[str, str], *, secret: str = SECRET, age: int = 0
+) -> object:
     raw = json.dumps(event).encode()
     timestamp = str(int(time.time()) - age)
     return client.post(

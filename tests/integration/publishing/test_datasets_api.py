@@ -259,3 +259,14 @@ def test_dcat_routes(client: FlaskClient, publisher: Person, suffix: str, media_
     assert one.status_code == 200
     assert names[0] in one.get_data(as_text=True)
     assert client.get(f"/datasets/no-such-dataset.{suffix}").status_code == 404
+
+
+def test_prefer_respond_async_answers_202_at_once(
+    client: FlaskClient, publisher: Person, fake_ckan: FakeCkan
+) -> None:
+    response = client.post(
+        "/api/v1/datasets", json=body(), headers={**publisher.headers, "Prefer": "respond-async"}
+    )
+    assert response.status_code == 202
+    assert response.json["sync_status"] == "pending"
+    assert "package_create" not in fake_ckan.actions  # left to the worker

@@ -1,12 +1,14 @@
-"""Catalog search from the mirror (full text FR/EN, filters, facets, sorts, pages) and organizations."""
+"""Search of the mirror (full text FR/EN, filters, facets, sorts, pages); organizations."""
 
 from __future__ import annotations
 
 import pytest
 from flask.testing import FlaskClient
-from tests.integration.publishing.helpers import Catalog, Person, body
+from tests.integration.publishing.helpers import Catalog, body
 
 from civic.connectors.ckan.fake import FakeCkan
+from civic.platform.wiring import current_bootstrap
+from civic.services.publishing.worker import Worker, WorkerOptions
 
 pytestmark = pytest.mark.integration
 
@@ -17,16 +19,32 @@ def published(client: FlaskClient, catalog: Catalog) -> dict[str, str]:
     catalog.organization("region-b", "regional")
     admin = catalog.person("admin")
     datasets = {
-        "eau": body(name="eau-potable", title="Qualité de l'eau potable",
-                    description="Analyses des réseaux d'eau", tags=["eau"], themes=["ENVI"]),
-        "bus": body(name="horaires-bus", title="Bus timetables",
-                    description="Timetables of the city buses", tags=["transport"],
-                    themes=["TRAN"], license="ODbL-1.0",
-                    resources=[{"url": "https://x.fr/gtfs.zip", "format": "ZIP"}]),
-        "velo": body(name="pistes-cyclables", title="Pistes cyclables", organization="region-b",
-                     description="Aménagements cyclables de la région", tags=["transport", "vélo"],
-                     themes=["TRAN"], license="CC-BY-4.0",
-                     resources=[{"url": "https://x.fr/p.geojson", "format": "GeoJSON"}]),
+        "eau": body(
+            name="eau-potable",
+            title="Qualité de l'eau potable",
+            description="Analyses des réseaux d'eau",
+            tags=["eau"],
+            themes=["ENVI"],
+        ),
+        "bus": body(
+            name="horaires-bus",
+            title="Bus timetables",
+            description="Timetables of the city buses",
+            tags=["transport"],
+            themes=["TRAN"],
+            license="ODbL-1.0",
+            resources=[{"url": "https://x.fr/gtfs.zip", "format": "ZIP"}],
+        ),
+        "velo": body(
+            name="pistes-cyclables",
+            title="Pistes cyclables",
+            organization="region-b",
+            description="Aménagements cyclables de la région",
+            tags=["transport", "vélo"],
+            themes=["TRAN"],
+            license="CC-BY-4.0",
+            resources=[{"url": "https://x.fr/p.geojson", "format": "GeoJSON"}],
+        ),
     }
     for sent in datasets.values():
         assert client.post("/api/v1/datasets", json=sent, headers=admin.headers).status_code == 201
@@ -48,8 +66,10 @@ def test_full_text_in_french_and_english(client: FlaskClient, published: dict[st
 def test_filters_and_facets(client: FlaskClient, published: dict[str, str]) -> None:
     everything = client.get("/api/v1/datasets").json
     assert everything["total"] == 3
-    facets = {name: {i["value"]: i["count"] for i in items}
-              for name, items in everything["facets"].items()}
+    facets = {
+        name: {i["value"]: i["count"] for i in items}
+        for name, items in everything["facets"].items()
+    }
     assert facets["organization"] == {"ville-a": 2, "region-b": 1}
     assert facets["level"] == {"local": 2, "regional": 1}
     assert facets["tags"]["transport"] == 2
@@ -95,24 +115,29 @@ def test_organizations_created_by_admins_and_mirrored_to_ckan(
     client: FlaskClient, catalog: Catalog, fake_ckan: FakeCkan
 ) -> None:
     admin = catalog.person("admin")
-    sent = {"name": "dept-29", "title": "Finistère", "level": "regional",
-            "territory": "29", "website": "https://www.finistere.fr"}
+    sent = {
+        "name": "dept-29",
+        "title": "Finistère",
+        "level": "regional",
+        "territory": "29",
+        "website": "https://www.finistere.fr",
+    }
     created = client.post("/api/v1/organizations", json=sent, headers=admin.headers)
     assert created.status_code == 201, created.json
     assert {k: created.json[k] for k in sent} == sent
     assert client.post("/api/v1/organizations", json=sent, headers=admin.headers).status_code == 409
-    bad = client.post("/api/v1/organizations", json={**sent, "level": "galactic"},
-                      headers=admin.headers)
+    bad = client.post(
+        "/api/v1/organizations", json={**sent, "level": "galactic"}, headers=admin.headers
+    )
     assert bad.status_code == 422
     publisher = catalog.person("publisher", ("dept-29",))
-    refused = client.post("/api/v1/organizations", json={**sent, "name": "other"},
-                          headers=publisher.headers)
+    refused = client.post(
+        "/api/v1/organizations", json={**sent, "name": "other"}, headers=publisher.headers
+    )
     assert refused.status_code == 403
     listed = client.get("/api/v1/organizations").json
     assert listed["total"] == 1 and listed["results"][0]["dataset_count"] == 0
     # The worker creates it in CKAN.
-    from civic.services.publishing.worker import Worker, WorkerOptions
-    from civic.platform.wiring import current_bootstrap
 
     with client.application.app_context():
         bootstrap = current_bootstrap()
@@ -120,7 +145,10 @@ def test_organizations_created_by_admins_and_mirrored_to_ckan(
     organization = fake_ckan.organization_show("dept-29")
     assert organization.title == "Finistère"
     assert organization.extras["level"] == "regional"
-    changed = client.put("/api/v1/organizations/dept-29", json={**sent, "title": "Finistère (29)"},
-                         headers=admin.headers)
+    changed = client.put(
+        "/api/v1/organizations/dept-29",
+        json={**sent, "title": "Finistère (29)"},
+        headers=admin.headers,
+    )
     assert changed.status_code == 200
     assert client.get("/api/v1/organizations/dept-29").json["ckan_id"] == organization.id

@@ -95,8 +95,9 @@ def test_calls_and_downloads_show_in_the_app_and_publisher_analytics(
         "actor_type": "company_small",
     }
     row = {r["dataset"]: r for r in report["datasets"]}[dataset.name]
-    assert (row["calls"], row["downloads"]) == (3, 1)
-    assert report["totals"]["errors"] >= 1  # the 404 download
+    assert (row["calls"], row["downloads"]) == (3, 2)  # a failed download counts, as an error
+    assert row["errors"] == 1
+    assert report["totals"]["errors"] == 1
     assert report["totals"]["latency_ms"]["p50"] is not None
     today = report["period"]["end"]
     assert {day["day"]: day for day in report["days"]}[today]["calls"] >= 3
@@ -126,10 +127,10 @@ def test_calls_and_downloads_show_in_the_app_and_publisher_analytics(
     document = eventually(publisher_report)
     users = {row["client_id"]: row for row in document["apps"]}
     assert users[app.client_id]["actor_type"] == "company_small"
-    assert users[app.client_id]["calls"] == 3
+    assert (users[app.client_id]["calls"], users[app.client_id]["downloads"]) == (3, 2)
     assert users[None]["client_name"] == "anonymous"
     actor_types = {row["actor_type"]: row for row in document["actor_types"]}
-    assert actor_types["company_small"]["downloads"] == 1
+    assert actor_types["company_small"]["downloads"] == 2
     assert {row["dataset"]: row for row in document["datasets"]}[dataset.name]["apps"] == 1
 
     # The events carry no address, only a hash; the route template, not the path.

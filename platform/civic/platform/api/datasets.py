@@ -4,7 +4,9 @@ Reads need no token. Writes need ``datasets:write``, and the token's person must
 belong to the dataset's organization (administrators write everywhere). A write
 commits the mirror and its outbox message together, then waits up to
 ``publish_wait`` seconds for CKAN: 201/200 when CKAN confirmed, else 202 with
-``sync_status: pending`` (the worker goes on; nothing is lost).
+``sync_status: pending`` (the worker goes on; nothing is lost). A client sending
+``Prefer: respond-async`` (RFC 7240) gets its 202 at once and leaves it all to the
+workers (bulk loads).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, jsonify, url_for
+from flask import Response, jsonify, request, url_for
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 from flask_openapi3.types import ResponseDict
@@ -82,7 +84,8 @@ def write_and_settle(
             bootstrap.ckan_probe_client,
             message_id,
             dataset_id,
-            wait=current_settings().publish_wait,
+            # RFC 7240: a client that prefers not to wait gets its 202 at once.
+            wait=0.0 if _prefers_async() else current_settings().publish_wait,
         )
     with bootstrap.unit_of_work() as uow:
         dataset = service.dataset_by_id(uow, dataset_id)
@@ -99,6 +102,11 @@ def write_and_settle(
     if done == 201:
         response.headers["Location"] = url_for("datasets.show_dataset", name=name)
     return response
+
+
+def _prefers_async() -> bool:
+    preferences = request.headers.get("Prefer", "").lower().replace(" ", "").split(",")
+    return "respond-async" in preferences
 
 
 def blueprint() -> APIBlueprint:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from werkzeug.wrappers import Response
 
 from civic.platform.api import feature_blueprint
-from civic.platform.tracking import mark_download
+from civic.platform.tracking import count_as_download, mark_download
 from civic.platform.wiring import current_bootstrap
 from civic.services.usage.downloads import find_download
 
@@ -44,6 +44,7 @@ def blueprint() -> APIBlueprint:
     def download_resource(path: DownloadPath) -> Response:
         """Redirects (302) to the resource's URL and records a download. No token needed;
         with one, the download counts for its app."""
+        count_as_download()  # a failed download is a download that failed
         with current_bootstrap().unit_of_work() as uow:
             found = find_download(uow, path.name, path.resource_id)
         mark_download(found.dataset_id, found.dataset_name, found.resource_id)

@@ -70,8 +70,9 @@ def blueprint() -> APIBlueprint:
             )
             uow.commit()
             response = jsonify(reuse_document(reuse))
+            location = url_for("reuses.show_reuse", reuse_id=str(reuse.id))
         response.status_code = 201
-        response.headers["Location"] = url_for("reuses.show_reuse", reuse_id=str(reuse.id))
+        response.headers["Location"] = location
         return response
 
     @bp.get("/<reuse_id>", summary="A reuse", responses={200: ReuseOut})

@@ -6,9 +6,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, render_template, request
-from flask_babel import gettext as _
 
-from civic.platform.pages.labels import facet_title, frequency_label, theme_label
+from civic.platform.pages.labels import _, facet_title, frequency_label, theme_label
 from civic.platform.web.session import current_user
 from civic.platform.wiring import current_bootstrap
 from civic.services.catalog.datasets import get_dataset
@@ -53,10 +52,13 @@ def blueprint() -> Blueprint:
                 query=query,
                 found=found,
                 facets=[(name, facet_title(name), found.facets.get(name, [])) for name in FACETS],
-                sorts=[("relevance", _("Relevance")), ("title", _("Title")),
-                       ("-modified", _("Last modified"))],
+                sorts=[
+                    ("relevance", _("Relevance")),
+                    ("title", _("Title")),
+                    ("-modified", _("Last modified")),
+                ],
                 last_page=max(1, -(-found.total // PAGE_SIZE)),
-                page_url=lambda number: _page_url(number),
+                page_url=_page_url,
             )
         return page
 
@@ -91,9 +93,7 @@ def blueprint() -> Blueprint:
             datasets = search_datasets(
                 uow, SearchQuery(organization=[name], sort="title", page_size=100), facets=False
             )
-            return render_template(
-                "pages/organization.html", organization=found, datasets=datasets
-            )
+            return render_template("pages/organization.html", organization=found, datasets=datasets)
 
     return bp
 
@@ -101,4 +101,3 @@ def blueprint() -> Blueprint:
 def _page_url(number: int) -> str:
     args = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
     return "?" + urlencode([*args, ("page", str(number))])
-

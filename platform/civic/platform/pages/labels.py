@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from flask_babel import gettext
+
+
+def _(text: str, **values: object) -> str:
+    """``text`` in the request's language (Flask-Babel's gettext, typed)."""
+    return str(gettext(text, **values))
 
 
 def facet_title(name: str) -> str:

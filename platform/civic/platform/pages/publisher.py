@@ -11,12 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from pydantic import ValidationError
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from civic.platform.pages.labels import frequency_label, theme_label
+from civic.platform.pages.labels import _, frequency_label, theme_label
 from civic.platform.web.session import WebUser, check_csrf, current_user, login_required
 from civic.platform.wiring import current_bootstrap, current_settings
 from civic.services.catalog import datasets as service
@@ -98,7 +97,9 @@ def _save(user: WebUser, *, editing: str | None) -> str | tuple[str, int] | Werk
         try:
             result = write(uow, _actor(uow, user))
         except InvalidInput as error:
-            errors = {pointer[2:].replace("/", "."): detail for pointer, detail in error.field_errors}
+            errors = {
+                pointer[2:].replace("/", "."): detail for pointer, detail in error.field_errors
+            }
             return _form(user, values, errors, editing=editing), 422
         except DomainError as error:
             return _form(user, values, {"_": str(error)}, editing=editing), 403
@@ -148,7 +149,10 @@ def form_values(form: MultiDict[str, str]) -> dict[str, Any]:
     except ValueError:
         rows = RESOURCE_ROWS
     for index in range(rows):
-        row = {key: text.get(f"resources-{index}-{key}", "") for key in ("url", "name", "format", "media_type")}
+        row = {
+            key: text.get(f"resources-{index}-{key}", "")
+            for key in ("url", "name", "format", "media_type")
+        }
         if not row["url"]:
             continue
         resource: dict[str, Any] = {key: value for key, value in row.items() if value}
@@ -169,7 +173,9 @@ def validation_errors(error: ValidationError) -> Errors:
 def _form(user: WebUser, values: dict[str, Any], errors: Errors, *, editing: str | None) -> str:
     with current_bootstrap().unit_of_work() as uow:
         actor = _actor(uow, user)
-        organizations = sorted(actor.organizations) if not actor.is_admin else _all_organizations(uow)
+        organizations = (
+            sorted(actor.organizations) if not actor.is_admin else _all_organizations(uow)
+        )
     resources = list(values.get("resources") or [])
     resources += [{}] * (RESOURCE_ROWS if len(resources) < RESOURCE_ROWS else 1)
     temporal = values.get("temporal") or {}

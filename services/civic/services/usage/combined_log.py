@@ -21,8 +21,8 @@ its number, so importing the same file twice stores it once.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
-import uuid
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote
 
@@ -48,8 +48,6 @@ MONTHS = {
         ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
     )
 }
-# Ids of imported events: uuid5 of the line (and its number) in this namespace.
-NAMESPACE = uuid.UUID("6f1d3c2e-9a57-4b8e-bf0a-2c64e1d7a913")
 PACKAGE_SHOW_ROUTE = "/api/3/action/package_show"
 
 
@@ -114,37 +112,115 @@ def parse_time(value: str) -> dt.datetime:
 
 def map_line(parsed: LogLine, line: str, number: int) -> Event | None:
     """The usage event of a parsed line, or None when the line is not about datasets."""
-    path, _, query = parsed.target.partition("?")
-    path = unquote(path)
-    kind: UsageKind
-    name: str | None
-    resource: str | None = None
-    route: str
-    if parsed.method in {"GET", "HEAD"} and (found := DOWNLOAD.match(path)):
-        kind, name, resource = UsageKind.DOWNLOAD, found.group("name"), found.group("resource")
-        route = "/dataset/<name>/resource/<id>/download"
-    elif parsed.method in {"GET", "HEAD"} and (found := DATASET_PAGE.match(path)):
-        name = found.group("name")
-        if name in RESERVED_NAMES:
-            return None
-        kind, route = UsageKind.PAGE_VIEW, "/dataset/<name>"
-    elif parsed.method in {"GET", "POST"} and PACKAGE_SHOW.match(path):
-        arguments = parse_qs(query)
-        values = arguments.get("id") or arguments.get("name_or_id") or []
-        kind, name, route = UsageKind.API_CALL, (values[0] if values else None), PACKAGE_SHOW_ROUTE
-        if name is not None and not 2 <= len(name) <= 100:
-            name = None
-    else:
+    found = classify(parsed.method, parsed.target)
+    if found is None:
         return None
+    kind, name, resource, route = found
     return Event(
-        id=uuid.uuid5(NAMESPACE, f"{number}\x00{line}"),
+        id=line_id(line, number),
         occurred_at=parsed.time,
-        kind=kind.value,
-        source=UsageSource.IMPORT.value,
+        kind=kind,
+        source=_IMPORT,
         status=parsed.status,
         method=parsed.method,
         route=route,
-        dataset_name=name.lower() if name else None,
+        dataset_name=name,
         bytes=parsed.size,
         resource_ckan_id=resource,
     )
+
+
+def classify(method: str, target: str) -> tuple[str, str | None, str | None, str] | None:
+    """(kind, dataset name, CKAN resource id, route) of a request, or None to skip it."""
+    if "/dataset/" not in target and "/action/" not in target:
+        return None  # most lines of a portal's log: static files, search, home
+    path, _, query = target.partition("?")
+    if "%" in path:
+        path = unquote(path)
+    if method in _READS and (found := DOWNLOAD.match(path)):
+        name = found.group("name").lower()
+        return _DOWNLOAD, name, found.group("resource"), DOWNLOAD_ROUTE
+    if method in _READS and (found := DATASET_PAGE.match(path)):
+        name = found.group("name").lower()
+        if name in RESERVED_NAMES:
+            return None
+        return _PAGE_VIEW, name, None, DATASET_ROUTE
+    if method in _API_METHODS and PACKAGE_SHOW.match(path):
+        arguments = parse_qs(query)
+        values = arguments.get("id") or arguments.get("name_or_id") or []
+        name = values[0].lower() if values and 2 <= len(values[0]) <= 100 else None
+        return _API_CALL, name, None, PACKAGE_SHOW_ROUTE
+    return None
+
+
+def line_id(line: str, number: int) -> str:
+    """The id of the event of line ``number``: the same line imported again has the same id."""
+    data = f"{number}\x00{line}".encode()
+    return hashlib.blake2b(data, digest_size=16, person=b"civic-log-line").hexdigest()
+
+
+class LogMapper:
+    """Turns lines into events fast: what repeats in a log (times, addresses) is computed once.
+
+    Addresses are hashed with ``salt`` per day (BLAKE2b keyed by the salt), so the
+    same address links only within one day of one import.
+    """
+
+    def __init__(self, salt: bytes) -> None:
+        self._salt = salt[:64]
+        self._time_text = ""
+        self._time = dt.datetime.min
+        self._hashes: dict[tuple[dt.date, str], str] = {}
+
+    def event(self, line: str, number: int) -> Event | None:
+        """The line's event; None for a line to skip. Raises :class:`Malformed`."""
+        match = LINE.match(line)
+        if match is None:
+            raise Malformed("not a combined log line")
+        host, time_text, request, status, size = match.group(
+            "host", "time", "request", "status", "size"
+        )
+        if time_text != self._time_text:  # consecutive lines mostly share their second
+            self._time, self._time_text = parse_time(time_text), time_text
+        parts = request.split(" ")
+        if len(parts) != 3 or not parts[1].startswith("/"):
+            return None
+        found = classify(parts[0], parts[1])
+        if found is None:
+            return None
+        kind, name, resource, route = found
+        return Event(
+            id=line_id(line, number),
+            occurred_at=self._time,
+            kind=kind,
+            source=_IMPORT,
+            status=int(status),
+            method=parts[0],
+            route=route,
+            dataset_name=name,
+            bytes=None if size == "-" else int(size),
+            ip_hash=self._hash(self._time.date(), host),
+            resource_ckan_id=resource,
+        )
+
+    def _hash(self, day: dt.date, host: str) -> str:
+        key = (day, host)
+        value = self._hashes.get(key)
+        if value is None:
+            if len(self._hashes) > 200_000:
+                self._hashes.clear()
+            digest = hashlib.blake2b(
+                f"{day.isoformat()}\x00{host}".encode(), digest_size=16, key=self._salt
+            )
+            value = self._hashes[key] = digest.hexdigest()
+        return value
+
+
+_READS = frozenset({"GET", "HEAD"})
+_API_METHODS = frozenset({"GET", "POST"})
+_IMPORT = UsageSource.IMPORT.value
+_DOWNLOAD = UsageKind.DOWNLOAD.value
+_PAGE_VIEW = UsageKind.PAGE_VIEW.value
+_API_CALL = UsageKind.API_CALL.value
+DOWNLOAD_ROUTE = "/dataset/<name>/resource/<id>/download"
+DATASET_ROUTE = "/dataset/<name>"

@@ -25,7 +25,7 @@ class Event(NamedTuple):
     resource of the mirror that CKAN knows by this id, if any.
     """
 
-    id: uuid.UUID
+    id: uuid.UUID | str  # a UUID, or its 32 hex digits (imports)
     occurred_at: dt.datetime
     kind: str
     source: str

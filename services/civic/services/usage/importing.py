@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import hashlib
-import hmac
 import io
 import os
 import queue
@@ -22,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from civic.services.usage.combined_log import Malformed, map_line, parse_line
+from civic.services.usage.combined_log import LogMapper, Malformed
 from civic.services.usage.events import Event
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -68,14 +66,14 @@ def import_log(
     bytes for a gzip file, to compare with its size). Raises :class:`ImportFailed`.
     """
     counts = ImportCounts()
-    salt = salt or os.urandom(32)
+    mapper = LogMapper(salt or os.urandom(32))
     store = _BackgroundWriter(write)
     try:
         with _open(path) as (lines, position):
             batch: list[Event] = []
             for number, line in enumerate(lines, 1):
                 counts.read += 1
-                event = _event(line.rstrip("\r\n"), number, counts, salt)
+                event = _event(mapper, line.rstrip("\r\n"), number, counts)
                 if event is not None:
                     batch.append(event)
                     if len(batch) >= batch_size:
@@ -97,22 +95,19 @@ def import_log(
     return counts
 
 
-def _event(line: str, number: int, counts: ImportCounts, salt: bytes) -> Event | None:
+def _event(mapper: LogMapper, line: str, number: int, counts: ImportCounts) -> Event | None:
     try:
-        parsed = parse_line(line)
+        event = mapper.event(line, number)
     except Malformed:
         counts.malformed += 1
         if len(counts.malformed_lines) < 20:
             counts.malformed_lines.append(number)
         return None
-    event = map_line(parsed, line, number) if parsed is not None else None
-    if parsed is None or event is None:
+    if event is None:
         counts.skipped += 1
         return None
     counts.mapped += 1
-    # Per import and per day: the same address links within a day of this file only.
-    key = f"{parsed.time.date().isoformat()}\x00{parsed.host}".encode()
-    return event._replace(ip_hash=hmac.new(salt, key, hashlib.sha256).hexdigest()[:32])
+    return event
 
 
 class _open:  # noqa: N801 - used as a function in a with statement
