@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export CKAN_VENV ?= $(CURDIR)/.venv-ckan
 
-.PHONY: help install run stop status browser test test-unit test-integration ckan-peer lint format lock clean
+.PHONY: help install run stop status browser test test-unit test-integration ckan-peer bench wrk lint format lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -48,6 +48,13 @@ browser: ## Debian's Chromium for the browser tests (a test tool's own download 
 test: lint browser ## the whole suite: lint, unit, integration, browser, CKAN's peer suite
 	$(BIN)/pytest tests
 	bash scripts/ckan-peer-tests
+
+BENCH ?= full
+wrk: ## Debian's wrk, the load generator of the benchmarks
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench: install wrk ## benchmarks against their peers (BENCH=quick: under 5 min); writes var/bench/results.json
+	$(BIN)/python -m tests.bench.run --size $(BENCH)
 
 lock: ## refresh the lock files after changing dependencies
 	uv pip compile pyproject.toml --extra dev -o requirements.lock -q --python-version 3.11

@@ -128,6 +128,8 @@ class Stack:
             "CIVIC_REDIS_URL": self.redis_url,
             "CIVIC_CKAN_URL": self.ckan_url,
             "CIVIC_CKAN_API_TOKEN": api_token,
+            # Signs sessions and CSRF tokens; the same for every gateway worker.
+            "CIVIC_SECRET_KEY": read_or_make_secret(self, "gateway_secret_key"),
             "CIVIC_BIND": f"{self.host}:{self.gateway_port}",
             "CIVIC_GATEWAY_WORKERS": str(self.gateway_workers),
         }

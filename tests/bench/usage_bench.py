@@ -45,7 +45,7 @@ from civic.services.identity import accounts
 from civic.services.identity.models import Role
 from civic.services.tokens.issuance import new_access_token, save_token
 from civic.services.usage.importing import import_log
-from civic.services.usage.storage import CopySink
+from civic.services.usage.storage import ImportSink
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -279,7 +279,7 @@ def import_vs_copy(url: str, args: argparse.Namespace) -> dict[str, Any]:
             connection.execute("DELETE FROM usage_events")
             connection.execute("VACUUM ANALYZE usage_events")
         started = time.perf_counter()
-        counts = import_log(log, CopySink(engine).write, batch_size=10_000)
+        counts = import_log(log, ImportSink(engine).write, batch_size=10_000)
         imported = time.perf_counter() - started
     engine.dispose()
 

@@ -92,7 +92,7 @@ def test_sigkill_of_a_worker_loses_at_most_the_last_second_and_never_duplicates(
     served_after_restart = {
         rid for caller in callers for rid in caller.served[-20:]
     }  # the last calls of each thread, long after the restart
-    assert len(served) > 200, "the client made enough calls to mean something"
+    assert len(served) > 50, "the client made enough calls to mean something"
 
     time.sleep(3.0)  # every live writer flushes within a second
     rows = query_rows(

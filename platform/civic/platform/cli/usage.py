@@ -30,7 +30,7 @@ from civic.services.notifications.dispatch import RetryPolicy
 from civic.services.usage.importing import FORMATS, ImportFailed, import_log
 from civic.services.usage.jobs import PeriodicJobs
 from civic.services.usage.rollup import roll_up
-from civic.services.usage.storage import CopySink
+from civic.services.usage.storage import ImportSink
 
 log = logging.getLogger("civic.usage")
 
@@ -63,7 +63,7 @@ def import_command(
     """
     settings = settings_from(ctx)
     bootstrap = build_bootstrap(settings)
-    sink = CopySink(bootstrap.engine)
+    sink = ImportSink(bootstrap.engine)
     console = Console(stderr=True)
     started = time.monotonic()
     try:

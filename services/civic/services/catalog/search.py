@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from civic.services.catalog.models import Dataset, Organization, OrganizationLevel
 from civic.services.uow import UnitOfWork
@@ -81,9 +81,15 @@ def search_datasets(uow: UnitOfWork, query: SearchQuery, *, facets: bool = True)
         .cte("matched")
     )
     session = uow.session
-    total = int(session.scalar(sa.select(sa.func.count()).select_from(matched)) or 0)
-    ordered = sa.select(matched.c.id).order_by(*_order(matched, query.sort, tsquery is not None))
-    ids = list(session.scalars(ordered.offset((page - 1) * page_size).limit(page_size)))
+    # The total rides along with the page (a window over all matches): one query less.
+    ordered = sa.select(matched.c.id, sa.func.count().over().label("total")).order_by(
+        *_order(matched, query.sort, tsquery is not None)
+    )
+    rows = session.execute(ordered.offset((page - 1) * page_size).limit(page_size)).all()
+    ids = [row[0] for row in rows]
+    total = int(rows[0][1]) if rows else 0
+    if not rows and page > 1:
+        total = int(session.scalar(sa.select(sa.func.count()).select_from(matched)) or 0)
     datasets: list[Dataset] = []
     if ids:
         loaded = {
@@ -91,7 +97,7 @@ def search_datasets(uow: UnitOfWork, query: SearchQuery, *, facets: bool = True)
             for dataset in session.scalars(
                 sa.select(Dataset)
                 .where(Dataset.id.in_(ids))
-                .options(selectinload(Dataset.resources), selectinload(Dataset.organization))
+                .options(selectinload(Dataset.resources), joinedload(Dataset.organization))
             )
         }
         datasets = [loaded[dataset_id] for dataset_id in ids if dataset_id in loaded]

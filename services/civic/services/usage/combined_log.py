@@ -24,15 +24,16 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qs, unquote
+from urllib.parse import unquote
 
 from civic.services.usage.events import Event
 from civic.services.usage.models import UsageKind, UsageSource
 
+# Host, ident, user, [time], "request" (an unrolled loop: escaped quotes allowed), status,
+# size; whatever follows (referer and user agent in the combined format) is not needed.
 LINE = re.compile(
-    r'^(?P<host>\S+) \S+ \S+ \[(?P<time>[^\]]+)\] "(?P<request>(?:[^"\\]|\\.)*)" '
-    r"(?P<status>\d{3}) (?P<size>\d+|-)"
-    r'(?: "(?:[^"\\]|\\.)*" "(?:[^"\\]|\\.)*")?\s*$'
+    r'^(?P<host>\S+) \S+ \S+ \[(?P<time>[^\]]+)\] "(?P<request>[^"\\]*(?:\\.[^"\\]*)*)" '
+    r"(?P<status>\d{3}) (?P<size>\d+|-)(?:\s|$)"
 )
 # An optional locale ("/fr", "/pt_BR", "/zh_Hant_TW") before CKAN's own paths.
 _LOCALE = r"(?:/[a-z]{2,3}(?:_[A-Za-z]{2,4}){0,2})?"
@@ -137,7 +138,7 @@ def classify(method: str, target: str) -> tuple[str, str | None, str | None, str
     path, _, query = target.partition("?")
     if "%" in path:
         path = unquote(path)
-    if method in _READS and (found := DOWNLOAD.match(path)):
+    if method in _READS and "/resource/" in path and (found := DOWNLOAD.match(path)):
         name = found.group("name").lower()
         return _DOWNLOAD, name, found.group("resource"), DOWNLOAD_ROUTE
     if method in _READS and (found := DATASET_PAGE.match(path)):
@@ -146,10 +147,18 @@ def classify(method: str, target: str) -> tuple[str, str | None, str | None, str
             return None
         return _PAGE_VIEW, name, None, DATASET_ROUTE
     if method in _API_METHODS and PACKAGE_SHOW.match(path):
-        arguments = parse_qs(query)
-        values = arguments.get("id") or arguments.get("name_or_id") or []
-        name = values[0].lower() if values and 2 <= len(values[0]) <= 100 else None
+        value = _argument(query, "id") or _argument(query, "name_or_id")
+        name = value.lower() if value and 2 <= len(value) <= 100 else None
         return _API_CALL, name, None, PACKAGE_SHOW_ROUTE
+    return None
+
+
+def _argument(query: str, wanted: str) -> str | None:
+    """The first value of one query-string argument (parse_qs is slow for one key)."""
+    for pair in query.split("&"):
+        key, _, value = pair.partition("=")
+        if key == wanted:
+            return unquote(value.replace("+", " "))
     return None
 
 

@@ -1,0 +1,746 @@
+"""`make bench`: every performance target of DESIGN.md, measured side by side in one run.
+
+    .venv/bin/python -m tests.bench.run [--size quick|full] [--seconds N] [--repetitions N]
+                                        [--only ID,ID] [--out var/bench/results.json]
+
+Starts a stack of its own with scripts/stack.py (free ports, throwaway databases,
+its own var/ folder), builds the data from a fixed seed, then for each benchmark
+warms both sides up and runs several repetitions, ours and the peer in turns so
+the machine's noise falls on both alike. The load generator is ``wrk``, a separate
+process. Prints a table and writes ``var/bench/results.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ckanapi
+import requests
+import sqlalchemy as sa
+from tests.bench import usage_bench
+from tests.bench.oauth_throughput import make_app
+from tests.bench.results import Pair, Result, machine, table, write_results
+from tests.integration.publishing.helpers import Catalog, Person, body
+from tests.integration.stack import ROOT, STACK, drop_database, free_port, recreate_database
+
+from civic.services.bootstrap import Bootstrap, ConnectionSettings
+
+SEED = 20261126
+WORDS = ["eau", "transport", "budget", "école", "air", "santé", "vélo", "énergie"]
+FORMATS = ["CSV", "JSON", "XLSX", "GeoJSON"]
+ORGANIZATIONS = [f"bench-org-{n}" for n in range(8)]
+_RATE = re.compile(r"^Requests/sec:\s+([\d.]+)", re.MULTILINE)
+_NON_2XX = re.compile(r"Non-2xx or 3xx responses: (\d+)")
+_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+RSS_BOUND_MB = 200.0
+
+
+@dataclass(frozen=True)
+class Size:
+    name: str
+    datasets: int  # in CKAN and in the mirror, for search and show
+    publish: int  # datasets published per side in publish_vs_ckanapi
+    log_lines: int  # usage_import_vs_copy
+    seconds: int  # one wrk run
+    repetitions: int
+
+
+SIZES = {
+    "quick": Size("quick", datasets=300, publish=30, log_lines=50_000, seconds=3, repetitions=3),
+    "full": Size(
+        "full", datasets=10_000, publish=1_000, log_lines=1_000_000, seconds=15, repetitions=5
+    ),
+}
+ORDER = (
+    "search_vs_bare_flask",
+    "search_vs_ckan",
+    "show_vs_bare_flask",
+    "token_endpoint",
+    "tracking_overhead",
+    "worker_rss",
+    "publish_vs_ckanapi",
+    "publish_vs_ckanapi_concurrent",
+    "usage_import_vs_copy",
+)
+
+
+def say(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# The load generator ------------------------------------------------------------------------
+def wrk(url: str, *, seconds: int, connections: int = 8, script: str = "") -> float:
+    """Requests/s of successful answers; raises when wrk saw errors (they would flatter us)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script)
+    try:
+        output = subprocess.run(
+            [
+                "wrk",
+                "-t2",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--timeout=30s",
+                f"-s{lua.name}",
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        Path(lua.name).unlink()
+    rate, bad, errors = _RATE.search(output), _NON_2XX.search(output), _ERRORS.search(output)
+    if rate is None:
+        raise RuntimeError(f"wrk printed no rate:\n{output}")
+    if bad or (errors and any(int(n) for n in errors.groups())):
+        raise RuntimeError(f"wrk saw failed requests against {url}:\n{output}")
+    return float(rate.group(1))
+
+
+def lua_paths(paths: list[str], headers: dict[str, str] | None = None) -> str:
+    """A wrk script cycling through ``paths`` in a fixed order (each thread from its own start)."""
+    lines = [f"local paths = {{{', '.join(json.dumps(p) for p in paths)}}}", "local i = 0"]
+    lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in (headers or {}).items()]
+    lines += [
+        "request = function()",
+        "  i = i % #paths + 1",
+        "  return wrk.format(nil, paths[i])",
+        "end",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def lua_post(form: str, headers: dict[str, str]) -> str:
+    lines = ['wrk.method = "POST"', f"wrk.body = {json.dumps(form)}"]
+    lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
+    return "\n".join(lines) + "\n"
+
+
+def pairs(
+    ours: Callable[[int], float],
+    peer: Callable[[int], float],
+    repetitions: int,
+    seconds: int,
+    warm_up: int = 1,
+) -> list[Pair]:
+    """Warm both sides up, then ``repetitions`` pairs of runs of about ``seconds`` each.
+
+    The side that goes first alternates, so a drift of the machine's load falls on both.
+    """
+    ours(warm_up)
+    peer(warm_up)
+    measured = []
+    for n in range(repetitions):
+        if n % 2 == 0:
+            a = ours(seconds)
+            b = peer(seconds)
+        else:
+            b = peer(seconds)
+            a = ours(seconds)
+        measured.append(Pair(a, b))
+    return measured
+
+
+# Processes ---------------------------------------------------------------------------------
+def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"did not start on {port}; see {log}") from None
+            time.sleep(0.2)
+
+
+@contextmanager
+def peer_server(folder: Path, var_dir: Path) -> Iterator[str]:
+    """The bare Flask app under gunicorn with the gateway's config/gunicorn.conf.py."""
+    port = free_port()
+    log = var_dir / "log" / "bench-peer.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "CIVIC_BIND": f"127.0.0.1:{port}",
+        "CIVIC_GATEWAY_WORKERS": "2",
+        "CIVIC_LOG_LEVEL": "WARNING",
+        "CIVIC_BENCH_PEER_DIR": str(folder),
+        "PYTHONPATH": str(ROOT),
+    }
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [
+                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                "-c",
+                str(ROOT / "config" / "gunicorn.conf.py"),
+                "tests.bench.peer_app:create_app()",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for_port(port, process, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(30)
+
+
+@dataclass(frozen=True)
+class Stack:
+    env: dict[str, str]
+    gateway: str
+    ckan: str
+    ckan_token: str
+    database_url: str
+    redis_url: str
+    var_dir: Path
+
+    def bootstrap(self) -> Bootstrap:
+        return Bootstrap(
+            ConnectionSettings(
+                database_url=self.database_url, redis_url=self.redis_url, ckan_url=self.ckan
+            )
+        )
+
+    def civic(self, *args: str) -> subprocess.CompletedProcess[str]:
+        env = self.env | {
+            "CIVIC_DATABASE_URL": self.database_url,
+            "CIVIC_CKAN_URL": self.ckan,
+            "CIVIC_CKAN_API_TOKEN": self.ckan_token,
+            "CIVIC_REDIS_URL": self.redis_url,
+        }
+        return subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "civic"), *args],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+
+
+@contextmanager
+def stack() -> Iterator[Stack]:
+    pid = os.getpid()
+    var_dir = ROOT / "var" / f"bench-run-{pid}"
+    env = {
+        **os.environ,
+        "CIVIC_VAR_DIR": str(var_dir),
+        "CIVIC_GATEWAY_PORT": str(free_port()),
+        "CIVIC_CKAN_PORT": str(free_port()),
+        "CIVIC_DB_NAME": f"civic_bench_{pid}",
+        "CIVIC_CKAN_DB_NAME": f"civic_ckan_bench_{pid}",
+        "CIVIC_REDIS_DB": "7",
+        "CIVIC_CKAN_REDIS_DB": "8",
+        "CIVIC_ENV": "test",
+        "CIVIC_GATEWAY_WORKERS": "2",
+        "CIVIC_LOG_LEVEL": "WARNING",
+        # The load comes from one address and one app: quotas would measure 429s.
+        "CIVIC_QUOTAS_ANONYMOUS": "100000000/minute",
+        "CIVIC_QUOTAS_PLANS": json.dumps({"standard": "100000000/minute"}),
+    }
+    recreate_database(env["CIVIC_DB_NAME"])
+    recreate_database(env["CIVIC_CKAN_DB_NAME"])
+    say("starting the stack (scripts/stack.py up)")
+    started = subprocess.run(
+        [sys.executable, str(STACK), "up"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    running = Stack(
+        env=env,
+        gateway=f"http://127.0.0.1:{env['CIVIC_GATEWAY_PORT']}",
+        ckan=f"http://127.0.0.1:{env['CIVIC_CKAN_PORT']}",
+        ckan_token=(var_dir / "secrets" / "ckan_api_token").read_text().strip()
+        if started.returncode == 0
+        else "",
+        database_url=f"postgresql+psycopg://postgres@127.0.0.1:5432/{env['CIVIC_DB_NAME']}",
+        redis_url=f"redis://127.0.0.1:6379/{env['CIVIC_REDIS_DB']}",
+        var_dir=var_dir,
+    )
+    try:
+        if started.returncode != 0:
+            raise SystemExit(f"the stack did not start:\n{started.stdout}\n{started.stderr}")
+        yield running
+    finally:
+        subprocess.run(
+            [sys.executable, str(STACK), "down"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            check=False,
+        )
+        drop_database(env["CIVIC_DB_NAME"])
+        drop_database(env["CIVIC_CKAN_DB_NAME"])
+        if not os.environ.get("CIVIC_KEEP_BENCH_STACK"):
+            shutil.rmtree(var_dir, ignore_errors=True)
+
+
+# Data --------------------------------------------------------------------------------------
+def ckan_package(n: int, rng: random.Random) -> dict[str, Any]:
+    word = WORDS[n % len(WORDS)]
+    other = rng.choice(WORDS)
+    return {
+        "name": f"bench-{n:05d}",
+        "title": f"Données {word} {n}",
+        "notes": f"Jeu de données numéro {n} sur le thème {word} et {other}.",
+        "owner_org": ORGANIZATIONS[n % len(ORGANIZATIONS)],
+        "license_id": "odc-odbl",
+        "tags": [{"name": word}, {"name": f"lot {n % 10}"}],
+        "resources": [{"url": f"https://example.org/bench/{n}.csv", "format": rng.choice(FORMATS)}],
+    }
+
+
+def seed_catalog(running: Stack, count: int) -> None:
+    """The same ``count`` datasets in CKAN and in the gateway's mirror.
+
+    Created in CKAN with ckanapi (8 threads), then taken into the mirror by
+    ``civic catalog reconcile``: the worker's one-by-one publishing is measured
+    separately (publish_vs_ckanapi), and would make seeding 10,000 slow.
+    """
+    ckan = ckanapi.RemoteCKAN(running.ckan, apikey=running.ckan_token)
+    for name in ORGANIZATIONS:
+        ckan.action.organization_create(name=name, title=name)
+    rng = random.Random(SEED)  # noqa: S311 - reproducible data, not secrets
+    packages = [ckan_package(n, rng) for n in range(count)]
+
+    def create(package: dict[str, Any]) -> None:
+        client = ckanapi.RemoteCKAN(running.ckan, apikey=running.ckan_token)
+        client.action.package_create(**package)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(create, packages))
+    say(f"{count} datasets in CKAN in {time.monotonic() - started:.0f}s; reconciling the mirror")
+    running.civic("catalog", "reconcile")
+    total = requests.get(f"{running.gateway}/api/v1/datasets?page_size=1", timeout=60).json()
+    if total["total"] != count:
+        raise RuntimeError(f"the mirror has {total['total']} datasets, expected {count}")
+
+
+def search_mix() -> tuple[list[str], list[str]]:
+    """The same 8 queries with facets, as gateway paths and as CKAN package_search paths."""
+    facets = json.dumps(["organization", "tags", "res_format", "license_id"])
+    queries: list[tuple[dict[str, Any], dict[str, Any]]] = [
+        ({"q": "eau"}, {"q": "eau"}),
+        ({"q": "transport"}, {"q": "transport"}),
+        ({"tags": "budget"}, {"fq": 'tags:"budget"'}),
+        ({"q": "santé", "formats": "CSV"}, {"q": "santé", "fq": 'res_format:"CSV"'}),
+        ({"organization": ORGANIZATIONS[1]}, {"fq": f'organization:"{ORGANIZATIONS[1]}"'}),
+        ({"q": "données", "sort": "title"}, {"q": "données", "sort": "title_string asc"}),
+        ({"tags": "lot 3", "q": "vélo"}, {"q": "vélo", "fq": 'tags:"lot 3"'}),
+        ({}, {}),
+    ]
+    ours = [f"/api/v1/datasets?{urllib.parse.urlencode(g)}" for g, _ in queries]
+    theirs = [
+        "/api/3/action/package_search?"
+        + urllib.parse.urlencode({**c, "rows": 20, "facet.field": facets})
+        for _, c in queries
+    ]
+    return ours, theirs
+
+
+def client_token(running: Stack) -> tuple[str, str, str]:
+    """A client-credentials app of the bench: client id, secret and a fresh access token."""
+    client_id, secret = make_app(running.database_url)
+    answer = requests.post(
+        f"{running.gateway}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(client_id, secret),
+        timeout=30,
+    )
+    answer.raise_for_status()
+    return client_id, secret, str(answer.json()["access_token"])
+
+
+# Benchmarks --------------------------------------------------------------------------------
+def gateway_worker_rss_mb(running: Stack) -> float:
+    """The largest RSS among the gateway's gunicorn workers (children of the master)."""
+    master = int((running.var_dir / "run" / "gateway.pid").read_text().strip())
+    largest = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if int(fields.get("PPid", "0").strip()) == master:
+            largest = max(largest, int(fields.get("VmRSS", "0 kB").split()[0]) / 1024)
+    return round(largest, 1)
+
+
+def publish(running: Stack, count: int, repetitions: int) -> tuple[list[Pair], list[Pair]]:
+    """Gateway (sequential 201s; async through the worker) against ckanapi sequential."""
+    bootstrap = running.bootstrap()
+    catalog = Catalog(bootstrap)
+    organization = f"bench-pub-{uuid.uuid4().hex[:6]}"
+    catalog.organization(organization)
+    person: Person = catalog.person("publisher", (organization,))
+    ckan = ckanapi.RemoteCKAN(running.ckan, apikey=running.ckan_token)
+    ckan.action.organization_create(name=organization, title="Bench publishing")
+    session = requests.Session()
+    session.headers.update(person.headers)
+    engine = sa.create_engine(running.database_url, poolclass=sa.NullPool)
+
+    def dataset(prefix: str, n: int) -> dict[str, Any]:
+        word = WORDS[n % len(WORDS)]
+        return body(
+            name=f"{prefix}-{n:05d}",
+            title=f"Données {word} {n}",
+            description=f"Jeu de données numéro {n} sur le thème {word}.",
+            organization=organization,
+            tags=[word],
+        )
+
+    def direct(prefix: str) -> float:
+        started = time.perf_counter()
+        for n in range(count):
+            data = dataset(prefix, n)
+            ckan.action.package_create(
+                name=data["name"],
+                title=data["title"],
+                notes=data["description"],
+                owner_org=organization,
+                license_id=data["license"],
+                tags=[{"name": t} for t in data["tags"]],
+                resources=[{"url": r["url"], "format": r["format"]} for r in data["resources"]],
+            )
+        return count / (time.perf_counter() - started)
+
+    def sequential(prefix: str) -> float:
+        started = time.perf_counter()
+        for n in range(count):
+            answer = session.post(
+                f"{running.gateway}/api/v1/datasets", json=dataset(prefix, n), timeout=60
+            )
+            if answer.status_code != 201:
+                raise RuntimeError(f"publishing answered {answer.status_code}: {answer.text}")
+        return count / (time.perf_counter() - started)
+
+    def concurrent(prefix: str) -> float:
+        def post(n: int) -> int:
+            return requests.post(
+                f"{running.gateway}/api/v1/datasets",
+                json=dataset(prefix, n),
+                headers={**person.headers, "Prefer": "respond-async"},
+                timeout=60,
+            ).status_code
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(8) as pool:
+            statuses = set(pool.map(post, range(count)))
+        if not statuses <= {201, 202}:
+            raise RuntimeError(f"async publishing answered {statuses}")
+        deadline = time.monotonic() + 1800
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                pending = (
+                    connection.scalar(
+                        sa.text("SELECT count(*) FROM datasets WHERE name LIKE :p"),
+                        {"p": f"{prefix}-%"},
+                    ),
+                    connection.scalar(
+                        sa.text(
+                            "SELECT count(*) FROM datasets WHERE name LIKE :p"
+                            " AND sync_status <> 'synced'"
+                        ),
+                        {"p": f"{prefix}-%"},
+                    ),
+                )
+            if pending[0] == count and pending[1] == 0:
+                break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("the worker did not deliver every dataset in 30 minutes")
+        return count / (time.perf_counter() - started)
+
+    sequential_pairs: list[Pair] = []
+    concurrent_pairs: list[Pair] = []
+    try:
+        for rep in range(repetitions):
+            base = direct(f"direct{rep}")
+            sequential_pairs.append(Pair(sequential(f"seq{rep}"), base))
+            concurrent_pairs.append(Pair(concurrent(f"async{rep}"), base))
+    finally:
+        engine.dispose()
+        bootstrap.close()
+    return sequential_pairs, concurrent_pairs
+
+
+def run(size: Size, only: set[str]) -> list[Result]:
+    results: list[Result] = []
+    seconds, reps = size.seconds, size.repetitions
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
+    if not only or only - {"tracking_overhead", "usage_import_vs_copy"}:
+        with stack() as running:
+            seed_catalog(running, size.datasets)
+            _, _, token = client_token(running)
+            client_id, secret, _ = client_token(running)
+            ours_search, ckan_search = search_mix()
+            peer_dir = running.var_dir / "bench-peer"
+            peer_dir.mkdir(parents=True, exist_ok=True)
+            (peer_dir / "search.json").write_text(
+                requests.get(running.gateway + ours_search[0], timeout=30).text
+            )
+            (peer_dir / "show.json").write_text(
+                requests.get(
+                    f"{running.gateway}/api/v1/datasets/bench-00001",
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=30,
+                ).text
+            )
+            basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+            token_post = lua_post(
+                "grant_type=client_credentials",
+                {
+                    "Authorization": f"Basic {basic}",
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+            )
+            (peer_dir / "token.json").write_text(
+                requests.post(
+                    f"{running.gateway}/oauth/token",
+                    data={"grant_type": "client_credentials"},
+                    auth=(client_id, secret),
+                    timeout=30,
+                ).text
+            )
+            gateway_search = lua_paths(ours_search)
+            with peer_server(peer_dir, running.var_dir) as peer:
+                if wanted("search_vs_bare_flask"):
+                    say("search_vs_bare_flask")
+                    results.append(
+                        Result(
+                            "search_vs_bare_flask",
+                            f"gateway search, {size.datasets} datasets, 8 queries with facets,"
+                            " wrk -c8; peer: bare Flask route returning a search-sized JSON",
+                            "requests/s",
+                            0.2,
+                            pairs(
+                                lambda s: wrk(
+                                    running.gateway + "/", seconds=s, script=gateway_search
+                                ),
+                                lambda s: wrk(peer + "/search", seconds=s),
+                                reps,
+                                seconds,
+                            ),
+                        )
+                    )
+                if wanted("search_vs_ckan"):
+                    say("search_vs_ckan")
+                    results.append(
+                        Result(
+                            "search_vs_ckan",
+                            f"the same gateway search vs CKAN package_search (ckanext-civic),"
+                            f" same {size.datasets} datasets and queries, wrk -c8",
+                            "requests/s",
+                            20.0,
+                            pairs(
+                                lambda s: wrk(
+                                    running.gateway + "/", seconds=s, script=gateway_search
+                                ),
+                                lambda s: wrk(
+                                    running.ckan + "/",
+                                    seconds=2
+                                    * s,  # CKAN answers ~10/s: longer runs for enough samples
+                                    script=lua_paths(ckan_search),
+                                ),
+                                reps,
+                                seconds,
+                            ),
+                        )
+                    )
+                if wanted("show_vs_bare_flask"):
+                    say("show_vs_bare_flask")
+                    names = [f"/api/v1/datasets/bench-{n:05d}" for n in range(0, size.datasets, 7)]
+                    show = lua_paths(names[:200], {"Authorization": f"Bearer {token}"})
+                    results.append(
+                        Result(
+                            "show_vs_bare_flask",
+                            "gateway dataset show with a bearer token (auth + tracking + DB)"
+                            " vs a bare Flask route returning the same JSON, wrk -c8",
+                            "requests/s",
+                            0.5,
+                            pairs(
+                                lambda s: wrk(running.gateway + "/", seconds=s, script=show),
+                                lambda s: wrk(peer + "/show", seconds=s),
+                                reps,
+                                seconds,
+                            ),
+                        )
+                    )
+                if wanted("token_endpoint"):
+                    say("token_endpoint")
+                    results.append(
+                        Result(
+                            "token_endpoint",
+                            "POST /oauth/token (client credentials, HTTP Basic) vs a bare Flask"
+                            " POST route returning a token-shaped JSON, wrk -c8",
+                            "requests/s",
+                            None,
+                            pairs(
+                                lambda s: wrk(
+                                    running.gateway + "/oauth/token",
+                                    seconds=s,
+                                    script=token_post,
+                                ),
+                                lambda s: wrk(peer + "/token", seconds=s, script=token_post),
+                                reps,
+                                seconds,
+                            ),
+                        )
+                    )
+            if wanted("worker_rss"):
+                rss = gateway_worker_rss_mb(running)
+                say(f"worker_rss {rss} MB")
+                results.append(
+                    Result(
+                        "worker_rss",
+                        "largest gateway gunicorn worker RSS after the load above,"
+                        " against the 200 MB bound",
+                        "MB",
+                        1.0,
+                        [Pair(rss, RSS_BOUND_MB)],
+                        at_most=True,
+                    )
+                )
+            if wanted("publish_vs_ckanapi") or wanted("publish_vs_ckanapi_concurrent"):
+                say(f"publish_vs_ckanapi ({size.publish} datasets a side)")
+                sequential_pairs, concurrent_pairs = publish(
+                    running, size.publish, max(1, reps - 1)
+                )
+                results.append(
+                    Result(
+                        "publish_vs_ckanapi",
+                        f"publishing {size.publish} datasets through the gateway, sequentially"
+                        " (each 201 after CKAN confirmed), vs ckanapi package_create sequential",
+                        "datasets/s",
+                        0.9,
+                        sequential_pairs,
+                    )
+                )
+                results.append(
+                    Result(
+                        "publish_vs_ckanapi_concurrent",
+                        f"publishing {size.publish} datasets through the gateway with"
+                        " Prefer: respond-async from 8 clients until the worker synced them all,"
+                        " vs ckanapi package_create sequential",
+                        "datasets/s",
+                        2.0,
+                        concurrent_pairs,
+                    )
+                )
+    if wanted("tracking_overhead"):
+        say("tracking_overhead")
+        with usage_bench.database() as url:
+            measured = usage_bench.throughput(
+                url,
+                argparse.Namespace(
+                    seconds=seconds, rounds=reps, connections=8, workers=2, threads=4
+                ),
+            )
+        rounds = measured["rounds"]
+        results.append(
+            Result(
+                "tracking_overhead",
+                "authenticated GET /api/v1/datasets/<name>, tracking on vs off"
+                " (two identical gateways, CIVIC_USAGE_TRACKING), wrk -c8",
+                "requests/s",
+                0.9,
+                [
+                    Pair(on["requests_per_second"], off["requests_per_second"])
+                    for on, off in zip(rounds["on"], rounds["off"], strict=True)
+                ],
+            )
+        )
+    if wanted("usage_import_vs_copy"):
+        say(f"usage_import_vs_copy ({size.log_lines} log lines)")
+        import_pairs = []
+        with usage_bench.database() as url:
+            for _ in range(reps):
+                measured = usage_bench.import_vs_copy(
+                    url, argparse.Namespace(log_lines=size.log_lines)
+                )
+                import_pairs.append(
+                    Pair(measured["import_rows_per_second"], measured["raw_copy_rows_per_second"])
+                )
+        results.append(
+            Result(
+                "usage_import_vs_copy",
+                "importing a combined-format access log (parse, map, hash, COPY without"
+                " duplicates) vs raw PostgreSQL COPY of the same rows",
+                "rows/s",
+                0.5,
+                import_pairs,
+            )
+        )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(SIZES), default="full")
+    parser.add_argument("--seconds", type=int, default=None, help="one wrk run")
+    parser.add_argument("--repetitions", type=int, default=None)
+    parser.add_argument("--only", default="", help=f"comma-separated ids of {', '.join(ORDER)}")
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "results.json")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk (or `make bench`)")
+    size = SIZES[args.size]
+    size = Size(
+        size.name,
+        size.datasets,
+        size.publish,
+        size.log_lines,
+        args.seconds or size.seconds,
+        args.repetitions or size.repetitions,
+    )
+    only = {name for name in args.only.split(",") if name}
+    if unknown := only - set(ORDER):
+        raise SystemExit(f"unknown benchmarks: {', '.join(sorted(unknown))}")
+    info = machine(size.name)
+    started = time.monotonic()
+    results = run(size, only)
+    info["duration_seconds"] = round(time.monotonic() - started)
+    write_results(args.out, info, results)
+    print(table(results))
+    print(f"\nwritten to {args.out} in {info['duration_seconds']}s")
+
+
+if __name__ == "__main__":
+    main()

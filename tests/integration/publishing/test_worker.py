@@ -1,0 +1,92 @@
+"""The outbox worker on the real PostgreSQL: several at once, backoff, coalescing."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from tests.integration.publishing.helpers import Catalog, Person, body
+
+from civic.connectors.ckan.fake import FakeCkan
+from civic.services.bootstrap import Bootstrap
+from civic.services.outbox.models import OutboxMessage
+from civic.services.outbox.relay import Backoff
+from civic.services.publishing.worker import Worker, WorkerOptions
+
+pytestmark = pytest.mark.integration
+ASYNC = {"Prefer": "respond-async"}
+
+
+@pytest.fixture
+def publisher(catalog: Catalog) -> Person:
+    catalog.organization("ville-a")
+    return catalog.person("publisher", ("ville-a",))
+
+
+def worker(bootstrap: Bootstrap, ckan: FakeCkan, **options: object) -> Worker:
+    return Worker(
+        bootstrap.engine,
+        bootstrap.session_factory,
+        ckan,
+        WorkerOptions(**options),  # type: ignore[arg-type]
+    )
+
+
+def test_three_workers_deliver_each_dataset_exactly_once(
+    client: FlaskClient, publisher: Person, bootstrap: Bootstrap, fake_ckan: FakeCkan
+) -> None:
+    names = []
+    for _ in range(30):
+        sent = body()
+        names.append(sent["name"])
+        headers = {**publisher.headers, **ASYNC}
+        assert client.post("/api/v1/datasets", json=sent, headers=headers).status_code == 202
+        # A second write of the same dataset: two messages, one delivery suffices.
+        patch = {"title": sent["title"] + " (v2)"}
+        client.patch(f"/api/v1/datasets/{sent['name']}", json=patch, headers=headers)
+    workers = [worker(bootstrap, fake_ckan, concurrency=3, batch_size=2) for _ in range(3)]
+    threads = [threading.Thread(target=w.run, kwargs={"once": True}) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    stored = fake_ckan.site.datasets
+    assert sorted(d["name"] for d in stored) == sorted(names)
+    assert all(d["title"].endswith("(v2)") for d in stored)
+    creates = [data["name"] for action, data in fake_ckan.calls if action == "package_create"]
+    assert sorted(creates) == sorted(names)  # no name was ever created twice
+    with bootstrap.unit_of_work() as uow:
+        left = uow.session.scalar(
+            sa.select(sa.func.count()).where(OutboxMessage.processed_at.is_(None))
+        )
+        statuses = set(uow.session.scalars(sa.text("SELECT DISTINCT sync_status FROM datasets")))
+    assert left == 0
+    assert statuses == {"synced"}
+
+
+def test_an_outage_is_retried_with_growing_waits(
+    client: FlaskClient, publisher: Person, bootstrap: Bootstrap, fake_ckan: FakeCkan
+) -> None:
+    fake_ckan.outage = True
+    sent = body()
+    client.post("/api/v1/datasets", json=sent, headers={**publisher.headers, **ASYNC})
+    running = worker(bootstrap, fake_ckan, backoff=Backoff(base=0.01, maximum=0.05))
+    running.run(once=True)
+    with bootstrap.unit_of_work() as uow:
+        message = uow.session.scalars(sa.select(OutboxMessage)).one()
+        assert message.attempts == 1 and message.processed_at is None
+        assert "CkanUnavailable" in (message.last_error or "")
+    fake_ckan.outage = False
+    uow_wait = threading.Event()
+    uow_wait.wait(0.1)  # past the (tiny) backoff
+    running.run(once=True)
+    assert client.get(f"/api/v1/datasets/{sent['name']}").json["sync_status"] == "synced"
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    backoff = Backoff(base=1.0, maximum=60.0)
+    assert 0.5 <= backoff.delay(0) <= 1.0
+    assert 4.0 <= backoff.delay(3) <= 8.0
+    assert 30.0 <= backoff.delay(40) <= 60.0
