@@ -50,6 +50,7 @@ WORDS = ["eau", "transport", "budget", "école", "air", "santé", "vélo", "éne
 FORMATS = ["CSV", "JSON", "XLSX", "GeoJSON"]
 ORGANIZATIONS = [f"bench-org-{n}" for n in range(8)]
 _RATE = re.compile(r"^Requests/sec:\s+([\d.]+)", re.MULTILINE)
+_TOTAL = re.compile(r"^\s*(\d+) requests in", re.MULTILINE)
 _NON_2XX = re.compile(r"Non-2xx or 3xx responses: (\d+)")
 _ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 RSS_BOUND_MB = 200.0
@@ -63,12 +64,27 @@ class Size:
     log_lines: int  # usage_import_vs_copy
     seconds: int  # one wrk run
     repetitions: int
+    publish_repetitions: int  # each publishes ``publish`` datasets three times over
 
 
 SIZES = {
-    "quick": Size("quick", datasets=300, publish=30, log_lines=50_000, seconds=3, repetitions=3),
+    "quick": Size(
+        "quick",
+        datasets=100,
+        publish=20,
+        log_lines=30_000,
+        seconds=2,
+        repetitions=3,
+        publish_repetitions=1,
+    ),
     "full": Size(
-        "full", datasets=10_000, publish=1_000, log_lines=1_000_000, seconds=15, repetitions=5
+        "full",
+        datasets=10_000,
+        publish=1_000,
+        log_lines=1_000_000,
+        seconds=15,
+        repetitions=5,
+        publish_repetitions=2,
     ),
 }
 ORDER = (
@@ -111,9 +127,13 @@ def wrk(url: str, *, seconds: int, connections: int = 8, script: str = "") -> fl
     finally:
         Path(lua.name).unlink()
     rate, bad, errors = _RATE.search(output), _NON_2XX.search(output), _ERRORS.search(output)
-    if rate is None:
+    total = _TOTAL.search(output)
+    if rate is None or total is None:
         raise RuntimeError(f"wrk printed no rate:\n{output}")
-    if bad or (errors and any(int(n) for n in errors.groups())):
+    # A few read errors are connections closed when gunicorn recycles a worker
+    # (max_requests in config/gunicorn.conf.py); more, or any non-2xx, would flatter us.
+    failed = sum(int(n) for n in errors.groups()) if errors else 0
+    if bad or failed > 0.01 * int(total.group(1)):
         raise RuntimeError(f"wrk saw failed requests against {url}:\n{output}")
     return float(rate.group(1))
 
@@ -641,7 +661,7 @@ def run(size: Size, only: set[str]) -> list[Result]:
             if wanted("publish_vs_ckanapi") or wanted("publish_vs_ckanapi_concurrent"):
                 say(f"publish_vs_ckanapi ({size.publish} datasets a side)")
                 sequential_pairs, concurrent_pairs = publish(
-                    running, size.publish, max(1, reps - 1)
+                    running, size.publish, size.publish_repetitions
                 )
                 results.append(
                     Result(
@@ -729,6 +749,7 @@ def main() -> None:
         size.log_lines,
         args.seconds or size.seconds,
         args.repetitions or size.repetitions,
+        size.publish_repetitions,
     )
     only = {name for name in args.only.split(",") if name}
     if unknown := only - set(ORDER):

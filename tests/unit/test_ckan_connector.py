@@ -269,7 +269,7 @@ def test_backoff_is_capped(double: tuple[CkanDouble, str], sleeps: Sleeps) -> No
     [
         (lambda c: c.dataset_show("missing"), CkanNotFound),
         (lambda c: c.dataset_upsert({"name": "ok", "owner_org": "x"}), CkanValidationError),
-        (lambda c: c.dataset_search(sort="nope asc"), CkanValidationError),
+        (lambda c: c.dataset_search(sort="name sideways"), CkanValidationError),
     ],
 )
 def test_4xx_is_mapped_and_never_retried(

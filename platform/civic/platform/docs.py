@@ -14,6 +14,7 @@ from flask import Blueprint, Response, jsonify, render_template, url_for
 from flask_openapi3.openapi import OpenAPI
 
 from civic.platform.api import API_PREFIX
+from civic.platform.oauth import openapi as oauth_openapi
 from civic.platform.problems import PROBLEM_MEDIA_TYPE
 
 OPENAPI_PATH = f"{API_PREFIX}/openapi.json"
@@ -25,6 +26,7 @@ class DocumentedApp(OpenAPI):
 
     flask-openapi3 adds a 422 "array of errors" to every operation that lacks one;
     ours are problem+json objects, and only operations with inputs can have them.
+    The OAuth routes are added by :mod:`civic.platform.oauth.openapi`.
     """
 
     def generate_spec_json(self) -> None:
@@ -40,6 +42,8 @@ class DocumentedApp(OpenAPI):
                     answer["content"] = {PROBLEM_MEDIA_TYPE: {"schema": problem}}
                 else:
                     del responses[self.validation_error_status]
+        # The authorization server's routes are plain Flask (RFC answers, not models').
+        oauth_openapi.document(self.spec_json)
 
 
 def init_app(app: OpenAPI) -> None:
