@@ -1,6 +1,6 @@
 """Publishing throughput and search latency: the gateway against CKAN itself, same machine.
 
-    .venv/bin/python -m tests.bench.bench_publishing [--datasets 1000] [--out var/bench/publishing.json]
+    .venv/bin/python -m tests.bench.bench_publishing --datasets 1000 --out var/bench/publishing.json
 
 Starts a stack of its own (scripts/stack.py on free ports, throwaway databases),
 then measures, on the same CKAN:
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,7 +37,7 @@ import ckanapi
 import requests
 import sqlalchemy as sa
 from tests.integration.publishing.helpers import Catalog, body
-from tests.integration.stack import ROOT, STACK, free_port, recreate_database
+from tests.integration.stack import ROOT, STACK, drop_database, free_port, recreate_database
 
 from civic.services.bootstrap import Bootstrap, ConnectionSettings
 
@@ -65,7 +66,12 @@ def start_stack() -> dict[str, Any]:
     recreate_database(env["CIVIC_DB_NAME"])
     recreate_database(env["CIVIC_CKAN_DB_NAME"])
     started = subprocess.run(
-        [sys.executable, str(STACK), "up"], env=env, cwd=ROOT, capture_output=True, text=True
+        [sys.executable, str(STACK), "up"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if started.returncode != 0:
         raise SystemExit(f"stack did not start:\n{started.stdout}\n{started.stderr}")
@@ -79,7 +85,11 @@ def start_stack() -> dict[str, Any]:
 
 
 def stop_stack(stack: dict[str, Any]) -> None:
-    subprocess.run([sys.executable, str(STACK), "down"], env=stack["env"], cwd=ROOT, check=False)
+    env = stack["env"]
+    subprocess.run([sys.executable, str(STACK), "down"], env=env, cwd=ROOT, check=False)
+    for name in (env["CIVIC_DB_NAME"], env["CIVIC_CKAN_DB_NAME"]):
+        drop_database(name)
+    shutil.rmtree(env["CIVIC_VAR_DIR"], ignore_errors=True)
 
 
 def dataset_body(organization: str, prefix: str, n: int) -> dict[str, Any]:

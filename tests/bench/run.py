@@ -135,6 +135,8 @@ def wrk(url: str, *, seconds: int, connections: int = 8, script: str = "") -> fl
     failed = sum(int(n) for n in errors.groups()) if errors else 0
     if bad or failed > 0.01 * int(total.group(1)):
         raise RuntimeError(f"wrk saw failed requests against {url}:\n{output}")
+    if int(total.group(1)) == 0:
+        raise RuntimeError(f"no request completed in {seconds}s against {url}")
     return float(rate.group(1))
 
 
@@ -180,6 +182,18 @@ def pairs(
             a = ours(seconds)
         measured.append(Pair(a, b))
     return measured
+
+
+@contextmanager
+def attempt(
+    results: list[Result], name: str, unit: str, target: float | None, *, at_most: bool = False
+) -> Iterator[None]:
+    """Run one benchmark; if it fails, say why and record it as failed, then go on."""
+    try:
+        yield
+    except Exception as error:  # one broken benchmark must not lose the others
+        say(f"{name} FAILED: {error!r}")
+        results.append(Result(name, f"failed: {error!r}"[:300], unit, target, [], at_most))
 
 
 # Processes ---------------------------------------------------------------------------------
@@ -562,172 +576,190 @@ def run(size: Size, only: set[str]) -> list[Result]:
             gateway_search = lua_paths(ours_search)
             with peer_server(peer_dir, running.var_dir) as peer:
                 if wanted("search_vs_bare_flask"):
-                    say("search_vs_bare_flask")
-                    results.append(
-                        Result(
-                            "search_vs_bare_flask",
-                            f"gateway search, {size.datasets} datasets, 8 queries with facets,"
-                            " wrk -c8; peer: bare Flask route returning a search-sized JSON",
-                            "requests/s",
-                            0.2,
-                            pairs(
-                                lambda s: wrk(
-                                    running.gateway + "/", seconds=s, script=gateway_search
+                    with attempt(results, "search_vs_bare_flask", "requests/s", 0.2):
+                        say("search_vs_bare_flask")
+                        results.append(
+                            Result(
+                                "search_vs_bare_flask",
+                                f"gateway search, {size.datasets} datasets, 8 queries with facets,"
+                                " wrk -c8; peer: bare Flask route returning a search-sized JSON",
+                                "requests/s",
+                                0.2,
+                                pairs(
+                                    lambda s: wrk(
+                                        running.gateway + "/", seconds=s, script=gateway_search
+                                    ),
+                                    lambda s: wrk(peer + "/search", seconds=s),
+                                    reps,
+                                    seconds,
                                 ),
-                                lambda s: wrk(peer + "/search", seconds=s),
-                                reps,
-                                seconds,
-                            ),
+                            )
                         )
-                    )
                 if wanted("search_vs_ckan"):
-                    say("search_vs_ckan")
-                    results.append(
-                        Result(
-                            "search_vs_ckan",
-                            f"the same gateway search vs CKAN package_search (ckanext-civic),"
-                            f" same {size.datasets} datasets and queries, wrk -c8",
-                            "requests/s",
-                            20.0,
-                            pairs(
-                                lambda s: wrk(
-                                    running.gateway + "/", seconds=s, script=gateway_search
+                    with attempt(results, "search_vs_ckan", "requests/s", 20.0):
+                        say("search_vs_ckan")
+                        results.append(
+                            Result(
+                                "search_vs_ckan",
+                                f"the same gateway search vs CKAN package_search (ckanext-civic),"
+                                f" same {size.datasets} datasets and queries, wrk -c8",
+                                "requests/s",
+                                20.0,
+                                pairs(
+                                    lambda s: wrk(
+                                        running.gateway + "/", seconds=s, script=gateway_search
+                                    ),
+                                    lambda s: wrk(
+                                        running.ckan + "/",
+                                        seconds=2
+                                        * s,  # CKAN answers ~10/s: longer runs for enough samples
+                                        script=lua_paths(ckan_search),
+                                    ),
+                                    reps,
+                                    seconds,
                                 ),
-                                lambda s: wrk(
-                                    running.ckan + "/",
-                                    seconds=2
-                                    * s,  # CKAN answers ~10/s: longer runs for enough samples
-                                    script=lua_paths(ckan_search),
-                                ),
-                                reps,
-                                seconds,
-                            ),
+                            )
                         )
-                    )
                 if wanted("show_vs_bare_flask"):
-                    say("show_vs_bare_flask")
-                    names = [f"/api/v1/datasets/bench-{n:05d}" for n in range(0, size.datasets, 7)]
-                    show = lua_paths(names[:200], {"Authorization": f"Bearer {token}"})
-                    results.append(
-                        Result(
-                            "show_vs_bare_flask",
-                            "gateway dataset show with a bearer token (auth + tracking + DB)"
-                            " vs a bare Flask route returning the same JSON, wrk -c8",
-                            "requests/s",
-                            0.5,
-                            pairs(
-                                lambda s: wrk(running.gateway + "/", seconds=s, script=show),
-                                lambda s: wrk(peer + "/show", seconds=s),
-                                reps,
-                                seconds,
-                            ),
-                        )
-                    )
-                if wanted("token_endpoint"):
-                    say("token_endpoint")
-                    results.append(
-                        Result(
-                            "token_endpoint",
-                            "POST /oauth/token (client credentials, HTTP Basic) vs a bare Flask"
-                            " POST route returning a token-shaped JSON, wrk -c8",
-                            "requests/s",
-                            None,
-                            pairs(
-                                lambda s: wrk(
-                                    running.gateway + "/oauth/token",
-                                    seconds=s,
-                                    script=token_post,
+                    with attempt(results, "show_vs_bare_flask", "requests/s", 0.5):
+                        say("show_vs_bare_flask")
+                        names = [
+                            f"/api/v1/datasets/bench-{n:05d}" for n in range(0, size.datasets, 7)
+                        ]
+                        show = lua_paths(names[:200], {"Authorization": f"Bearer {token}"})
+                        results.append(
+                            Result(
+                                "show_vs_bare_flask",
+                                "gateway dataset show with a bearer token (auth + tracking + DB)"
+                                " vs a bare Flask route returning the same JSON, wrk -c8",
+                                "requests/s",
+                                0.5,
+                                pairs(
+                                    lambda s: wrk(running.gateway + "/", seconds=s, script=show),
+                                    lambda s: wrk(peer + "/show", seconds=s),
+                                    reps,
+                                    seconds,
                                 ),
-                                lambda s: wrk(peer + "/token", seconds=s, script=token_post),
-                                reps,
-                                seconds,
-                            ),
+                            )
+                        )
+                if wanted("token_endpoint"):
+                    with attempt(results, "token_endpoint", "requests/s", None):
+                        say("token_endpoint")
+                        results.append(
+                            Result(
+                                "token_endpoint",
+                                "POST /oauth/token (client credentials, HTTP Basic) vs a bare Flask"
+                                " POST route returning a token-shaped JSON, wrk -c8",
+                                "requests/s",
+                                None,
+                                pairs(
+                                    lambda s: wrk(
+                                        running.gateway + "/oauth/token",
+                                        seconds=s,
+                                        script=token_post,
+                                    ),
+                                    lambda s: wrk(peer + "/token", seconds=s, script=token_post),
+                                    reps,
+                                    seconds,
+                                ),
+                            )
+                        )
+            if wanted("worker_rss"):
+                with attempt(results, "worker_rss", "MB", 1.0, at_most=True):
+                    rss = gateway_worker_rss_mb(running)
+                    say(f"worker_rss {rss} MB")
+                    results.append(
+                        Result(
+                            "worker_rss",
+                            "largest gateway gunicorn worker RSS after the load above,"
+                            " against the 200 MB bound",
+                            "MB",
+                            1.0,
+                            [Pair(rss, RSS_BOUND_MB)],
+                            at_most=True,
                         )
                     )
-            if wanted("worker_rss"):
-                rss = gateway_worker_rss_mb(running)
-                say(f"worker_rss {rss} MB")
-                results.append(
-                    Result(
-                        "worker_rss",
-                        "largest gateway gunicorn worker RSS after the load above,"
-                        " against the 200 MB bound",
-                        "MB",
-                        1.0,
-                        [Pair(rss, RSS_BOUND_MB)],
-                        at_most=True,
-                    )
-                )
             if wanted("publish_vs_ckanapi") or wanted("publish_vs_ckanapi_concurrent"):
-                say(f"publish_vs_ckanapi ({size.publish} datasets a side)")
-                sequential_pairs, concurrent_pairs = publish(
-                    running, size.publish, size.publish_repetitions
-                )
-                results.append(
-                    Result(
-                        "publish_vs_ckanapi",
-                        f"publishing {size.publish} datasets through the gateway, sequentially"
-                        " (each 201 after CKAN confirmed), vs ckanapi package_create sequential",
-                        "datasets/s",
-                        0.9,
-                        sequential_pairs,
+                with attempt(results, "publish_vs_ckanapi", "datasets/s", 0.9):
+                    say(f"publish_vs_ckanapi ({size.publish} datasets a side)")
+                    sequential_pairs, concurrent_pairs = publish(
+                        running, size.publish, size.publish_repetitions
                     )
-                )
-                results.append(
-                    Result(
-                        "publish_vs_ckanapi_concurrent",
-                        f"publishing {size.publish} datasets through the gateway with"
-                        " Prefer: respond-async from 8 clients until the worker synced them all,"
-                        " vs ckanapi package_create sequential",
-                        "datasets/s",
-                        2.0,
-                        concurrent_pairs,
+                    results.append(
+                        Result(
+                            "publish_vs_ckanapi",
+                            f"publishing {size.publish} datasets through the gateway, sequentially"
+                            " (each 201 after CKAN confirmed), vs ckanapi sequential",
+                            "datasets/s",
+                            0.9,
+                            sequential_pairs,
+                        )
                     )
-                )
+                    results.append(
+                        Result(
+                            "publish_vs_ckanapi_concurrent",
+                            f"publishing {size.publish} datasets through the gateway with"
+                            " Prefer: respond-async from 8 clients until the worker synced all,"
+                            " vs ckanapi sequential",
+                            "datasets/s",
+                            2.0,
+                            concurrent_pairs,
+                        )
+                    )
     if wanted("tracking_overhead"):
-        say("tracking_overhead")
-        with usage_bench.database() as url:
-            measured = usage_bench.throughput(
-                url,
-                argparse.Namespace(
-                    seconds=seconds, rounds=reps, connections=8, workers=2, threads=4
-                ),
+        with attempt(results, "tracking_overhead", "requests/s", 0.9):
+            say("tracking_overhead")
+            with usage_bench.database() as url:
+                dataset, token = usage_bench.seed(url)
+                show = lua_paths(
+                    [f"/api/v1/datasets/{dataset}"], {"Authorization": f"Bearer {token}"}
+                )
+                gateways = {"workers": 2, "threads": 4}
+                with (
+                    usage_bench.gateway(url, tracking=True, **gateways) as on,
+                    usage_bench.gateway(url, tracking=False, **gateways) as off,
+                ):
+                    measured = pairs(
+                        lambda s: wrk(on + "/", seconds=s, script=show),
+                        lambda s: wrk(off + "/", seconds=s, script=show),
+                        reps,
+                        seconds,
+                        warm_up=3,  # fresh gateways: first imports, pools, caches
+                    )
+            results.append(
+                Result(
+                    "tracking_overhead",
+                    "authenticated GET /api/v1/datasets/<name>, tracking on vs off"
+                    " (two identical gateways but CIVIC_USAGE_TRACKING), wrk -c8",
+                    "requests/s",
+                    0.9,
+                    measured,
+                )
             )
-        rounds = measured["rounds"]
-        results.append(
-            Result(
-                "tracking_overhead",
-                "authenticated GET /api/v1/datasets/<name>, tracking on vs off"
-                " (two identical gateways, CIVIC_USAGE_TRACKING), wrk -c8",
-                "requests/s",
-                0.9,
-                [
-                    Pair(on["requests_per_second"], off["requests_per_second"])
-                    for on, off in zip(rounds["on"], rounds["off"], strict=True)
-                ],
-            )
-        )
     if wanted("usage_import_vs_copy"):
-        say(f"usage_import_vs_copy ({size.log_lines} log lines)")
-        import_pairs = []
-        with usage_bench.database() as url:
-            for _ in range(reps):
-                measured = usage_bench.import_vs_copy(
-                    url, argparse.Namespace(log_lines=size.log_lines)
+        with attempt(results, "usage_import_vs_copy", "rows/s", 0.5):
+            say(f"usage_import_vs_copy ({size.log_lines} log lines)")
+            import_pairs = []
+            with usage_bench.database() as url:
+                for _ in range(reps):
+                    imported = usage_bench.import_vs_copy(
+                        url, argparse.Namespace(log_lines=size.log_lines)
+                    )
+                    import_pairs.append(
+                        Pair(
+                            imported["import_rows_per_second"], imported["raw_copy_rows_per_second"]
+                        )
+                    )
+            results.append(
+                Result(
+                    "usage_import_vs_copy",
+                    "importing a combined-format access log (parse, map, hash, COPY without"
+                    " duplicates) vs raw PostgreSQL COPY of the same rows",
+                    "rows/s",
+                    0.5,
+                    import_pairs,
                 )
-                import_pairs.append(
-                    Pair(measured["import_rows_per_second"], measured["raw_copy_rows_per_second"])
-                )
-        results.append(
-            Result(
-                "usage_import_vs_copy",
-                "importing a combined-format access log (parse, map, hash, COPY without"
-                " duplicates) vs raw PostgreSQL COPY of the same rows",
-                "rows/s",
-                0.5,
-                import_pairs,
             )
-        )
     return results
 
 
@@ -758,6 +790,7 @@ def main() -> None:
     started = time.monotonic()
     results = run(size, only)
     info["duration_seconds"] = round(time.monotonic() - started)
+    info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     write_results(args.out, info, results)
     print(table(results))
     print(f"\nwritten to {args.out} in {info['duration_seconds']}s")

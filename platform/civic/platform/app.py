@@ -10,6 +10,7 @@ from typing import Any
 from flask import current_app, request
 from flask_openapi3.models.info import Info
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from civic.platform import (
     api,
@@ -108,6 +109,13 @@ def create_app(
     api.register(app)
     app.register_api(dcat.blueprint())
     docs.init_app(app)
+    if settings.trusted_proxies:
+        # remote_addr (per-address limits, hashed usage addresses), scheme and host from
+        # the X-Forwarded-* headers set by that many proxies (see Settings.trusted_proxies).
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     return app
 
 

@@ -101,6 +101,15 @@ class Settings(BaseModel):
     quotas_anonymous: str = Field(
         default="120/minute", description="limit of calls without a token, per address"
     )
+    # How many reverse proxies in front of the gateway set X-Forwarded-For/-Proto/-Host
+    # (Werkzeug's ProxyFix trusts that many hops, counted from the gateway). 0: none,
+    # the headers are ignored and the client address is the socket's. Behind one nginx,
+    # 1, so that per-address limits count clients, not the proxy. Never more than the
+    # proxies that really overwrite these headers: clients could then forge their
+    # address (and escape their limit) or the scheme.
+    trusted_proxies: int = Field(
+        default=0, ge=0, description="reverse proxies trusted for X-Forwarded-* headers"
+    )
 
     # Publishing (issue 4). Licence ids a dataset may use: open licences, SPDX ids.
     catalog_licenses: list[str] = Field(

@@ -77,6 +77,7 @@ def create_engine(
     *,
     connect_timeout: float = 5.0,
     pool_size: int | None = 5,
+    pre_ping: bool = True,
     echo: bool = False,
 ) -> Engine:
     """Build an engine for ``url`` (``postgresql+psycopg://...``) without connecting.
@@ -84,6 +85,9 @@ def create_engine(
     ``connect_timeout`` bounds how long a checkout waits for an unreachable server, so
     that a PostgreSQL outage gives errors instead of hung requests. ``pool_size=None``
     opens a connection per checkout and closes it after (migrations, one-off commands).
+    ``pre_ping=False`` skips the ``SELECT 1`` round trip that checks a pooled connection
+    at each checkout: for hot read paths that retry once on a dead connection instead
+    (see :meth:`civic.services.bootstrap.Bootstrap.read`).
 
     Raises :class:`sqlalchemy.exc.ArgumentError` for a malformed URL and
     :class:`ModuleNotFoundError` for a dialect whose driver is not installed.
@@ -93,7 +97,7 @@ def create_engine(
     if pool_size is None:
         kwargs["poolclass"] = sa.NullPool
     else:
-        kwargs["pool_pre_ping"] = True
+        kwargs["pool_pre_ping"] = pre_ping
     if parsed.get_backend_name() == "postgresql":
         # libpq counts whole seconds and treats values under 2 as 2.
         kwargs["connect_args"] = {

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import requests
+from flask.testing import FlaskClient
 from tests.integration.stack import RunningStack
 from tests.integration.usage.helpers import (
     Client,
@@ -365,3 +366,54 @@ def _body(dataset: str) -> dict[str, Any]:
         "purpose": "non_commercial",
         "datasets": [dataset],
     }
+
+
+def test_private_webhook_targets_are_refused_unless_configured(stack: RunningStack) -> None:
+    # The stack's test settings allow loopback receivers; production settings do not.
+    # An app built here with the production rule, on the stack's database:
+    from civic.platform.app import create_app  # noqa: PLC0415 - only this test builds one
+    from civic.platform.wiring import current_bootstrap  # noqa: PLC0415
+
+    organization = unique("org")
+    publisher = app_client(
+        stack,
+        role="publisher",
+        organization=organization,
+        actor_type="public_local",
+        scope="datasets:write usage:read",
+    )
+    app = create_app(
+        {
+            "env": "test",
+            "database_url": stack.database_url,
+            "redis_url": stack.redis_url,
+            "ckan_url": stack.ckan_url,
+            "ratelimit_storage_url": "memory://",
+            "webhook_allow_private_targets": False,
+            "usage_tracking": False,
+        }
+    )
+    try:
+        _refused_targets(app.test_client(), publisher, organization)
+    finally:
+        with app.app_context():
+            current_bootstrap().close()
+
+
+def _refused_targets(client: FlaskClient, publisher: Client, organization: str) -> None:
+    for target in (
+        "http://127.0.0.1:8080/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.7/hook",
+        "http://[::1]/hook",
+        "http://localhost/hook",
+        "ftp://hooks.example.org/",
+    ):
+        answer = client.post(
+            "/api/v1/webhooks",
+            headers=publisher.headers,
+            json={"organization": organization, "url": target},
+        )
+        assert answer.status_code == 422, (target, answer.get_json())
+        assert answer.mimetype == "application/problem+json"
+        assert [e["pointer"] for e in answer.get_json()["errors"]] == ["#/url"], target

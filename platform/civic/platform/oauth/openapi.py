@@ -47,7 +47,12 @@ SECURITY_SCHEMES: dict[str, Any] = {
         "description": "RFC 7591 initial access token, needed when registration is not open.",
     },
 }
+GrantType = Literal["authorization_code", "refresh_token", "client_credentials"]
 _SCOPE_TEXT = "space-separated scopes among: " + ", ".join(SCOPES)
+
+
+def _default_grants() -> list[GrantType]:
+    return ["authorization_code"]
 
 
 class OAuthError(BaseModel):
@@ -65,7 +70,7 @@ class OAuthError(BaseModel):
 class TokenRequest(BaseModel):
     """RFC 6749 token request (form-urlencoded); the fields depend on ``grant_type``."""
 
-    grant_type: Literal["authorization_code", "refresh_token", "client_credentials"]
+    grant_type: GrantType
     code: str | None = Field(default=None, description="authorization_code: the code")
     redirect_uri: str | None = Field(default=None, description="authorization_code: as sent")
     code_verifier: str | None = Field(
@@ -121,12 +126,10 @@ class ClientMetadata(BaseModel):
     redirect_uris: list[str] = Field(
         default_factory=list, description="https, or http on loopback only; matched exactly"
     )
-    grant_types: list[Literal["authorization_code", "refresh_token", "client_credentials"]] = (
-        Field(default_factory=lambda: ["authorization_code"])
-    )
+    grant_types: list[GrantType] = Field(default_factory=_default_grants)
     response_types: list[Literal["code"]] | None = None
     token_endpoint_auth_method: Literal["client_secret_basic", "client_secret_post", "none"] = (
-        "client_secret_basic"
+        "client_secret_basic"  # noqa: S105 - a method's name, not a secret
     )
     scope: str | None = Field(default=None, description=_SCOPE_TEXT)
     client_uri: str | None = None
@@ -223,7 +226,10 @@ def _operation(summary: str, responses: dict[str, Any], **more: Any) -> dict[str
 
 def _page_answers() -> dict[str, Any]:
     return {
-        "200": {"description": "The consent page", "content": {HTML: {"schema": {"type": "string"}}}},
+        "200": {
+            "description": "The consent page",
+            "content": {HTML: {"schema": {"type": "string"}}},
+        },
         "302": {
             "description": "To the client's redirect URI with `code`, `state` and `iss` "
             "(RFC 9207), or with `error` (`access_denied`...); to the login page without "
@@ -238,8 +244,8 @@ def _page_answers() -> dict[str, Any]:
 
 def paths() -> dict[str, Any]:
     """OpenAPI path items of the authorization server's routes."""
-    client_auth = [{CLIENT_BASIC: []}, {}]
-    registration_token = [{"registration_access_token": []}]
+    client_auth: list[dict[str, list[str]]] = [{CLIENT_BASIC: []}, {}]
+    registration_token: list[dict[str, list[str]]] = [{"registration_access_token": []}]
     client_id = {"name": "client_id", "in": "path", "required": True, "schema": {"type": "string"}}
     authorize_parameters = [
         {"name": name, "in": "query", "required": required, "schema": {"type": "string"}}

@@ -87,8 +87,13 @@ class Worker:
                 max_workers=self.options.concurrency, thread_name_prefix="outbox"
             ) as pool:
                 limit = self.options.batch_size * self.options.concurrency
+                tried: set[int] = set()
                 while not self._stopping.is_set():
                     ids = relay.due_messages(self.session_factory, limit)
+                    if once:
+                        # Each message at most once per run: a retried one waits for the next.
+                        ids = [message_id for message_id in ids if message_id not in tried]
+                        tried.update(ids)
                     for delivery in pool.map(self._deliver, ids):
                         self.stats.deliveries[delivery.status] += 1
                         if on_delivery is not None:

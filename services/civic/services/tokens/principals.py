@@ -26,6 +26,35 @@ from civic.services.uow import UnitOfWork
 ActingFor = Literal["user", "owner", "app"]
 _USER = aliased(User, name="delegating_user")
 _OWNER = aliased(User, name="app_owner")
+# One statement, only the columns needed, built once and run on the session's
+# connection without the ORM's per-call compilation: this runs on every API call.
+# The unique index on access_token_hash finds the row; the joins are by primary key.
+_CHECK = (
+    sa.select(
+        Token.id,
+        Token.scope,
+        Token.grant_type,
+        Token.expires_at,
+        Token.revoked_at,
+        App.id.label("app_id"),
+        App.client_id,
+        App.client_name,
+        App.actor_type,
+        App.plan,
+        App.status,
+        App.deleted_at,
+        _USER.id.label("user_id"),
+        _USER.role.label("user_role"),
+        _USER.is_active.label("user_active"),
+        _OWNER.id.label("owner_id"),
+        _OWNER.role.label("owner_role"),
+        _OWNER.is_active.label("owner_active"),
+    )
+    .join(App, App.id == Token.app_id)
+    .outerjoin(_USER, _USER.id == Token.user_id)
+    .outerjoin(_OWNER, _OWNER.id == App.owner_id)
+    .where(Token.access_token_hash == sa.bindparam("digest"))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,33 +91,7 @@ def check_access_token(uow: UnitOfWork, value: str, *, now: dt.datetime | None =
     its app is suspended, refused or deleted, or when its person's account is disabled.
     """
     now = now or utcnow()
-    # One statement, only the columns needed: this runs on every API call.
-    row = uow.session.execute(
-        sa.select(
-            Token.id,
-            Token.scope,
-            Token.grant_type,
-            Token.expires_at,
-            Token.revoked_at,
-            App.id.label("app_id"),
-            App.client_id,
-            App.client_name,
-            App.actor_type,
-            App.plan,
-            App.status,
-            App.deleted_at,
-            _USER.id.label("user_id"),
-            _USER.role.label("user_role"),
-            _USER.is_active.label("user_active"),
-            _OWNER.id.label("owner_id"),
-            _OWNER.role.label("owner_role"),
-            _OWNER.is_active.label("owner_active"),
-        )
-        .join(App, App.id == Token.app_id)
-        .outerjoin(_USER, _USER.id == Token.user_id)
-        .outerjoin(_OWNER, _OWNER.id == App.owner_id)
-        .where(Token.access_token_hash == credentials.digest(value))
-    ).one_or_none()
+    row = uow.session.connection().execute(_CHECK, {"digest": credentials.digest(value)}).first()
     if row is None:
         raise InvalidToken("the access token is not known")
     if row.revoked_at is not None:
