@@ -73,7 +73,7 @@ SIZES = {
         datasets=100,
         publish=20,
         log_lines=30_000,
-        seconds=2,
+        seconds=3,
         repetitions=3,
         publish_repetitions=1,
     ),
