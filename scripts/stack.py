@@ -130,6 +130,7 @@ class Stack:
             "CIVIC_CKAN_API_TOKEN": api_token,
             # Signs sessions and CSRF tokens; the same for every gateway worker.
             "CIVIC_SECRET_KEY": read_or_make_secret(self, "gateway_secret_key"),
+            "CIVIC_CKAN_PUSH_SECRET": read_or_make_secret(self, "ckan_push_secret"),
             "CIVIC_BIND": f"{self.host}:{self.gateway_port}",
             "CIVIC_GATEWAY_WORKERS": str(self.gateway_workers),
         }
@@ -255,6 +256,8 @@ def write_ckan_ini(stack: Stack) -> None:
         CKAN_SQLALCHEMY_URL=stack.pg_url(stack.ckan_db_name),
         CKAN_REDIS_URL=f"{stack.redis_base}/{stack.ckan_redis_db}",
         CKAN_STORAGE_PATH=str(storage),
+        CKAN_PUSH_URL=f"{stack.gateway_url}/api/v1/ckan/events",
+        CKAN_PUSH_SECRET=read_or_make_secret(stack, "ckan_push_secret"),
     )
     stack.ckan_ini.parent.mkdir(parents=True, exist_ok=True)
     stack.ckan_ini.touch(mode=0o600)
