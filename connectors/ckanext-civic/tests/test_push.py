@@ -47,7 +47,9 @@ def test_pusher_posts_signed_events() -> None:
 
 
 def test_an_unreachable_gateway_is_only_logged() -> None:
-    Pusher("http://127.0.0.1:9/none", "secret", 1).send([{"event": "deleted", "id": "1", "name": "a"}])
+    Pusher("http://127.0.0.1:9/none", "secret", 1).send(
+        [{"event": "deleted", "id": "1", "name": "a"}]
+    )
 
 
 class _Session:

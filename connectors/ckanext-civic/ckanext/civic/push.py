@@ -78,7 +78,9 @@ class Pusher:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                     response.read()
             except Exception as error:  # noqa: BLE001 - any failure is only logged
-                log.warning("civic_push: %s %s not delivered: %s", item["event"], item["name"], error)
+                log.warning(
+                    "civic_push: %s %s not delivered: %s", item["event"], item["name"], error
+                )
 
 
 class CivicPushPlugin(plugins.SingletonPlugin):

@@ -16,9 +16,9 @@ from gunicorn's ``worker_exit``) writes whatever is left.
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
-import queue
 import threading
 import time
 from collections.abc import Sequence
@@ -72,7 +72,12 @@ Item = tuple[Event, str | None]
 
 
 class BatchWriter:
-    """Writes events to ``sink`` from a background thread, in batches. Thread-safe."""
+    """Writes events to ``sink`` from a background thread, in batches. Thread-safe.
+
+    Recording appends to a deque (atomic, no lock, no wake-up): the thread wakes once
+    per ``interval``, or when a full batch waits, and takes the events in bulk, so
+    request threads never hand the interpreter lock over to it event by event.
+    """
 
     def __init__(
         self,
@@ -95,7 +100,8 @@ class BatchWriter:
         self.stats = WriterStats()
         self._start_lock = threading.Lock()
         self._pid: int | None = None
-        self._queue: queue.Queue[Item] = queue.Queue(maxsize=queue_size)
+        self._buffer: collections.deque[Item] = collections.deque()
+        self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._pending: list[Event] = []
@@ -107,12 +113,14 @@ class BatchWriter:
         """
         if self._pid != os.getpid():
             self._start()
-        try:
-            self._queue.put_nowait((event, address))
-        except queue.Full:
+        buffer = self._buffer
+        if len(buffer) >= self.queue_size:
             self.stats.dropped += 1
             return False
+        buffer.append((event, address))
         self.stats.recorded += 1
+        if len(buffer) == self.batch_size:
+            self._wake.set()
         return True
 
     def close(self, timeout: float = 10.0) -> None:
@@ -121,6 +129,7 @@ class BatchWriter:
         if thread is None or self._pid != os.getpid():
             return
         self._stopping.set()
+        self._wake.set()
         thread.join(timeout)
         self._thread = None
         self._pid = None
@@ -128,8 +137,9 @@ class BatchWriter:
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until every event queued so far is written (or ``timeout`` passes)."""
         deadline = time.monotonic() + timeout
+        self._wake.set()
         while time.monotonic() < deadline:
-            if self._queue.unfinished_tasks == 0 and not self._pending:
+            if not self._buffer and not self._pending:
                 return
             time.sleep(0.01)
 
@@ -139,8 +149,9 @@ class BatchWriter:
                 return
             # A new process (first use, or a fork of a process that had started one):
             # events queued by the parent are the parent's to write.
-            self._queue = queue.Queue(maxsize=self.queue_size)
+            self._buffer = collections.deque()
             self._pending = []
+            self._wake = threading.Event()
             self._stopping = threading.Event()
             self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
             self._pid = os.getpid()
@@ -160,11 +171,14 @@ class BatchWriter:
         pause = 0.0
         while True:
             stopping = self._stopping.is_set()
-            if pause and not stopping:
-                self._stopping.wait(pause)
-            self._fill(block=not self._pending and not stopping)
+            if not stopping and len(self._buffer) < self.batch_size:
+                # An event waits at most ``interval`` (plus the write) before it is stored.
+                self._wake.wait(pause or self.interval)
+                self._wake.clear()
+                stopping = self._stopping.is_set()
+            self._take()
             if not self._pending:
-                if stopping:
+                if stopping and not self._buffer:
                     return
                 continue
             if self._write():
@@ -176,29 +190,12 @@ class BatchWriter:
             else:
                 pause = min(self.retry_max, max(0.5, pause * 2))
 
-    def _fill(self, *, block: bool) -> None:
-        """Move events from the queue to the pending batch, waiting up to ``interval``."""
-        deadline = None
-        while len(self._pending) < self.batch_size:
-            try:
-                if block and not self._pending:
-                    # Nothing pending: wait for the first event, waking now and then
-                    # to notice a stop.
-                    event, address = self._queue.get(timeout=0.2)
-                    deadline = time.monotonic() + self.interval
-                elif deadline is not None and not self._stopping.is_set():
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        return
-                    event, address = self._queue.get(timeout=remaining)
-                else:
-                    event, address = self._queue.get_nowait()
-            except queue.Empty:
-                if block and not self._pending and not self._stopping.is_set():
-                    continue
-                return
-            self._pending.append(self._hashed(event, address))
-            self._queue.task_done()
+    def _take(self) -> None:
+        """Move up to a batch of events from the buffer to the pending batch."""
+        buffer, pending = self._buffer, self._pending
+        while buffer and len(pending) < self.batch_size:
+            event, address = buffer.popleft()
+            pending.append(self._hashed(event, address))
 
     def _hashed(self, event: Event, address: str | None) -> Event:
         if address is None or self.hasher is None:
