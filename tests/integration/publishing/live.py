@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import subprocess
 import time
 from collections.abc import Callable
@@ -33,8 +34,29 @@ def stack_catalog(stack: RunningStack) -> Catalog:
 
 
 def ckan(stack: RunningStack) -> Any:
-    """ckanapi straight to the stack's CKAN, as another API client would."""
+    """ckanapi straight to the stack's CKAN, with the gateway's own sysadmin token."""
     return ckanapi.RemoteCKAN(stack.ckan_url, apikey=stack.ckan_api_token)
+
+
+def other_ckan_client(stack: RunningStack) -> Any:
+    """ckanapi as another CKAN sysadmin, whose changes ckanext-civic pushes to the gateway.
+
+    The gateway's own account is ignored by the push plugin (its writes are not echoed),
+    so a change "made in CKAN by someone else" needs another account: the stack's CKAN
+    bootstrap script makes one and prints its token.
+    """
+    made = subprocess.run(
+        [
+            str(ROOT / ".venv-ckan" / "bin" / "python"),
+            str(ROOT / "config" / "ckan_bootstrap.py"),
+            "other_editor",
+        ],
+        env={**os.environ, "CKAN_INI": str(stack.var_dir / "ckan" / "ckan.ini")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return ckanapi.RemoteCKAN(stack.ckan_url, apikey=made.stdout.strip().splitlines()[-1])
 
 
 def civic(

@@ -16,7 +16,14 @@ import pytest
 import requests
 import sqlalchemy as sa
 from tests.integration.publishing.helpers import Person, body
-from tests.integration.publishing.live import CIVIC, civic, ckan, eventually, stack_catalog
+from tests.integration.publishing.live import (
+    CIVIC,
+    civic,
+    ckan,
+    eventually,
+    other_ckan_client,
+    stack_catalog,
+)
 from tests.integration.stack import RunningStack
 
 pytestmark = pytest.mark.integration
@@ -175,7 +182,7 @@ def test_worker_killed_mid_batch_loses_and_duplicates_nothing(
 def test_a_change_made_in_ckan_reaches_the_mirror(stack: RunningStack, publisher: Person) -> None:
     sent = body(organization=org_of(publisher))
     assert api(stack, "POST", "/datasets", publisher, json=sent).status_code == 201
-    client = ckan(stack)
+    client = other_ckan_client(stack)
     client.action.package_patch(id=sent["name"], title="Changé dans CKAN")
     name = f"ckan-made-{uuid.uuid4().hex[:6]}"
     client.action.package_create(

@@ -4,7 +4,8 @@ One line::
 
     203.0.113.9 - - [10/Oct/2025:13:55:36 +0200] "GET /dataset/budget HTTP/1.1" 200 5120 "-" "curl"
 
-is mapped by its request target:
+is mapped by its request target (every text field of an imported event is thus made of
+letters, digits, ``-`` and ``_``, or is one of our constants):
 
 ==============================================================  ==============
 ``/dataset/<name>``                                             ``page_view``
@@ -24,6 +25,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import unquote
 
 from civic.services.usage.events import Event
@@ -39,7 +41,11 @@ LINE = re.compile(
 _LOCALE = r"(?:/[a-z]{2,3}(?:_[A-Za-z]{2,4}){0,2})?"
 _NAME = r"(?P<name>[A-Za-z0-9_-]{2,100})"
 DATASET_PAGE = re.compile(rf"^{_LOCALE}/dataset/{_NAME}/?$")
-DOWNLOAD = re.compile(rf"^{_LOCALE}/dataset/{_NAME}/resource/(?P<resource>[^/]+)/download(?:/.*)?$")
+DOWNLOAD = re.compile(
+    rf"^{_LOCALE}/dataset/{_NAME}/resource/(?P<resource>[A-Za-z0-9_-]{{1,100}})/download(?:/.*)?$"
+)
+# What a dataset name given to package_show may be; anything else is counted without one.
+SAFE_NAME = re.compile(r"^[A-Za-z0-9_-]{2,100}$")
 PACKAGE_SHOW = re.compile(r"^/api/(?:\d+/)?action/package_show/?$")
 # Pages of CKAN under /dataset/ that are not datasets.
 RESERVED_NAMES = frozenset({"new", "edit", "search", "history", "activity", "groups", "resource"})
@@ -148,7 +154,7 @@ def classify(method: str, target: str) -> tuple[str, str | None, str | None, str
         return _PAGE_VIEW, name, None, DATASET_ROUTE
     if method in _API_METHODS and PACKAGE_SHOW.match(path):
         value = _argument(query, "id") or _argument(query, "name_or_id")
-        name = value.lower() if value and 2 <= len(value) <= 100 else None
+        name = value.lower() if value and SAFE_NAME.match(value) else None
         return _API_CALL, name, None, PACKAGE_SHOW_ROUTE
     return None
 
@@ -198,18 +204,28 @@ class LogMapper:
         if found is None:
             return None
         kind, name, resource, route = found
-        return Event(
-            id=line_id(line, number),
-            occurred_at=self._time,
-            kind=kind,
-            source=_IMPORT,
-            status=int(status),
-            method=parts[0],
-            route=route,
-            dataset_name=name,
-            bytes=None if size == "-" else int(size),
-            ip_hash=self._hash(self._time.date(), host),
-            resource_ckan_id=resource,
+        # Positional, straight through tuple.__new__: this runs for every line of a log.
+        return _new_event(
+            (
+                line_id(line, number),
+                self._time,
+                kind,
+                _IMPORT,
+                int(status),
+                None,
+                None,
+                None,
+                None,
+                parts[0],
+                route,
+                None,
+                name,
+                None,
+                None,
+                None if size == "-" else int(size),
+                self._hash(self._time.date(), host),
+                resource,
+            )
         )
 
     def _hash(self, day: dt.date, host: str) -> str:
@@ -226,6 +242,7 @@ class LogMapper:
 
 
 _READS = frozenset({"GET", "HEAD"})
+_new_event = partial(tuple.__new__, Event)
 _API_METHODS = frozenset({"GET", "POST"})
 _IMPORT = UsageSource.IMPORT.value
 _DOWNLOAD = UsageKind.DOWNLOAD.value
