@@ -18,3 +18,10 @@ loglevel = os.environ.get("CIVIC_LOG_LEVEL", "info").lower()
 # Keep worker memory bounded under long uptimes.
 max_requests = 20000
 max_requests_jitter = 2000
+
+
+def worker_exit(server, worker):  # gunicorn's hook signature
+    """Write the usage events this worker still holds (at most about a second's worth)."""
+    from civic.platform.tracking import flush_all  # noqa: PLC0415 - only in the worker
+
+    flush_all()

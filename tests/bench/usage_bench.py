@@ -324,7 +324,14 @@ def import_vs_copy(url: str, args: argparse.Namespace) -> dict[str, Any]:
                 connection.execute("DELETE FROM usage_events WHERE source = 'import'")
                 connection.execute("VACUUM ANALYZE usage_events")
             started = time.perf_counter()
-            counts = import_log(log, ImportSink(engine).write, batch_size=10_000)
+            sink = ImportSink(engine)
+            counts = import_log(
+                log,
+                sink.write,
+                batch_size=10_000,
+                datasets=sink.known_datasets(),
+                resources=sink.known_resources(),
+            )
             imported = time.perf_counter() - started
             raw = raw_copy(plain)
             runs.append(

@@ -9,8 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from civic.services.usage.combined_log import Malformed, map_line, parse_line, parse_time
-from civic.services.usage.events import Event
+from civic.services.usage.combined_log import (
+    ROW_COLUMNS,
+    Malformed,
+    map_line,
+    parse_line,
+    parse_time,
+)
 from civic.services.usage.importing import ImportFailed, import_log
 
 UA = '"-" "Mozilla/5.0"'
@@ -77,14 +82,19 @@ def test_dataset_lines_are_mapped(
 
 
 class Collect:
-    def __init__(self) -> None:
-        self.events: dict[object, Event] = {}
+    """Stores rows by their id (the first field), as the database's primary key would."""
 
-    def __call__(self, events: Sequence[Event]) -> int:
-        before = len(self.events)
-        for item in events:
-            self.events.setdefault(item.id, item)
-        return len(self.events) - before
+    def __init__(self) -> None:
+        self.rows: dict[str, list[str]] = {}
+
+    def __call__(self, rows: Sequence[str]) -> int:
+        before = len(self.rows)
+        for row in rows:
+            assert row.endswith("\n")
+            fields = row[:-1].split("\t")
+            assert len(fields) == len(ROW_COLUMNS)
+            self.rows.setdefault(fields[0], fields)
+        return len(self.rows) - before
 
 
 @pytest.mark.parametrize("compressed", [False, True])
@@ -104,18 +114,42 @@ def test_an_import_counts_every_line_and_a_second_stores_nothing(
     assert counts.inserted == 5 and counts.duplicates == 0
     assert counts.malformed_lines == [11, 12, 13]
     assert progress[-1] == path.stat().st_size
-    hashes = {event.ip_hash for event in store.events.values()}
-    assert len(hashes) == 2 and all(value and len(value) == 32 for value in hashes)
+    column = {name: index for index, name in enumerate(ROW_COLUMNS)}
+    rows = list(store.rows.values())
+    hashes = {row[column["ip_hash"]] for row in rows}
+    assert len(hashes) == 2 and all(len(value) == 32 for value in hashes)
+    assert {row[column["kind"]] for row in rows} == {"page_view", "download", "api_call"}
+    assert {row[column["source"]] for row in rows} == {"import"}
+    assert {row[column["app_id"]] for row in rows} == {"\\N"}
 
     again = import_log(path, store)
     assert again.mapped == 5 and again.inserted == 0 and again.duplicates == 5
+
+
+def test_known_names_and_resources_are_resolved_in_the_rows(tmp_path: Path) -> None:
+    path = tmp_path / "access.log"
+    path.write_text("\n".join(LINES[:2]) + "\n")
+    store = Collect()
+    dataset_id, resource_id = "11111111-2222-3333-4444-555555555555", "9" * 32
+    import_log(
+        path,
+        store,
+        datasets={"budget-2024": dataset_id},
+        resources={"3f1c2a9e-1111-4c1e-9a2b-000000000001": resource_id},
+    )
+    column = {name: index for index, name in enumerate(ROW_COLUMNS)}
+    page, download = sorted(store.rows.values(), key=lambda row: row[column["kind"]], reverse=True)
+    assert page[column["dataset_id"]] == dataset_id and page[column["resource_id"]] == "\\N"
+    assert download[column["resource_id"]] == resource_id
+    assert download[column["occurred_at"]] == "2025-10-10T13:55:40+02:00"
+    assert download[column["bytes"]] == "81920"
 
 
 def test_a_store_failure_stops_the_import(tmp_path: Path) -> None:
     path = tmp_path / "access.log"
     path.write_text("\n".join(LINES[:5] * 10))
 
-    def broken(events: Sequence[Event]) -> int:
+    def broken(rows: Sequence[str]) -> int:
         raise RuntimeError("database down")
 
     with pytest.raises(ImportFailed, match="database down"):

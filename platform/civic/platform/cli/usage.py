@@ -82,6 +82,8 @@ def import_command(
                 sink.write,
                 batch_size=batch_size,
                 on_progress=lambda done: progress.update(task, completed=done),
+                datasets=sink.known_datasets(),
+                resources=sink.known_resources(),
             )
     except ImportFailed as error:
         raise click.ClickException(str(error)) from error

@@ -15,18 +15,18 @@ import io
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from civic.services.usage.combined_log import LogMapper, Malformed
-from civic.services.usage.events import Event
 
 GZIP_MAGIC = b"\x1f\x8b"
 FORMATS = ("combined",)
 
-Writer = Callable[[Sequence[Event]], int]
+# Stores a batch of rows; answers how many were new.
+Writer = Callable[[Sequence[str]], int]
 Progress = Callable[[int], None]
 
 
@@ -59,28 +59,42 @@ def import_log(
     batch_size: int = 10_000,
     on_progress: Progress | None = None,
     salt: bytes | None = None,
+    datasets: Mapping[str, str] | None = None,
+    resources: Mapping[str, str] | None = None,
 ) -> ImportCounts:
-    """Import the combined-format log at ``path``; events go to ``write`` in batches.
+    """Import the combined-format log at ``path``; rows go to ``write`` in batches.
 
-    ``on_progress`` is called with the bytes of the file read so far (compressed
-    bytes for a gzip file, to compare with its size). Raises :class:`ImportFailed`.
+    Rows are ``COPY`` text lines of ``usage_events`` (see
+    :class:`~civic.services.usage.combined_log.LogMapper`, which ``datasets`` and
+    ``resources`` help resolve names and CKAN ids). ``on_progress`` is called with the
+    bytes of the file read so far (compressed bytes for a gzip file, to compare with
+    its size). Raises :class:`ImportFailed`.
     """
     counts = ImportCounts()
-    mapper = LogMapper(salt or os.urandom(32))
+    mapper = LogMapper(salt or os.urandom(32), datasets=datasets, resources=resources)
     store = _BackgroundWriter(write)
     try:
         with _open(path) as (lines, position):
-            batch: list[Event] = []
+            batch: list[str] = []
             for number, line in enumerate(lines, 1):
                 counts.read += 1
-                event = _event(mapper, line.rstrip("\r\n"), number, counts)
-                if event is not None:
-                    batch.append(event)
-                    if len(batch) >= batch_size:
-                        store.put(batch)
-                        batch = []
-                        if on_progress is not None:
-                            on_progress(position())
+                try:
+                    row = mapper.row(line.rstrip("\r\n"), number)
+                except Malformed:
+                    counts.malformed += 1
+                    if len(counts.malformed_lines) < 20:
+                        counts.malformed_lines.append(number)
+                    continue
+                if row is None:
+                    counts.skipped += 1
+                    continue
+                counts.mapped += 1
+                batch.append(row)
+                if len(batch) >= batch_size:
+                    store.put(batch)
+                    batch = []
+                    if on_progress is not None:
+                        on_progress(position())
             if batch:
                 store.put(batch)
             if on_progress is not None:
@@ -93,21 +107,6 @@ def import_log(
         raise
     counts.inserted = store.finish()
     return counts
-
-
-def _event(mapper: LogMapper, line: str, number: int, counts: ImportCounts) -> Event | None:
-    try:
-        event = mapper.event(line, number)
-    except Malformed:
-        counts.malformed += 1
-        if len(counts.malformed_lines) < 20:
-            counts.malformed_lines.append(number)
-        return None
-    if event is None:
-        counts.skipped += 1
-        return None
-    counts.mapped += 1
-    return event
 
 
 class _open:  # noqa: N801 - used as a function in a with statement
@@ -139,13 +138,13 @@ class _BackgroundWriter:
 
     def __init__(self, write: Writer) -> None:
         self._write = write
-        self._queue: queue.Queue[Sequence[Event] | None] = queue.Queue(maxsize=2)
+        self._queue: queue.Queue[Sequence[str] | None] = queue.Queue(maxsize=2)
         self._inserted = 0
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="usage-import", daemon=True)
         self._thread.start()
 
-    def put(self, batch: Sequence[Event]) -> None:
+    def put(self, batch: Sequence[str]) -> None:
         self._raise_if_failed()
         self._queue.put(batch)
 

@@ -10,13 +10,13 @@ ids to the mirror's resources, so the request path never looks anything up.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import psycopg
 from sqlalchemy.engine import Engine
 
+from civic.services.usage.combined_log import ROW_COLUMNS
 from civic.services.usage.events import COLUMNS, Event
 
 INCOMING = "usage_events_incoming"
@@ -115,105 +115,64 @@ class LazyCopySink:
         return write_rows(engine, events) if events else 0
 
 
-# Imports: most events of a log are new. The ids of a batch are looked up first
-# (by the primary key's index only: the table may have been empty when the planner
-# last looked at it), names are resolved in Python, and the new rows are copied
-# straight into usage_events as COPY text built here: an imported event's text
-# fields need no escaping (see :mod:`civic.services.usage.combined_log`). A batch
-# whose rows a concurrent import stored meanwhile makes the COPY fail; it then takes
-# the temporary table and its ON CONFLICT DO NOTHING, like the gateway's batches.
-_IMPORT = "import"
-_NULL = "\\N"
-EVENT_COLUMNS = COLUMNS[:-1]  # every column but resource_ckan_id, resolved here
-COPY_EVENTS = f"COPY usage_events ({', '.join(EVENT_COLUMNS)}) FROM STDIN"
+# Imports: most events of a log are new, so each batch of rows (COPY text made by
+# civic.services.usage.combined_log.LogMapper) is first copied straight into
+# usage_events: no temporary table, no per-row conflict check. If any of its events
+# is already stored (the file, or part of it, was imported before), that COPY fails
+# and the batch goes through a temporary table and ON CONFLICT DO NOTHING instead.
+COPY_ROWS = f"COPY usage_events ({', '.join(ROW_COLUMNS)}) FROM STDIN"
+INCOMING_ROWS = "usage_import_incoming"
+CREATE_INCOMING_ROWS = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {INCOMING_ROWS}"
+    " (LIKE usage_events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+)
+COPY_INCOMING_ROWS = f"COPY {INCOMING_ROWS} ({', '.join(ROW_COLUMNS)}) FROM STDIN"
+INSERT_INCOMING_ROWS = (
+    f"INSERT INTO usage_events ({', '.join(ROW_COLUMNS)})"  # noqa: S608 - constants only
+    f" SELECT {', '.join(ROW_COLUMNS)} FROM {INCOMING_ROWS} ON CONFLICT (id) DO NOTHING"
+)
 
 
 class ImportSink:
-    """An :class:`~civic.services.usage.writer.EventSink` for events of imported logs."""
+    """Stores rows of imported logs (see :func:`civic.services.usage.importing.import_log`)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def write(self, events: Sequence[Event]) -> int:
-        """Store the events not stored yet; the number inserted. One transaction.
-
-        Events not made by :class:`~civic.services.usage.combined_log.LogMapper` take
-        :func:`write_rows`, with its escaping.
-        """
-        if not events:
+    def write(self, rows: Sequence[str]) -> int:
+        """Store the rows not stored yet; the number inserted. One transaction."""
+        if not rows:
             return 0
-        if any(event.source != _IMPORT or event.app_id is not None for event in events):
-            return write_rows(self.engine, events)
         try:
-            return self._copy_new(events)
+            return self._copy(rows, COPY_ROWS)
         except psycopg.errors.UniqueViolation:
-            return write_rows(self.engine, events)
+            return self._copy(rows, COPY_INCOMING_ROWS, then=INSERT_INCOMING_ROWS)
 
-    def _copy_new(self, events: Sequence[Event]) -> int:
-        batch = {_hex(event.id): event for event in events}  # a line twice: stored once
+    def known_datasets(self) -> dict[str, str]:
+        """Live dataset names and their ids, to resolve the names of a log."""
+        return self._pairs("SELECT name, id::text FROM datasets WHERE deleted_at IS NULL")
+
+    def known_resources(self) -> dict[str, str]:
+        """CKAN's resource ids and the mirror's, to resolve the downloads of a log."""
+        return self._pairs("SELECT ckan_id, id::text FROM resources WHERE ckan_id IS NOT NULL")
+
+    def _copy(self, rows: Sequence[str], copy_sql: str, *, then: str | None = None) -> int:
         with self.engine.begin() as connection:
             raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
             with raw.cursor() as cursor:
-                cursor.execute("SET LOCAL enable_seqscan = off")
-                cursor.execute(
-                    "SELECT id FROM usage_events WHERE id = ANY(%s::uuid[])", (list(batch),)
-                )
-                for (stored,) in cursor.fetchall():
-                    batch.pop(stored.hex, None)
-                if not batch:
-                    return 0
-                datasets = _lookup(
-                    cursor,
-                    "SELECT name, id FROM datasets WHERE name = ANY(%s) AND deleted_at IS NULL",
-                    {event.dataset_name for event in batch.values() if event.dataset_name},
-                )
-                resources = _lookup(
-                    cursor,
-                    "SELECT ckan_id, id FROM resources WHERE ckan_id = ANY(%s)",
-                    {event.resource_ckan_id for event in batch.values() if event.resource_ckan_id},
-                )
-                cursor.execute("SET LOCAL enable_seqscan = on")
-                times: dict[Any, str] = {}
-                lines = []
-                for key, event in batch.items():
-                    at = times.get(event.occurred_at)
-                    if at is None:
-                        at = times[event.occurred_at] = event.occurred_at.isoformat()
-                    lines.append(
-                        _import_line(
-                            key,
-                            event,
-                            at,
-                            datasets.get(event.dataset_name or ""),
-                            resources.get(event.resource_ckan_id or ""),
-                        )
-                    )
-                with cursor.copy(COPY_EVENTS) as copy:
-                    for start in range(0, len(lines), 5000):
-                        copy.write("".join(lines[start : start + 5000]))
-                return len(lines)
+                if then is not None:
+                    cursor.execute(CREATE_INCOMING_ROWS)
+                with cursor.copy(copy_sql) as copy:
+                    for start in range(0, len(rows), 5000):
+                        copy.write("".join(rows[start : start + 5000]))
+                if then is None:
+                    return len(rows)
+                cursor.execute(then)
+                return max(cursor.rowcount, 0)
 
-
-def _import_line(key: str, event: Event, at: str, dataset_id: Any, resource_id: Any) -> str:
-    """The ``COPY`` text line of an imported event (in :data:`EVENT_COLUMNS` order).
-
-    No escaping: the log mapper only lets letters, digits, ``-`` and ``_`` into text
-    fields; the others are our constants, numbers, ids and hex digests.
-    """
-    return (
-        f"{key}\t{at}\t{event.kind}\t{event.source}\t{event.status}\t{_NULL}\t{_NULL}\t"
-        f"{_NULL}\t{_NULL}\t{event.method}\t{event.route}\t{dataset_id or _NULL}\t"
-        f"{event.dataset_name or _NULL}\t{resource_id or _NULL}\t{_NULL}\t"
-        f"{_NULL if event.bytes is None else event.bytes}\t{event.ip_hash or _NULL}\n"
-    )
-
-
-def _hex(value: object) -> str:
-    return value.hex if isinstance(value, uuid.UUID) else str(value).replace("-", "").lower()
-
-
-def _lookup(cursor: psycopg.Cursor[Any], sql: str, keys: set[str]) -> dict[str, Any]:
-    if not keys:
-        return {}
-    cursor.execute(sql, (list(keys),))
-    return dict(cursor.fetchall())
+    def _pairs(self, sql: str) -> dict[str, str]:
+        with self.engine.connect() as connection:
+            raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
+            with raw.cursor() as cursor:
+                cursor.execute(sql)
+                return {str(key): str(value) for key, value in cursor.fetchall()}
