@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
+from tests.schema import DOMAIN_TABLES
 
 from civic.platform.cli import main
 from civic.services.models import metadata
@@ -31,28 +32,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ADMIN_URL = os.environ.get(
     "CIVIC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-DOMAIN_TABLES = {
-    "organizations",
-    "datasets",
-    "resources",
-    "outbox",
-    "users",
-    "memberships",
-    "apps",
-    "app_access_events",
-    "oauth_authorization_codes",
-    "oauth_tokens",
-    "oauth_initial_access_tokens",
-    "reuses",
-    "reuse_datasets",
-    "reuse_moderation_events",
-    "usage_events",
-    "usage_daily",
-    "usage_rollup_state",
-    "webhooks",
-    "webhook_deliveries",
-    "webhook_attempts",
-}
 DOMAIN_ENUMS = {
     "organization_level",
     "sync_status",

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from tests.schema import DOMAIN_TABLES
 
 from civic.services import db, schema
 from civic.services.bootstrap import Bootstrap, ConnectionSettings
@@ -21,28 +22,7 @@ from civic.services.uow import SqlAlchemyUnitOfWork
 
 
 def test_every_domain_table_is_in_the_one_metadata() -> None:
-    assert set(metadata.tables) == {
-        "organizations",
-        "datasets",
-        "resources",
-        "outbox",
-        "users",
-        "memberships",
-        "apps",
-        "app_access_events",
-        "oauth_authorization_codes",
-        "oauth_tokens",
-        "oauth_initial_access_tokens",
-        "reuses",
-        "reuse_datasets",
-        "reuse_moderation_events",
-        "usage_events",
-        "usage_daily",
-        "usage_rollup_state",
-        "webhooks",
-        "webhook_deliveries",
-        "webhook_attempts",
-    }
+    assert set(metadata.tables) == DOMAIN_TABLES
     assert metadata is db.metadata
 
 
