@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export CKAN_VENV ?= $(CURDIR)/.venv-ckan
 
-.PHONY: help install run stop status browser test test-unit test-integration ckan-peer bench wrk lint format lock clean
+.PHONY: help install run stop status browser resilience test test-unit test-integration ckan-peer bench wrk lint format lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -48,6 +48,10 @@ browser: ## Debian's Chromium for the browser tests (a test tool's own download 
 test: lint browser ## the whole suite: lint, unit, integration, browser, CKAN's peer suite
 	$(BIN)/pytest tests
 	bash scripts/ckan-peer-tests
+
+PROFILE ?= full
+resilience: install browser ## fuzzing, bad input, isolation, OAuth rules, faults, load, webhooks (PROFILE=quick: CI's size)
+	CIVIC_RESILIENCE_PROFILE=$(PROFILE) $(BIN)/pytest tests/resilience -m resilience
 
 BENCH ?= full
 wrk: ## Debian's wrk, the load generator of the benchmarks
