@@ -61,8 +61,8 @@ bench: install wrk ## benchmarks against their peers (BENCH=quick: under 5 min);
 	$(BIN)/python -m tests.bench.run --size $(BENCH)
 
 lock: ## refresh the lock files after changing dependencies
-	uv pip compile pyproject.toml --extra dev -o requirements.lock -q --python-version 3.11
-	uv pip compile config/ckan-requirements.in -o config/ckan-requirements.lock -q --python-version 3.11
+	python3 -m uv pip compile pyproject.toml --extra dev -o requirements.lock -q --python-version 3.11
+	python3 -m uv pip compile config/ckan-requirements.in -o config/ckan-requirements.lock -q --python-version 3.11
 
 clean: stop ## stop, and remove the venvs and var/ (databases are kept)
 	rm -rf $(VENV) .venv-ckan var
