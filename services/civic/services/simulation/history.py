@@ -296,15 +296,16 @@ class _Builder:
         return events
 
 
+# Reuse topics, among the platform's default ones (civic.services.reuses.vocabulary).
 _TOPICS = {
     "health": 1.0,
-    "transport_and_mobility": 1.0,
+    "transport": 1.0,
     "environment": 1.0,
-    "education_and_research": 1.0,
-    "housing_and_development": 1.0,
+    "education": 1.0,
+    "housing": 1.0,
     "culture": 0.6,
     "economy": 1.0,
-    "politics_and_public_life": 0.6,
+    "democracy": 0.6,
 }
 
 
