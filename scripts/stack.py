@@ -60,6 +60,7 @@ class Stack:
     gateway_workers: int
     ckan_workers: int
     start_worker: bool
+    demo: str
 
     @classmethod
     def from_env(cls) -> Stack:
@@ -85,6 +86,9 @@ class Stack:
             gateway_workers=int(env("CIVIC_GATEWAY_WORKERS", "2")),
             ckan_workers=int(env("CIVIC_CKAN_WORKERS", "2")),
             start_worker=env("CIVIC_START_WORKER", "auto") != "0",
+            # A simulated history written into an empty platform, so the portal and the
+            # reports have something to show; never in tests.
+            demo=env("CIVIC_DEMO", "none" if env("CIVIC_ENV") == "test" else "mixed"),
         )
 
     # Derived places and URLs -------------------------------------------------
@@ -424,6 +428,7 @@ def up(stack: Stack) -> None:
     token = ensure_ckan_token(stack)
     env = stack.gateway_env(token)
     run([str(stack.venv / "bin" / "civic"), "db", "upgrade"], env=env, log=stack.log("migrate"))
+    seed_demo(stack, env)
     if start(
         stack,
         "gateway",
@@ -447,9 +452,55 @@ def up(stack: Stack) -> None:
         f"  API docs     {stack.gateway_url}/api/v1/docs\n"
         f"  Readiness    {stack.gateway_url}/readyz\n"
         f"  CKAN         {stack.ckan_url}/\n"
+        f"{demo_lines(stack)}"
         f"  Logs         {stack.var_dir / 'log'}/\n"
         f"  Stop with    make stop\n",
         flush=True,
+    )
+
+
+DEMO_EVALUATOR = "evaluator@demo.example.org"
+
+
+def seed_demo(stack: Stack, env: dict[str, str]) -> None:
+    """Simulate the ``CIVIC_DEMO`` scenario into the platform if it is empty (none: skip).
+
+    The history goes through the services (the worker then carries its datasets to
+    CKAN in the background); an evaluator account is made to read its reports.
+    """
+    if stack.demo == "none":
+        return
+    civic = str(stack.venv / "bin" / "civic")
+    say(f"demo: simulating the {stack.demo!r} scenario if the platform is empty (CIVIC_DEMO)")
+    began = time.monotonic()
+    output = run(
+        [civic, "simulate", "--scenario", stack.demo, "--if-empty"], env=env, log=stack.log("demo")
+    )
+    if "already has data" in output:
+        say("demo: the platform has data already; nothing simulated")
+        return
+    say(f"demo: written in {time.monotonic() - began:.1f}s")
+    password = read_or_make_secret(stack, "demo_evaluator_password")
+    created = subprocess.run(  # noqa: S603 - our own CLI; the password goes through stdin
+        [civic, "users", "create", DEMO_EVALUATOR, "--role", "evaluator", "--password-stdin"],
+        input=password + "\n",
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if created.returncode != 0 and "exists already" not in created.stderr:
+        raise StackError(f"the demo evaluator could not be created: {created.stderr.strip()}")
+
+
+def demo_lines(stack: Stack) -> str:
+    if stack.demo == "none" or not stack.secret("demo_evaluator_password").exists():
+        return ""
+    return (
+        f"  Demo report  {stack.gateway_url}/reports/pathways\n"
+        f"               log in as {DEMO_EVALUATOR}, password in "
+        f"{stack.secret('demo_evaluator_password')}\n"
     )
 
 

@@ -2,7 +2,8 @@
 
 The gateway runs under gunicorn on a free loopback port with a throwaway database
 (migrated by ``civic db upgrade``) and its own Redis database; CKAN is not needed
-for what these tests show. Chromium is the one Debian installs at
+for what these tests show. ``demo_gateway`` is another one whose database holds the
+demo history (``civic simulate``). Chromium is the one Debian installs at
 ``/usr/bin/chromium`` (the Makefile's install step); Playwright downloads nothing.
 """
 
@@ -15,6 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -46,8 +48,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+@contextmanager
+def _serve_gateway(
+    tmp_path_factory: pytest.TempPathFactory, *, demo: str | None = None
+) -> Iterator[Gateway]:
+    """A gateway on a fresh database; ``demo`` names a scenario simulated into it first."""
     name = f"civic_e2e_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -70,6 +75,13 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         subprocess.run(
             [str(venv / "civic"), "db", "upgrade"], env=env, check=True, capture_output=True
         )
+        if demo is not None:
+            subprocess.run(
+                [str(venv / "civic"), "simulate", "--scenario", demo, "--seed", "1"],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
         with log.open("wb") as output:
             process = subprocess.Popen(
                 [
@@ -92,6 +104,20 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
             process.wait(timeout=30)
         with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    with _serve_gateway(tmp_path_factory) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def demo_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    """A gateway whose platform holds the demo: the mixed scenario, simulated through
+    the services (as `make run` does on an empty database)."""
+    with _serve_gateway(tmp_path_factory, demo="mixed") as served:
+        yield served
 
 
 def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path) -> None:

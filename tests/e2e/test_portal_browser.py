@@ -12,35 +12,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 from playwright.sync_api import Page, expect
-from tests.e2e.live import Gateway
+from tests.e2e.live import Gateway, log_in, make_user
 
-from civic.services.bootstrap import Bootstrap, ConnectionSettings
-from civic.services.identity import accounts
 from civic.services.identity.models import Role
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct horse battery staple"
 # Kept for people to look at after a run (var/ is ignored by git).
 CONSENT_SCREENSHOT = Path(__file__).resolve().parents[2] / "var" / "e2e-consent.png"
-
-
-def make_user(gateway: Gateway, role: Role) -> str:
-    bootstrap = Bootstrap(
-        ConnectionSettings(
-            database_url=gateway.database_url,
-            redis_url=gateway.redis_url,
-            ckan_url="http://127.0.0.1:9",
-            database_pool_size=1,
-        )
-    )
-    email = f"{role.value}-{secrets.token_hex(4)}@example.org"
-    try:
-        with bootstrap.unit_of_work() as uow:
-            accounts.create_user(uow, email=email, role=role, password=PASSWORD)
-            uow.commit()
-    finally:
-        bootstrap.close()
-    return email
 
 
 def test_register_an_app_and_consent_in_chromium(
@@ -51,9 +29,7 @@ def test_register_an_app_and_consent_in_chromium(
 
     page.goto(f"{gateway.url}/portal/")
     expect(page).to_have_url(f"{gateway.url}/login?next=/portal/")
-    page.get_by_label("Email").fill(developer)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, developer)
     expect(page.get_by_role("heading", name="My apps")).to_be_visible()
 
     page.get_by_role("link", name="Register an app").click()

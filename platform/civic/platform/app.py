@@ -21,6 +21,7 @@ from civic.platform import (
     pages,
     problems,
     quotas,
+    request_guards,
     tracking,
     web,
     wiring,
@@ -30,6 +31,7 @@ from civic.platform.logs import configure_logging
 from civic.platform.oauth import protection, server, views
 from civic.platform.settings import Settings, SettingsError, load_settings
 from civic.platform.web import analytics as usage_pages
+from civic.platform.web import evaluation as evaluation_pages
 from civic.platform.web import reuses as reuse_pages
 from civic.services.bootstrap import Bootstrap
 
@@ -94,6 +96,7 @@ def create_app(
     wiring.init_app(app, settings, bootstrap)
     observability.init_app(app)
     app.before_request(_refuse_oversize_body)
+    request_guards.init_app(app)  # NUL characters, invalid UTF-8, bad or too deep JSON
     problems.init_app(app)
     protection.init_app(app)  # before the limiter, whose key is the token's app
     limiter = quotas.init_app(app, settings)
@@ -103,6 +106,7 @@ def create_app(
     web.init_app(app, settings, limiter)
     reuse_pages.init_app(app)
     usage_pages.init_app(app)
+    evaluation_pages.init_app(app)
     pages.init_app(app)
 
     app.register_api(health.blueprint())

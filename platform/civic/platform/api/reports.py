@@ -8,30 +8,24 @@ same model as the 200 answer documented here.
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Literal
+from typing import Any
 
 from flask import Response, jsonify
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from civic.platform.api import BEARER, feature_blueprint
 from civic.platform.oauth.protection import require
-from civic.platform.reports.catalog import default_catalog
 from civic.platform.reports.html import pathway_report_html
-from civic.platform.wiring import current_bootstrap
-from civic.services.evaluation.catalog import load_catalog
+from civic.platform.reports.queries import ReportQuery, pathway_report, reuse_report
 from civic.services.evaluation.documents import (
     PathwayReportDocument,
     pathway_report_document,
     pathway_report_json,
 )
 from civic.services.evaluation.exports import pathway_report_csv, reuse_report_csv
-from civic.services.evaluation.records import Period, Scope
-from civic.services.evaluation.report import PathwayReport, build_pathway_report
-from civic.services.evaluation.reuse_report import ReuseReportDocument, build_reuse_report
-from civic.services.evaluation.sql_source import evidence_source
+from civic.services.evaluation.report import PathwayReport
+from civic.services.evaluation.reuse_report import ReuseReportDocument
 from civic.services.identity.rights import REPORTS_READ
 
 TAG = Tag(
@@ -41,51 +35,21 @@ TAG = Tag(
     "pathway-report.schema.json), CSV, or HTML",
 )
 CSV_TYPE = "text/csv; charset=utf-8"
-MAX_DAYS = 3660
-
-
-class ReportQuery(BaseModel):
-    """The period (UTC days, both included) and the publishers' side to look at."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    from_: dt.date | None = Field(
-        default=None, alias="from", description="first day (default: 365 days before `to`)"
-    )
-    to: dt.date | None = Field(default=None, description="last day (default: yesterday)")
-    organization: str | None = Field(default=None, max_length=100, description="a publisher")
-    level: Literal["national", "regional", "local"] | None = None
-    territory: str | None = Field(default=None, max_length=200)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> ReportQuery:
-        if self.from_ and self.to and self.from_ > self.to:
-            raise ValueError("from must not be after to")
-        if self.from_ and self.to and (self.to - self.from_).days >= MAX_DAYS:
-            raise ValueError(f"a report covers at most {MAX_DAYS} days")
-        return self
-
-    def period(self) -> Period:
-        """The period asked for, with the defaults filled in."""
-        to = self.to or dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
-        return Period(self.from_ or to - dt.timedelta(days=364), to)
-
-    def scope(self) -> Scope:
-        """The scope asked for."""
-        return Scope(self.organization, self.level, self.territory)
 
 
 def _pathway_report(query: ReportQuery) -> PathwayReport:
     require(REPORTS_READ)
-    catalog = load_catalog(default_catalog())
-    with current_bootstrap().unit_of_work() as uow:
-        return build_pathway_report(evidence_source(uow), catalog, query.period(), query.scope())
+    return pathway_report(query)
 
 
 def _reuse_report(query: ReportQuery) -> ReuseReportDocument:
     require(REPORTS_READ)
-    with current_bootstrap().unit_of_work() as uow:
-        return build_reuse_report(evidence_source(uow), query.period(), query.scope())
+    return reuse_report(query)
+
+
+def _document(media_type: str, description: str) -> dict[str, Any]:
+    # The 200 answer of a CSV or HTML route (a fresh dict: flask-openapi3 edits it in place).
+    return {"description": description, "content": {media_type: {"schema": {"type": "string"}}}}
 
 
 def _attachment(text: str, content_type: str, filename: str) -> Response:
@@ -112,7 +76,12 @@ def blueprint() -> APIBlueprint:
         ±20 % threshold sensitivity. Needs ``reports:read``."""
         return jsonify(pathway_report_json(_pathway_report(query)))
 
-    @bp.get("/pathways.csv", summary="Pathway evidence report (CSV)", security=BEARER)
+    @bp.get(
+        "/pathways.csv",
+        summary="Pathway evidence report (CSV)",
+        responses={200: _document("text/csv", "The report as CSV (an attachment)")},
+        security=BEARER,
+    )
     def pathways_csv(query: ReportQuery) -> Response:
         """The same report as one CSV table (sections report, indicator, evidence)."""
         report = _pathway_report(query)
@@ -121,7 +90,12 @@ def blueprint() -> APIBlueprint:
             text, CSV_TYPE, f"pathways-{report.period.start}-{report.period.end}.csv"
         )
 
-    @bp.get("/pathways.html", summary="Pathway evidence report (printable page)", security=BEARER)
+    @bp.get(
+        "/pathways.html",
+        summary="Pathway evidence report (printable page)",
+        responses={200: _document("text/html", "The report as a printable HTML page")},
+        security=BEARER,
+    )
     def pathways_html(query: ReportQuery) -> Response:
         """The same report as a one-page summary and a section per catalog entry, with charts."""
         return Response(pathway_report_html(_pathway_report(query)), content_type="text/html")
@@ -132,7 +106,12 @@ def blueprint() -> APIBlueprint:
         topic and month. Needs ``reports:read``."""
         return jsonify(_reuse_report(query).model_dump(mode="json", by_alias=True))
 
-    @bp.get("/reuse.csv", summary="Reuse report (CSV)", security=BEARER)
+    @bp.get(
+        "/reuse.csv",
+        summary="Reuse report (CSV)",
+        responses={200: _document("text/csv", "The report as CSV (an attachment)")},
+        security=BEARER,
+    )
     def reuse_csv(query: ReportQuery) -> Response:
         """The same report as CSV: one row per dimension and key."""
         document = _reuse_report(query)

@@ -5,16 +5,27 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 DEFAULT_DAYS = 30
+# Usage starts with the platform; the bounds also keep the period's arithmetic in range.
+FIRST_DAY = dt.date(1970, 1, 1)
+LAST_DAY = dt.date(9999, 12, 1)
+# With format=csv the same routes answer CSV (flask-openapi3 adds this to the 200 answer).
+CSV_ANSWER = ConfigDict(
+    openapi_extra={"content": {"text/csv": {"schema": {"type": "string"}}}}  # type: ignore[typeddict-unknown-key]
+)
 
 
 class ReportArgs(BaseModel):
     """The period (UTC days, both ends included) and the format of a report."""
 
-    start: dt.date | None = Field(default=None, description="first day; default: days before end")
-    end: dt.date | None = Field(default=None, description="last day; default: today")
+    start: dt.date | None = Field(
+        default=None, ge=FIRST_DAY, le=LAST_DAY, description="first day; default: days before end"
+    )
+    end: dt.date | None = Field(
+        default=None, ge=FIRST_DAY, le=LAST_DAY, description="last day; default: today"
+    )
     days: int = Field(default=DEFAULT_DAYS, ge=1, le=366, description="used without start")
     format: Literal["json", "csv"] = Field(
         default="json", description="csv: one line per day, dataset, app and kind"
@@ -91,6 +102,7 @@ class Quota(BaseModel):
 class AppUsage(BaseModel):
     """An app's own usage."""
 
+    model_config = CSV_ANSWER
     app: AppInfo
     period: Period
     totals: Totals
@@ -127,7 +139,8 @@ class ActorTypeRow(KindCounts):
     reuses: int
 
 
-class ReuseRow(BaseModel):
+class OrganizationReuseRow(BaseModel):
+    # Not "ReuseRow": the reuse report has one, and OpenAPI components are named by class.
     id: str
     title: str
     url: str
@@ -143,6 +156,7 @@ class ReuseRow(BaseModel):
 class OrganizationUsage(BaseModel):
     """Who uses an organization's datasets, how much, and the reuses declared on them."""
 
+    model_config = CSV_ANSWER
     organization: OrganizationInfo
     period: Period
     totals: OrganizationTotals
@@ -150,4 +164,4 @@ class OrganizationUsage(BaseModel):
     datasets: list[PublisherDatasetRow]
     apps: list[UserAppRow]
     actor_types: list[ActorTypeRow]
-    reuses: list[ReuseRow]
+    reuses: list[OrganizationReuseRow]

@@ -1,0 +1,67 @@
+"""The question a report answers: a period and the publishers' side to look at.
+
+Shared by the API (``/api/v1/reports``), the evaluators' web page
+(``/reports/pathways``) and their checks, so both read the same parameters and
+compute the same report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from civic.platform.reports.catalog import default_catalog
+from civic.platform.wiring import current_bootstrap
+from civic.services.evaluation.catalog import load_catalog
+from civic.services.evaluation.records import Period, Scope
+from civic.services.evaluation.report import PathwayReport, build_pathway_report
+from civic.services.evaluation.reuse_report import ReuseReportDocument, build_reuse_report
+from civic.services.evaluation.sql_source import evidence_source
+
+MAX_DAYS = 3660
+
+
+class ReportQuery(BaseModel):
+    """The period (UTC days, both included) and the publishers' side to look at."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: dt.date | None = Field(
+        default=None, alias="from", description="first day (default: 365 days before `to`)"
+    )
+    to: dt.date | None = Field(default=None, description="last day (default: yesterday)")
+    organization: str | None = Field(default=None, max_length=100, description="a publisher")
+    level: Literal["national", "regional", "local"] | None = None
+    territory: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ReportQuery:
+        if self.from_ and self.to and self.from_ > self.to:
+            raise ValueError("from must not be after to")
+        if self.from_ and self.to and (self.to - self.from_).days >= MAX_DAYS:
+            raise ValueError(f"a report covers at most {MAX_DAYS} days")
+        return self
+
+    def period(self) -> Period:
+        """The period asked for, with the defaults filled in."""
+        to = self.to or dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+        return Period(self.from_ or to - dt.timedelta(days=364), to)
+
+    def scope(self) -> Scope:
+        """The scope asked for."""
+        return Scope(self.organization, self.level, self.territory)
+
+
+def pathway_report(query: ReportQuery) -> PathwayReport:
+    """The pathway report over the platform's database (the caller checks rights)."""
+    catalog = load_catalog(default_catalog())
+    with current_bootstrap().unit_of_work() as uow:
+        return build_pathway_report(evidence_source(uow), catalog, query.period(), query.scope())
+
+
+def reuse_report(query: ReportQuery) -> ReuseReportDocument:
+    """The reuse report over the platform's database (the caller checks rights)."""
+    with current_bootstrap().unit_of_work() as uow:
+        return build_reuse_report(evidence_source(uow), query.period(), query.scope())
