@@ -37,10 +37,8 @@ class Evidence:
     first_use: Mapping[uuid.UUID, dt.date]
     access: tuple[AccessRecord, ...]
 
-    @property
-    def live_reuses(self) -> list[ReuseRecord]:
-        """Reuses that existed at some time during the period."""
-        return [reuse for reuse in self.reuses if reuse.live_during(self.period)]
+    live_reuses: tuple[ReuseRecord, ...]
+    """The reuses that existed at some time during the period (read once)."""
 
     def counts(self) -> EvidenceCounts:
         """How many records of each kind were read."""
@@ -61,16 +59,21 @@ def gather(source: EvidenceSource, period: Period, scope: Scope) -> Evidence:
     Raises whatever ``source`` raises (a database error, for the SQL source).
     """
     end = period.end
+    reuses = tuple(source.reuses(scope, end))
+    start, after = period.start_instant, period.end_instant
     return Evidence(
         period=period,
         scope=scope,
         organizations={org.id: org for org in source.organizations()},
         datasets=tuple(source.datasets(scope, end)),
         apps=tuple(source.apps(scope, end)),
-        reuses=tuple(source.reuses(scope, end)),
+        reuses=reuses,
         usage=tuple(source.app_usage(scope, period)),
         territories=dict(source.territory_usage(scope, period)),
         used_externally=source.datasets_used_externally(scope, period),
         first_use=dict(source.first_external_use(scope, end)),
         access=tuple(source.access_events(scope, end)),
+        live_reuses=tuple(
+            r for r in reuses if r.created < after and (r.withdrawn is None or r.withdrawn >= start)
+        ),
     )

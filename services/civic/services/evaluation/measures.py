@@ -56,9 +56,8 @@ def _coverage_and_territory(evidence: Evidence, results: _Results) -> None:
         dataset.id in evidence.used_externally or dataset.id in reused for dataset in datasets
     )
     results.share("reuse_coverage", covered, len(datasets))
-    subnational = sum(
-        evidence.organizations[dataset.organization_id].level != "national" for dataset in datasets
-    )
+    national = {id for id, org in evidence.organizations.items() if org.level == "national"}
+    subnational = sum(dataset.organization_id not in national for dataset in datasets)
     results.share("territorial.subnational_dataset_share", subnational, len(datasets))
 
 
@@ -207,14 +206,15 @@ def _waits(evidence: Evidence, results: _Results) -> None:
     results.put("time_to_first_reuse", *_median(dataset_waits))
 
     app_waits = []
+    after = period.end_instant
     for app in evidence.apps:
         if not period.contains(app.registered.date()):
             continue
         call = app.first_successful_call
-        if call is not None and call < period.end_instant:
+        if call is not None and call < after:
             app_waits.append(Waiting(max(0.0, _hours(call - app.registered)), True))
         else:
-            app_waits.append(Waiting(_hours(period.end_instant - app.registered), False))
+            app_waits.append(Waiting(_hours(after - app.registered), False))
     results.put("onboarding_latency", *_median(app_waits))
 
 

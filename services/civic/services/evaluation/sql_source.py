@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -36,6 +36,8 @@ from civic.services.evaluation.records import (
     UsageByDimension,
 )
 from civic.services.uow import UnitOfWork
+
+T = TypeVar("T")
 
 _USAGE = """
     FROM usage_daily u
@@ -72,10 +74,28 @@ def _end(day: dt.date) -> dt.datetime:
 
 
 class SqlEvidenceSource:
-    """Evidence read with ``session`` (one unit of work's). Raises SQLAlchemy's errors."""
+    """Evidence read with ``session`` (one unit of work's). Raises SQLAlchemy's errors.
+
+    One source serves one report. A report asks for the registry (datasets, apps,
+    reuses, access changes, first uses) "as of" the end of its period and then of
+    each month in it; the source reads each once, as of the latest day asked, and
+    answers earlier days from that read, which is exact: every record carries the
+    dates that decide whether it existed by then.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._read: dict[tuple[str, Scope], tuple[dt.date, Any]] = {}
+
+    def _as_of(self, name: str, scope: Scope, until: dt.date, read: Callable[[], T]) -> T:
+        """The answer of an earlier read as of ``until`` or later, else of ``read()``
+        (kept for the calls that follow). The caller narrows it to ``until``."""
+        known = self._read.get((name, scope))
+        if known is not None and until <= known[0]:
+            return cast("T", known[1])
+        answer = read()
+        self._read[(name, scope)] = (until, answer)
+        return answer
 
     def _rows(self, sql: str, **params: Any) -> Sequence[sa.Row[Any]]:
         return self.session.execute(sa.text(sql), params).all()
@@ -109,26 +129,52 @@ class SqlEvidenceSource:
 
     def organizations(self) -> Sequence[OrganizationRecord]:
         """Every organization."""
+        return self._as_of("organizations", Scope(), dt.date.max, self._organizations)
+
+    def _organizations(self) -> list[OrganizationRecord]:
         rows = self._rows(
-            "SELECT id, name, level::text, territory FROM organizations ORDER BY name"
+            "SELECT id, name, level::text AS level, territory FROM organizations ORDER BY name"
         )
         return [OrganizationRecord(r.id, r.name, r.level, r.territory) for r in rows]
 
     def datasets(self, scope: Scope, until: dt.date) -> Sequence[DatasetRecord]:
         """Datasets in scope published by ``until`` and not withdrawn by then."""
+        read = self._as_of("datasets", scope, until, lambda: self._datasets(scope, until))
+        end = _end(until)
+        return [
+            record
+            for record, deleted in read
+            if record.published < end and (deleted is None or deleted >= end)
+        ]
+
+    def _datasets(
+        self, scope: Scope, until: dt.date
+    ) -> list[tuple[DatasetRecord, dt.datetime | None]]:
         where, params = _scope_sql(scope)
         rows = self._rows(
             f"""SELECT d.id, d.organization_id, d.created, d.name, d.deleted_at
                 FROM datasets d JOIN organizations o ON o.id = d.organization_id
-                WHERE d.created < :end
-                  AND (d.deleted_at IS NULL OR d.deleted_at >= :end) {where}""",
+                WHERE d.created < :end {where}""",
             end=_end(until),
             **params,
         )
-        return [DatasetRecord(r.id, r.organization_id, _utc(r.created), r.name, None) for r in rows]
+        return [
+            (
+                DatasetRecord(r.id, r.organization_id, _utc(r.created), r.name, None),
+                _utc(r.deleted_at) if r.deleted_at else None,
+            )
+            for r in rows
+        ]
 
     def apps(self, scope: Scope, until: dt.date) -> Sequence[AppRecord]:
         """Apps registered by ``until``, with their first successful call and organizations."""
+        if not scope.is_everything:  # which apps touched the scope depends on ``until``
+            return self._apps(scope, until)
+        read = self._as_of("apps", scope, until, lambda: self._apps(scope, until))
+        end = _end(until)
+        return [app for app in read if app.registered < end]
+
+    def _apps(self, scope: Scope, until: dt.date) -> list[AppRecord]:
         restriction, params = self._scoped_apps(scope)
         rows = self._rows(
             f"""SELECT a.id, a.actor_type::text AS actor_type, a.created, a.territory,
@@ -158,6 +204,11 @@ class SqlEvidenceSource:
 
     def reuses(self, scope: Scope, until: dt.date) -> Sequence[ReuseRecord]:
         """Reuses created by ``until`` touching a dataset in scope."""
+        read = self._as_of("reuses", scope, until, lambda: self._reuses(scope, until))
+        end = _end(until)
+        return [reuse for reuse in read if reuse.created < end]
+
+    def _reuses(self, scope: Scope, until: dt.date) -> list[ReuseRecord]:
         where, params = _scope_sql(scope, "so")
         rows = self._rows(
             f"""SELECT r.id, COALESCE(r.owner_app_id::text, r.owner_user_id::text) AS owner,
@@ -166,19 +217,21 @@ class SqlEvidenceSource:
                        (SELECT min(me.created) FROM reuse_moderation_events me
                          WHERE me.reuse_id = r.id
                            AND me.to_state::text IN ('archived', 'flagged')) AS withdrawn,
-                       array_agg(DISTINCT rd.dataset_id) AS dataset_ids,
-                       array_agg(DISTINCT d.organization_id) AS organization_ids,
-                       array_agg(DISTINCT o.level::text) AS levels
+                       linked.dataset_ids, linked.organization_ids, linked.levels
                 FROM reuses r
-                JOIN reuse_datasets rd ON rd.reuse_id = r.id
-                JOIN datasets d ON d.id = rd.dataset_id
-                JOIN organizations o ON o.id = d.organization_id
+                JOIN (SELECT rd.reuse_id,
+                             array_agg(DISTINCT rd.dataset_id) AS dataset_ids,
+                             array_agg(DISTINCT d.organization_id) AS organization_ids,
+                             array_agg(DISTINCT o.level::text) AS levels
+                      FROM reuse_datasets rd
+                      JOIN datasets d ON d.id = rd.dataset_id
+                      JOIN organizations o ON o.id = d.organization_id
+                      GROUP BY rd.reuse_id) linked ON linked.reuse_id = r.id
                 WHERE r.created < :end AND EXISTS (
                     SELECT 1 FROM reuse_datasets srd
                     JOIN datasets sd ON sd.id = srd.dataset_id
                     JOIN organizations so ON so.id = sd.organization_id
-                    WHERE srd.reuse_id = r.id {where})
-                GROUP BY r.id""",
+                    WHERE srd.reuse_id = r.id {where})""",
             end=_end(until),
             **params,
         )
@@ -246,17 +299,35 @@ class SqlEvidenceSource:
         return frozenset(r.dataset_id for r in rows)
 
     def first_external_use(self, scope: Scope, until: dt.date) -> Mapping[uuid.UUID, dt.date]:
-        """First day of successful third-party use per dataset, up to ``until``."""
+        """First day of successful third-party use per dataset, up to ``until``.
+
+        A first day up to a later day is the first day up to ``until`` when it is not
+        after ``until`` (and there is none otherwise): one read serves every month.
+        """
+        read = self._as_of("first_use", scope, until, lambda: self._first_uses(scope, until))
+        return {dataset: day for dataset, day in read.items() if day <= until}
+
+    def _first_uses(self, scope: Scope, until: dt.date) -> dict[uuid.UUID, dt.date]:
+        epoch = dt.date(1970, 1, 1)
+        if until < epoch:
+            return {}  # a report of an earlier period has no usage (and no valid Period)
         rows = self._usage_rows(
             "u.dataset_id, min(u.day) AS first_day",
             scope,
-            Period(dt.date(1970, 1, 1), until),
+            Period(epoch, until),
             f"AND m.user_id IS NULL AND {_SUCCEEDED} > 0 GROUP BY u.dataset_id",
         )
         return {r.dataset_id: r.first_day for r in rows}
 
     def access_events(self, scope: Scope, until: dt.date) -> Sequence[AccessRecord]:
         """Suspensions, refusals and restorations up to ``until`` of the apps in scope."""
+        if not scope.is_everything:  # which apps touched the scope depends on ``until``
+            return self._access_events(scope, until)
+        read = self._as_of("access", scope, until, lambda: self._access_events(scope, until))
+        end = _end(until)
+        return [event for event in read if event.at < end]
+
+    def _access_events(self, scope: Scope, until: dt.date) -> list[AccessRecord]:
         restriction, params = self._scoped_apps(scope)
         rows = self._rows(
             f"""SELECT e.app_id, e.action::text AS action, e.created, e.reason

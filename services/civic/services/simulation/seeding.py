@@ -45,7 +45,7 @@ from civic.services.reuses.vocabulary import ModerationAction, ReusePurpose, Reu
 from civic.services.simulation.history import History
 from civic.services.uow import UnitOfWork
 from civic.services.usage.events import Event
-from civic.services.usage.rollup import roll_up
+from civic.services.usage.rollup import roll_up_everything
 from civic.services.usage.storage import write_rows
 
 EMAIL_DOMAIN = "simulated.example.org"
@@ -341,8 +341,7 @@ class _Writer:
                 self.progress("usage events", self.seeded.events)
         self.seeded.events += write_rows(engine, batch) if batch else 0
         self.progress("usage events", self.seeded.events)
-        run = roll_up(engine)
-        self.seeded.daily_rows = run.rows if run is not None else 0
+        self.seeded.daily_rows = roll_up_everything(engine)
 
     def _events(self, rng: random.Random) -> Iterator[Event]:
         apps = {app.id: app for app in self.source.app_list if app.id in self.apps}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -118,3 +119,31 @@ def _watermark(connection: Connection) -> str:
         {"name": ROLLUP_NAME},
     )
     return str(value)
+
+
+def roll_up_everything(engine: Engine, *, timeout: float = 600.0, poll: float = 0.5) -> int:
+    """Roll up until every event committed before this call is counted; the rows upserted.
+
+    A run only takes events older than the oldest transaction still running anywhere
+    on the server, so a long transaction elsewhere holds the rollup back: this waits
+    for it (it is how a bulk writer, such as the simulator, makes its events visible
+    in the reports at once). Raises TimeoutError after ``timeout`` seconds.
+    """
+    with engine.connect() as connection:
+        target = int(
+            connection.scalar(sa.text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text"))
+        )
+    deadline = time.monotonic() + timeout
+    rows = 0
+    while True:
+        run = roll_up(engine)
+        if run is not None:
+            rows += run.rows
+            if int(run.high) >= target:
+                return rows
+        if time.monotonic() > deadline:
+            raise TimeoutError(
+                f"usage events are still waiting for a rollup after {timeout:.0f} s: a long "
+                "transaction on the server holds them back"
+            )
+        time.sleep(poll)
