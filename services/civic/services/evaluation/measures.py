@@ -181,22 +181,23 @@ def _categorical(counts: list[int], intervals: bool) -> st.Interval:
 
 def _waits(evidence: Evidence, results: _Results) -> None:
     period = evidence.period
-    first_reuse: dict[object, dt.datetime] = {}
+    first_reuse: dict[uuid.UUID, dt.datetime] = {}
     for reuse in evidence.reuses:
+        created = reuse.created
         for dataset_id in reuse.dataset_ids:
-            if dataset_id not in first_reuse or reuse.created < first_reuse[dataset_id]:
-                first_reuse[dataset_id] = reuse.created
+            known = first_reuse.get(dataset_id)
+            if known is None or created < known:
+                first_reuse[dataset_id] = created
     dataset_waits = []
+    begins, after = period.start_instant, period.end_instant
     for dataset in evidence.datasets:
-        if not period.contains(dataset.published.date()):
+        if not begins <= dataset.published < after:
             continue
         published = dataset.published.date()
+        reused = first_reuse.get(dataset.id)
         candidates = [
             day
-            for day in (
-                evidence.first_use.get(dataset.id),
-                first_reuse[dataset.id].date() if dataset.id in first_reuse else None,
-            )
+            for day in (evidence.first_use.get(dataset.id), reused.date() if reused else None)
             if day is not None and day <= period.end
         ]
         if candidates:
@@ -243,7 +244,8 @@ def _activity(evidence: Evidence, results: _Results) -> None:
         len(new_apps),
     )
     horizon = dt.timedelta(days=RETENTION_DAYS)
-    cohort = [r for r in evidence.reuses if r.created + horizon <= period.end_instant]
+    latest = period.end_instant - horizon
+    cohort = [r for r in evidence.reuses if r.created <= latest]
     kept = sum(r.withdrawn is None or r.withdrawn >= r.created + horizon for r in cohort)
     results.share("reuse_retention", kept, len(cohort))
 

@@ -45,7 +45,8 @@ def wilson(successes: float, n: float, z: float = Z95) -> Interval:
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # The interval always holds the share; rounding must not push it out (at 0 or 1).
+    return (max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half)))
 
 
 def clustered_share(clusters: Sequence[tuple[float, float]]) -> tuple[float | None, Interval, int]:
