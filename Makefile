@@ -45,12 +45,12 @@ ckan-peer: install ## CKAN 2.12's own test suite against ckanext-civic's Postgre
 browser: ## Debian's Chromium for the browser tests (a test tool's own download cannot work here)
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-test: lint browser ## the whole suite: lint, unit, integration, browser, CKAN's peer suite
+test: lint browser wrk ## the whole suite: lint, unit, integration, browser, CKAN's peer suite
 	$(BIN)/pytest tests
 	bash scripts/ckan-peer-tests
 
 PROFILE ?= full
-resilience: install browser ## fuzzing, bad input, isolation, OAuth rules, faults, load, webhooks (PROFILE=quick: CI's size)
+resilience: install browser wrk ## fuzzing, bad input, isolation, OAuth rules, faults, load, webhooks (PROFILE=quick: CI's size)
 	CIVIC_RESILIENCE_PROFILE=$(PROFILE) $(BIN)/pytest tests/resilience -m resilience
 
 BENCH ?= full

@@ -6,13 +6,20 @@ name that resolves to a public address for the first check and to a private one
 for the connection (DNS rebinding) is still refused. Redirects are never followed
 (a 3xx is a failed delivery) and proxies from the environment are ignored, so the
 connection checked is the one that carries the body.
+
+``timeout`` bounds each wait for bytes, which a receiver sending one byte at a time
+never exceeds; a deadline bounds the whole exchange too (by default the connect
+timeout plus ``timeout``): when it passes, the connection is shut down and the
+delivery fails as unreachable, so no receiver can hold a worker thread.
 """
 
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Mapping
+from contextlib import suppress
 from typing import Any
 
 import requests
@@ -25,6 +32,8 @@ from civic.connectors.webhooks.guard import system_resolver as _system_resolver
 from civic.connectors.webhooks.interfaces import WebhookResult, WebhookUnreachable
 
 EXCERPT_BYTES = 500
+# The sockets of the POST under way in this thread, for its deadline to shut down.
+_WATCH = threading.local()
 
 
 class HttpWebhookSender:
@@ -38,10 +47,12 @@ class HttpWebhookSender:
         connect_timeout: float = 3.0,
         user_agent: str = "civic-platform-webhooks",
         resolver: Resolver = _system_resolver,
+        deadline: float | None = None,
     ) -> None:
         self.policy = policy
         self.timeout = timeout
         self.connect_timeout = connect_timeout
+        self.deadline = deadline if deadline is not None else connect_timeout + timeout
         self.user_agent = user_agent
         self._resolver = resolver
         self._session = requests.Session()
@@ -53,6 +64,21 @@ class HttpWebhookSender:
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> WebhookResult:
         """POST ``body``; see :meth:`WebhookSender.post`."""
         check_target(url, self.policy, resolver=self._resolver)
+        sockets: list[socket.socket] = []
+        expired = threading.Event()
+        timer = threading.Timer(self.deadline, _shut_down, args=(sockets, expired))
+        timer.daemon = True
+        _WATCH.sockets = sockets
+        timer.start()
+        try:
+            return self._post(url, body, headers, expired)
+        finally:
+            timer.cancel()
+            _WATCH.sockets = None
+
+    def _post(
+        self, url: str, body: bytes, headers: Mapping[str, str], expired: threading.Event
+    ) -> WebhookResult:
         started = time.perf_counter()
         try:
             response = self._session.post(
@@ -71,20 +97,27 @@ class HttpWebhookSender:
             refused = _refusal_in(error)
             if refused is not None:
                 raise refused from error
-            raise WebhookUnreachable(f"{type(error).__name__}: {error}") from error
+            raise WebhookUnreachable(self._why(error, expired)) from error
         except requests.RequestException as error:
-            raise WebhookUnreachable(f"{type(error).__name__}: {error}") from error
+            raise WebhookUnreachable(self._why(error, expired)) from error
         try:
             excerpt = response.raw.read(EXCERPT_BYTES, decode_content=True) or b""
         except Exception:  # the status is what matters; the excerpt is a courtesy
             excerpt = b""
         finally:
             response.close()
+        if expired.is_set():
+            raise WebhookUnreachable(self._why(None, expired))
         return WebhookResult(
             status_code=response.status_code,
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
             body_excerpt=excerpt.decode("utf-8", "replace"),
         )
+
+    def _why(self, error: BaseException | None, expired: threading.Event) -> str:
+        if expired.is_set():
+            return f"timed out: no complete answer within the {self.deadline:g} s deadline"
+        return f"{type(error).__name__}: {error}"
 
     def close(self) -> None:
         """Close pooled connections."""
@@ -105,6 +138,19 @@ def _refusal_in(error: BaseException) -> TargetRefused | None:
     return None
 
 
+def _shut_down(sockets: list[socket.socket], expired: threading.Event) -> None:
+    expired.set()
+    for sock in list(sockets):
+        with suppress(OSError):  # already closed
+            sock.shutdown(socket.SHUT_RDWR)  # wakes the read blocked in the other thread
+
+
+def _watched(sock: socket.socket | None) -> None:
+    sockets: list[socket.socket] | None = getattr(_WATCH, "sockets", None)
+    if sock is not None and sockets is not None and sock not in sockets:
+        sockets.append(sock)
+
+
 def _checked(sock: socket.socket, policy: AddressPolicy) -> socket.socket:
     peer = sock.getpeername()[0]
     reason = policy.refuses(str(peer))
@@ -120,12 +166,22 @@ class _GuardedHTTPConnection(HTTPConnection):
     def _new_conn(self) -> socket.socket:
         return _checked(super()._new_conn(), self.policy)
 
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watched(self.sock)  # a pooled connection, reused
+        super().request(*args, **kwargs)
+        _watched(self.sock)  # a new one, connected by the request
+
 
 class _GuardedHTTPSConnection(HTTPSConnection):
     policy = AddressPolicy()
 
     def _new_conn(self) -> socket.socket:
         return _checked(super()._new_conn(), self.policy)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watched(self.sock)
+        super().request(*args, **kwargs)
+        _watched(self.sock)
 
 
 class _GuardedAdapter(HTTPAdapter):

@@ -89,7 +89,16 @@ class Worker:
                 limit = self.options.batch_size * self.options.concurrency
                 tried: set[int] = set()
                 while not self._stopping.is_set():
-                    ids = relay.due_messages(self.session_factory, limit)
+                    try:
+                        ids = relay.due_messages(self.session_factory, limit)
+                    except sa.exc.SQLAlchemyError as error:
+                        if once:
+                            raise
+                        # The database is restarting or unreachable: what is due stays
+                        # due; ask again after a pause rather than exit.
+                        log.warning("outbox: database unavailable, polling again: %s", error)
+                        self._stopping.wait(self.options.poll_interval)
+                        continue
                     if once:
                         # Each message at most once per run: a retried one waits for the next.
                         ids = [message_id for message_id in ids if message_id not in tried]
@@ -100,7 +109,10 @@ class Worker:
                             on_delivery(delivery)
                     if once and not ids:
                         break
-                    self._maybe_reconcile()
+                    try:
+                        self._maybe_reconcile()
+                    except sa.exc.SQLAlchemyError as error:
+                        log.warning("reconcile skipped, database unavailable: %s", error)
                     if len(ids) < limit:
                         self._wait(listener)
         finally:
