@@ -444,7 +444,10 @@ def up(stack: Stack) -> None:
         took = wait_http(f"{stack.gateway_url}/readyz", "gateway", stack, 60)
         say(f"gateway ready in {took:.1f}s")
     if stack.start_worker and worker_available(stack):
-        start(stack, "worker", [str(stack.venv / "bin" / "civic"), "worker"], env, None)
+        civic = str(stack.venv / "bin" / "civic")
+        start(stack, "worker", [civic, "worker"], env, None)
+        # Usage rollups (what the reports read) and webhook deliveries, on a timer.
+        start(stack, "jobs", [civic, "usage", "worker"], env, None)
     wait_http(f"{stack.gateway_url}/readyz", "gateway", stack, 60)
     say(f"stack up in {time.monotonic() - started:.1f}s")
     print(
@@ -504,7 +507,7 @@ def demo_lines(stack: Stack) -> str:
     )
 
 
-SERVICES = ("worker", "gateway", "ckan")
+SERVICES = ("jobs", "worker", "gateway", "ckan")
 
 
 def down(stack: Stack, names: list[str]) -> None:
@@ -514,7 +517,7 @@ def down(stack: Stack, names: list[str]) -> None:
 
 
 def status(stack: Stack) -> int:
-    for name in ("ckan", "gateway", "worker"):
+    for name in ("ckan", "gateway", "worker", "jobs"):
         pid = running_pid(stack, name)
         say(f"{name}: {'running, pid ' + str(pid) if pid else 'stopped'}")
     try:

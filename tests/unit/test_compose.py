@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("postgres", "redis", "solr", "ckan", "gateway", "worker", "migrate")
+SERVICES = ("postgres", "redis", "solr", "ckan", "gateway", "worker", "jobs", "migrate")
 ONE_SHOT = {"migrate"}
 SECRET_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|_KEY)$")
 INTERPOLATION = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
@@ -87,7 +87,7 @@ def test_long_running_services_have_a_health_check(
     assert test[0] in {"CMD", "CMD-SHELL"}
 
 
-@pytest.mark.parametrize("name", ["gateway", "worker"])
+@pytest.mark.parametrize("name", ["gateway", "worker", "jobs"])
 def test_the_app_waits_for_healthy_data_services_and_the_migration(
     services: dict[str, dict[str, Any]], name: str
 ) -> None:
