@@ -52,6 +52,12 @@ def test_dataset_and_organization_pages(client: FlaskClient, publisher: Person) 
     assert "Horaires des bus" in page
     assert "Licence Ouverte" in page
     assert "Download" in page and "published in CKAN" in page
+    # Files are linked through the tracked download, which redirects to them.
+    resource = client.get(f"/api/v1/datasets/{found['name']}").json["resources"][0]
+    tracked = f"/api/v1/datasets/{found['name']}/resources/{resource['id']}/download"
+    assert f'href="{tracked}"' in page
+    followed = client.get(tracked)
+    assert followed.status_code == 302 and followed.headers["Location"] == resource["url"]
     assert f"/datasets/{found['name']}.ttl" in page
     assert "Edit this dataset" not in page  # anonymous visitors do not edit
     assert client.get("/datasets/nope").status_code == 404
