@@ -23,7 +23,7 @@ from tests.integration.stack import ROOT, drop_database, recreate_database
 
 from civic.services.evaluation.catalog import load_catalog
 from civic.services.evaluation.documents import pathway_report_json
-from civic.services.evaluation.records import Scope
+from civic.services.evaluation.records import Period, Scope
 from civic.services.evaluation.report import build_pathway_report
 from civic.services.evaluation.sql_source import SqlEvidenceSource
 from civic.services.simulation.history import History, simulate
@@ -91,9 +91,11 @@ def _comparable(document: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def _report(source: Any, history: History, scope: Scope | None = None) -> dict[str, Any]:
+def _report(
+    source: Any, history: History, scope: Scope | None = None, period: Period | None = None
+) -> dict[str, Any]:
     document = pathway_report_json(
-        build_pathway_report(source, load_catalog(), history.period, scope, now=NOW)
+        build_pathway_report(source, load_catalog(), period or history.period, scope, now=NOW)
     )
     return _comparable(document)
 
@@ -140,6 +142,16 @@ def test_a_scoped_database_report_equals_the_scoped_history_report(
     with Session(engine) as session:
         from_database = _report(SqlEvidenceSource(session), history, scope)
     assert from_database == _report(history.source, history, scope)
+
+
+def test_a_period_cut_inside_months_gives_the_same_report(
+    seeded: tuple[History, sa.Engine, str],
+) -> None:
+    history, engine, _ = seeded
+    period = Period(dt.date(2025, 2, 10), dt.date(2025, 11, 20))  # first and last months cut
+    with Session(engine) as session:
+        from_database = _report(SqlEvidenceSource(session), history, period=period)
+    assert from_database == _report(history.source, history, period=period)
 
 
 def test_a_second_simulation_leaves_a_platform_with_data_alone(

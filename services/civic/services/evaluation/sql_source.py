@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
@@ -49,6 +50,7 @@ _USAGE = """
       AND u.day BETWEEN :start AND :end {scope}
 """
 _SUCCEEDED = "(u.events - u.errors)"
+_MONTH = "CAST(date_trunc('month', u.day) AS date)"
 
 
 def _scope_sql(scope: Scope, alias: str = "o") -> tuple[str, dict[str, Any]]:
@@ -86,6 +88,7 @@ class SqlEvidenceSource:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._read: dict[tuple[str, Scope], tuple[dt.date, Any]] = {}
+        self._parts: dict[tuple[str, Scope], tuple[Period, dict[dt.date, Any]]] = {}
 
     def _as_of(self, name: str, scope: Scope, until: dt.date, read: Callable[[], T]) -> T:
         """The answer of an earlier read as of ``until`` or later, else of ``read()``
@@ -210,13 +213,20 @@ class SqlEvidenceSource:
 
     def _reuses(self, scope: Scope, until: dt.date) -> list[ReuseRecord]:
         where, params = _scope_sql(scope, "so")
+        # Every reuse touches a dataset: without a scope, no need to ask which.
+        in_scope = (
+            f"""AND EXISTS (
+                    SELECT 1 FROM reuse_datasets srd
+                    JOIN datasets sd ON sd.id = srd.dataset_id
+                    JOIN organizations so ON so.id = sd.organization_id
+                    WHERE srd.reuse_id = r.id {where})"""
+            if where
+            else ""
+        )
         rows = self._rows(
             f"""SELECT r.id, COALESCE(r.owner_app_id::text, r.owner_user_id::text) AS owner,
                        r.owner_actor_type::text AS actor_type, r.type::text AS type, r.topic,
-                       r.purpose::text AS purpose, r.created,
-                       (SELECT min(me.created) FROM reuse_moderation_events me
-                         WHERE me.reuse_id = r.id
-                           AND me.to_state::text IN ('archived', 'flagged')) AS withdrawn,
+                       r.purpose::text AS purpose, r.created, withdrawn.at AS withdrawn,
                        linked.dataset_ids, linked.organization_ids, linked.levels
                 FROM reuses r
                 JOIN (SELECT rd.reuse_id,
@@ -227,11 +237,11 @@ class SqlEvidenceSource:
                       JOIN datasets d ON d.id = rd.dataset_id
                       JOIN organizations o ON o.id = d.organization_id
                       GROUP BY rd.reuse_id) linked ON linked.reuse_id = r.id
-                WHERE r.created < :end AND EXISTS (
-                    SELECT 1 FROM reuse_datasets srd
-                    JOIN datasets sd ON sd.id = srd.dataset_id
-                    JOIN organizations so ON so.id = sd.organization_id
-                    WHERE srd.reuse_id = r.id {where})""",
+                LEFT JOIN (SELECT me.reuse_id, min(me.created) AS at
+                           FROM reuse_moderation_events me
+                           WHERE me.to_state::text IN ('archived', 'flagged')
+                           GROUP BY me.reuse_id) withdrawn ON withdrawn.reuse_id = r.id
+                WHERE r.created < :end {in_scope}""",
             end=_end(until),
             **params,
         )
@@ -252,10 +262,36 @@ class SqlEvidenceSource:
             for r in rows
         ]
 
+    def _by_month(
+        self, name: str, scope: Scope, period: Period, read: Callable[[Period], dict[dt.date, T]]
+    ) -> list[T]:
+        """The monthly parts of ``name`` that make up ``period``.
+
+        ``read(period)`` answers with one part per month (its first day as the key),
+        cut at the period's ends as ``Period.steps("month")`` cuts them. A report asks
+        for its whole period, then for each month in it: one read serves them all,
+        since each of those periods is made of whole parts of the first.
+        """
+        known = self._parts.get((name, scope))
+        if known is not None and _made_of_months(period, known[0]):
+            first = period.start.replace(day=1)
+            return [part for month, part in known[1].items() if first <= month <= period.end]
+        parts = read(period)
+        self._parts[(name, scope)] = (period, parts)
+        return list(parts.values())
+
     def app_usage(self, scope: Scope, period: Period) -> Sequence[AppUsage]:
         """Per app, successful calls and downloads of datasets in scope during ``period``."""
+        totals: dict[uuid.UUID, AppUsage] = {}
+        for part in self._by_month("app_usage", scope, period, partial(self._app_usage, scope)):
+            for usage in part:
+                seen = totals.get(usage.app_id)
+                totals[usage.app_id] = usage if seen is None else _added(seen, usage)
+        return [totals[app_id] for app_id in sorted(totals)]
+
+    def _app_usage(self, scope: Scope, period: Period) -> dict[dt.date, list[AppUsage]]:
         rows = self._usage_rows(
-            f"""u.app_id,
+            f"""{_MONTH} AS month, u.app_id,
                 COALESCE(sum({_SUCCEEDED}) FILTER (WHERE u.kind = 'api_call'), 0) AS calls,
                 COALESCE(sum({_SUCCEEDED}) FILTER (WHERE u.kind = 'download'), 0) AS downloads,
                 COALESCE(sum({_SUCCEEDED}) FILTER (WHERE m.user_id IS NULL), 0) AS external,
@@ -264,39 +300,58 @@ class SqlEvidenceSource:
                 max(u.day) AS last_day""",
             scope,
             period,
-            "GROUP BY u.app_id ORDER BY u.app_id",
+            "GROUP BY 1, 2",
         )
-        return [
-            AppUsage(
-                r.app_id,
-                int(r.calls),
-                int(r.downloads),
-                int(r.external),
-                int(r.subnational),
-                r.last_day,
+        parts: dict[dt.date, list[AppUsage]] = {}
+        for r in rows:
+            parts.setdefault(r.month, []).append(
+                AppUsage(
+                    r.app_id,
+                    int(r.calls),
+                    int(r.downloads),
+                    int(r.external),
+                    int(r.subnational),
+                    r.last_day,
+                )
             )
-            for r in rows
-        ]
+        return parts
 
     def territory_usage(self, scope: Scope, period: Period) -> Mapping[str, int]:
         """Calls and downloads by the publisher's territory."""
+        totals: dict[str, int] = {}
+        for part in self._by_month("territory", scope, period, partial(self._territories, scope)):
+            for territory, n in part.items():
+                totals[territory] = totals.get(territory, 0) + n
+        return dict(sorted(totals.items()))
+
+    def _territories(self, scope: Scope, period: Period) -> dict[dt.date, dict[str, int]]:
         rows = self._usage_rows(
-            f"o.territory, sum({_SUCCEEDED}) AS n",
+            f"{_MONTH} AS month, o.territory, sum({_SUCCEEDED}) AS n",
             scope,
             period,
-            "AND o.territory IS NOT NULL GROUP BY o.territory ORDER BY o.territory",
+            "AND o.territory IS NOT NULL GROUP BY 1, 2",
         )
-        return {r.territory: int(r.n) for r in rows}
+        parts: dict[dt.date, dict[str, int]] = {}
+        for r in rows:
+            parts.setdefault(r.month, {})[r.territory] = int(r.n)
+        return parts
 
     def datasets_used_externally(self, scope: Scope, period: Period) -> frozenset[uuid.UUID]:
         """Datasets with a successful third-party use during ``period``."""
+        parts = self._by_month("external", scope, period, partial(self._external, scope))
+        return frozenset().union(*parts)
+
+    def _external(self, scope: Scope, period: Period) -> dict[dt.date, set[uuid.UUID]]:
         rows = self._usage_rows(
-            "DISTINCT u.dataset_id",
+            f"DISTINCT {_MONTH} AS month, u.dataset_id",
             scope,
             period,
             f"AND m.user_id IS NULL AND {_SUCCEEDED} > 0",
         )
-        return frozenset(r.dataset_id for r in rows)
+        parts: dict[dt.date, set[uuid.UUID]] = {}
+        for r in rows:
+            parts.setdefault(r.month, set()).add(r.dataset_id)
+        return parts
 
     def first_external_use(self, scope: Scope, until: dt.date) -> Mapping[uuid.UUID, dt.date]:
         """First day of successful third-party use per dataset, up to ``until``.
@@ -370,6 +425,27 @@ class SqlEvidenceSource:
             "GROUP BY 1 ORDER BY 1",
         )
         return [UsageByDimension(r.key, int(r.calls), int(r.downloads)) for r in rows]
+
+
+def _made_of_months(period: Period, span: Period) -> bool:
+    """Whether ``period`` lies in ``span`` and starts and ends where its months do."""
+    return (
+        span.start <= period.start
+        and period.end <= span.end
+        and (period.start == span.start or period.start.day == 1)
+        and (period.end == span.end or (period.end + dt.timedelta(days=1)).day == 1)
+    )
+
+
+def _added(one: AppUsage, other: AppUsage) -> AppUsage:
+    return AppUsage(
+        one.app_id,
+        one.calls + other.calls,
+        one.downloads + other.downloads,
+        one.external + other.external,
+        one.subnational + other.subnational,
+        max(one.last_day, other.last_day),
+    )
 
 
 def evidence_source(uow: UnitOfWork) -> SqlEvidenceSource:
