@@ -336,8 +336,8 @@ def import_vs_copy(url: str, args: argparse.Namespace) -> dict[str, Any]:
             raw = raw_copy(plain)
             runs.append(
                 {
-                    "import_seconds": round(imported, 2),
-                    "raw_copy_seconds": round(raw, 2),
+                    "import_seconds": round(imported, 4),
+                    "raw_copy_seconds": round(raw, 4),
                     "ratio": round(raw / imported, 3),
                 }
             )
@@ -346,6 +346,7 @@ def import_vs_copy(url: str, args: argparse.Namespace) -> dict[str, Any]:
     middle = sorted(runs, key=lambda run: run["ratio"])[len(runs) // 2]
     return {
         "log_lines": counts.read,
+        "rows": rows,
         "mapped": counts.mapped,
         "skipped": counts.skipped,
         "malformed": counts.malformed,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, RootModel
 
 from civic.services.catalog.inputs import ContactPoint, Temporal
 from civic.services.catalog.search import MAX_PAGE_SIZE
@@ -30,6 +30,10 @@ class ResourceOut(BaseModel):
     media_type: str | None
     size: int | None
     checksum: str | None
+
+
+class ResourceList(RootModel[list[ResourceOut]]):
+    """A dataset's resources, in order."""
 
 
 class DatasetOut(BaseModel):

@@ -11,6 +11,7 @@ workers (bulk loads).
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -19,25 +20,30 @@ from flask import Response, jsonify, request, url_for
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 from flask_openapi3.types import ResponseDict
+from pydantic import ConfigDict
 
 from civic.platform.api import BEARER, feature_blueprint
 from civic.platform.api.catalog_schemas import (
     DatasetList,
     DatasetOut,
     NamePath,
-    ResourceOut,
+    ResourceList,
     ResourcePath,
     SearchArgs,
 )
 from civic.platform.oauth.protection import require
 from civic.platform.wiring import current_bootstrap, current_settings
 from civic.services.catalog import datasets as service
-from civic.services.catalog.documents import dataset_document, resource_document
+from civic.services.catalog.documents import (
+    dataset_document,
+    live_dataset_document,
+    resource_document,
+)
 from civic.services.catalog.errors import UnknownResource
 from civic.services.catalog.inputs import DatasetInput, DatasetPatch, ResourceInput
 from civic.services.catalog.models import SyncStatus
 from civic.services.catalog.permissions import Actor, load_actor
-from civic.services.catalog.search import SearchQuery, search_datasets
+from civic.services.catalog.search import SearchQuery, search_documents
 from civic.services.identity.rights import DATASETS_WRITE
 from civic.services.publishing.delivery import deliver_now
 from civic.services.uow import UnitOfWork
@@ -48,6 +54,28 @@ TAG = Tag(
     "datasets and their resources",
 )
 WRITE_STATUSES: ResponseDict = {201: DatasetOut, 200: DatasetOut, 202: DatasetOut}
+
+
+class _SearchArgs(SearchArgs):
+    """:class:`SearchArgs` whose JSON schema pydantic builds once, not once per search.
+
+    flask-openapi3 asks the query model for its JSON schema on every request (to find
+    its list fields); building it took about 0.8 ms, a fifth of a whole search. A deep
+    copy of the first one is the same answer for a twentieth of that.
+    """
+
+    model_config = ConfigDict(title="SearchArgs")
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        key = (args, tuple(sorted(kwargs.items())))
+        schema = _SEARCH_SCHEMAS.get(key)
+        if schema is None:
+            schema = _SEARCH_SCHEMAS[key] = super().model_json_schema(*args, **kwargs)
+        return copy.deepcopy(schema)
+
+
+_SEARCH_SCHEMAS: dict[tuple[Any, ...], dict[str, Any]] = {}
 
 
 def writer(uow: UnitOfWork) -> Actor:
@@ -121,24 +149,24 @@ def blueprint() -> APIBlueprint:
     licenses: Callable[[], list[str]] = lambda: list(current_settings().catalog_licenses)  # noqa: E731
 
     @bp.get("", summary="Search datasets", responses={200: DatasetList})
-    def list_datasets(query: SearchArgs) -> Response:
+    def list_datasets(query: _SearchArgs) -> Response:
         """Full text (French and English), filters, facets, sort and pages, from the mirror.
 
         Works while CKAN is down. Repeat a filter (``tags=a&tags=b``) for any of its values.
         """
         search = SearchQuery(**query.model_dump())
-        with current_bootstrap().unit_of_work() as uow:
-            found = search_datasets(uow, search)
-            body: dict[str, Any] = {
-                "results": [dataset_document(dataset) for dataset in found.datasets],
-                "total": found.total,
-                "page": found.page,
-                "page_size": found.page_size,
-                "facets": {
-                    name: [{"value": value, "count": count} for value, count in items]
-                    for name, items in found.facets.items()
-                },
-            }
+        # One statement on a read connection (no transaction, no ping at checkout).
+        found = current_bootstrap().read(lambda uow: search_documents(uow, search))
+        body: dict[str, Any] = {
+            "results": found.documents,
+            "total": found.total,
+            "page": found.page,
+            "page_size": found.page_size,
+            "facets": {
+                name: [{"value": value, "count": count} for value, count in items]
+                for name, items in found.facets.items()
+            },
+        }
         return jsonify(body)
 
     @bp.post("", summary="Publish a dataset", responses=WRITE_STATUSES, security=BEARER)
@@ -152,8 +180,8 @@ def blueprint() -> APIBlueprint:
     @bp.get("/<name>", summary="A dataset", responses={200: DatasetOut})
     def show_dataset(path: NamePath) -> Response:
         """The dataset from the mirror, with ``sync_status`` and CKAN's id."""
-        with current_bootstrap().unit_of_work() as uow:
-            return jsonify(dataset_document(service.get_dataset(uow, path.name)))
+        name = path.name
+        return jsonify(current_bootstrap().read(lambda uow: live_dataset_document(uow, name)))
 
     @bp.put("/<name>", summary="Replace a dataset", responses=WRITE_STATUSES, security=BEARER)
     def replace_dataset(path: NamePath, body: DatasetInput) -> Response:
@@ -186,7 +214,7 @@ def blueprint() -> APIBlueprint:
             lambda uow, actor: service.withdraw_dataset(uow, actor, path.name), done=200
         )
 
-    @bp.get("/<name>/resources", summary="Resources of a dataset", responses={200: ResourceOut})
+    @bp.get("/<name>/resources", summary="Resources of a dataset", responses={200: ResourceList})
     def list_resources(path: NamePath) -> Response:
         """The dataset's resources, in order."""
         with current_bootstrap().unit_of_work() as uow:

@@ -9,13 +9,16 @@ over the whole filtered result, not the page.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import joinedload, selectinload
 
+from civic.services.catalog.documents import document_from_row, document_select
 from civic.services.catalog.models import Dataset, Organization, OrganizationLevel
 from civic.services.uow import UnitOfWork
 
@@ -52,13 +55,125 @@ class SearchResults:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class SearchDocuments:
+    """One page of dataset documents (as the API shows them), the total and the facets."""
+
+    documents: list[dict[str, Any]]
+    total: int
+    page: int
+    page_size: int
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+
 def search_datasets(uow: UnitOfWork, query: SearchQuery, *, facets: bool = True) -> SearchResults:
     """Live datasets matching ``query``, with facet counts when ``facets`` is true."""
-    page_size = max(1, min(query.page_size, MAX_PAGE_SIZE))
-    page = max(1, query.page)
-    tsquery = _tsquery(query.q)
-    conditions = _conditions(query, tsquery)
-    matched = (
+    page_size, page = _page(query)
+    shape = _Shape.of(query)
+    matched = shape.matched()
+    params = _params(query)
+    session = uow.session
+    # The total rides along with the page (a window over all matches): one query less.
+    ordered = sa.select(matched.c.id, sa.func.count().over().label("total")).order_by(
+        *_order(matched, query.sort, shape.text)
+    )
+    rows = session.execute(ordered.offset((page - 1) * page_size).limit(page_size), params).all()
+    ids = [row[0] for row in rows]
+    total = int(rows[0][1]) if rows else 0
+    if not rows and page > 1:
+        total = int(session.scalar(shape.count(), params) or 0)
+    datasets: list[Dataset] = []
+    if ids:
+        loaded = {
+            dataset.id: dataset
+            for dataset in session.scalars(
+                sa.select(Dataset)
+                .where(Dataset.id.in_(ids))
+                .options(selectinload(Dataset.resources), joinedload(Dataset.organization))
+            )
+        }
+        datasets = [loaded[dataset_id] for dataset_id in ids if dataset_id in loaded]
+    counted = _facets(uow, shape, params) if facets and total else {name: [] for name in FACETS}
+    return SearchResults(datasets, total, page, page_size, counted)
+
+
+def search_documents(uow: UnitOfWork, query: SearchQuery) -> SearchDocuments:
+    """Like :func:`search_datasets` with facets, as documents, in one statement.
+
+    The API's search: the page's documents (see
+    :func:`~civic.services.catalog.documents.document_select`), the total (a window
+    over all matches) and the facets (a JSON column of the first row only, computed
+    once) come back in one round trip. A page past the end costs two more statements.
+    The statement is built once per shape of query (which filters, text or not, sort)
+    with every value a bound parameter, so a search builds no SQL expression at all.
+    """
+    page_size, page = _page(query)
+    shape = _Shape.of(query)
+    params = _params(query)
+    params |= {"offset": (page - 1) * page_size, "limit": page_size}
+    params["first"] = params["offset"] + 1  # the ordinal of the page's first row
+    connection = uow.session.connection()
+    rows = connection.execute(shape.documents(), params).mappings().all()
+    if rows:
+        total = int(rows[0]["total"])
+        counted = _facets_from_json(rows[0]["facets"])
+    else:
+        total = int(connection.scalar(shape.count(), params) or 0) if page > 1 else 0
+        counted = _facets(uow, shape, params) if total else {name: [] for name in FACETS}
+    documents = [document_from_row(row) for row in rows]
+    return SearchDocuments(documents, total, page, page_size, counted)
+
+
+def _page(query: SearchQuery) -> tuple[int, int]:
+    return max(1, min(query.page_size, MAX_PAGE_SIZE)), max(1, query.page)
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What a query's SQL depends on, besides the values of its bound parameters."""
+
+    text: bool
+    filters: tuple[str, ...]  # the fields of SearchQuery that filter, in a fixed order
+    sort: Sort
+
+    @classmethod
+    def of(cls, query: SearchQuery) -> _Shape:
+        filters = tuple(name for name in _FILTERS if getattr(query, name))
+        return cls(bool(query.q.strip()), filters, query.sort)
+
+    def matched(self) -> sa.CTE:
+        # The rank is worth its cost (the bulk of a broad text search's) only to sort by.
+        return _matched(self.text, self.filters, ranked=self.text and self.sort == "relevance")
+
+    def count(self) -> sa.Select[Any]:
+        return _count(self.text, self.filters)
+
+    def documents(self) -> sa.Select[Any]:
+        return _documents(self)
+
+
+_FILTERS = ("organization", "level", "tags", "themes", "formats", "license")
+
+
+def _params(query: SearchQuery) -> dict[str, Any]:
+    """The bound values of ``query``'s statement (see :func:`_conditions`)."""
+    return {
+        "q": query.q.strip(),
+        "organization": list(query.organization),
+        "level": [
+            OrganizationLevel(v) for v in query.level if v in OrganizationLevel._value2member_map_
+        ],
+        "tags": list(query.tags),
+        "themes": [value.upper() for value in query.themes],
+        "formats": [value.upper() for value in query.formats],
+        "license": list(query.license),
+    }
+
+
+@functools.lru_cache(maxsize=256)
+def _matched(text: bool, filters: tuple[str, ...], *, ranked: bool) -> sa.CTE:
+    tsquery = _tsquery() if text else None
+    return (
         sa.select(
             Dataset.id,
             Dataset.title,
@@ -72,43 +187,50 @@ def search_datasets(uow: UnitOfWork, query: SearchQuery, *, facets: bool = True)
             Organization.level.label("level"),
             (
                 sa.func.ts_rank_cd(Dataset.search_vector, tsquery)
-                if tsquery is not None
+                if tsquery is not None and ranked
                 else sa.literal(0.0)
             ).label("rank"),
         )
         .join(Organization, Organization.id == Dataset.organization_id)
-        .where(*conditions)
+        .where(*_conditions(tsquery, filters))
         .cte("matched")
     )
-    session = uow.session
-    # The total rides along with the page (a window over all matches): one query less.
-    ordered = sa.select(matched.c.id, sa.func.count().over().label("total")).order_by(
-        *_order(matched, query.sort, tsquery is not None)
+
+
+@functools.lru_cache(maxsize=256)
+def _count(text: bool, filters: tuple[str, ...]) -> sa.Select[Any]:
+    return sa.select(sa.func.count()).select_from(_matched(text, filters, ranked=False))
+
+
+@functools.lru_cache(maxsize=512)
+def _documents(shape: _Shape) -> sa.Select[Any]:
+    matched = shape.matched()
+    order = _order(matched, shape.sort, shape.text)
+    paged = (
+        sa.select(
+            matched.c.id,
+            sa.func.count().over().label("total"),
+            sa.func.row_number().over(order_by=order).label("ordinal"),
+        )
+        .order_by(*order)
+        .offset(sa.bindparam("offset", type_=sa.Integer))
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+        .subquery("paged")
     )
-    rows = session.execute(ordered.offset((page - 1) * page_size).limit(page_size)).all()
-    ids = [row[0] for row in rows]
-    total = int(rows[0][1]) if rows else 0
-    if not rows and page > 1:
-        total = int(session.scalar(sa.select(sa.func.count()).select_from(matched)) or 0)
-    datasets: list[Dataset] = []
-    if ids:
-        loaded = {
-            dataset.id: dataset
-            for dataset in session.scalars(
-                sa.select(Dataset)
-                .where(Dataset.id.in_(ids))
-                .options(selectinload(Dataset.resources), joinedload(Dataset.organization))
-            )
-        }
-        datasets = [loaded[dataset_id] for dataset_id in ids if dataset_id in loaded]
-    counted = _facets(uow, matched) if facets and total else {name: [] for name in FACETS}
-    return SearchResults(datasets, total, page, page_size, counted)
+    first = sa.bindparam("first", type_=sa.BigInteger)
+    return (
+        document_select()
+        .add_columns(
+            paged.c.total,
+            sa.case((paged.c.ordinal == first, _facets_json(matched))).label("facets"),
+        )
+        .join(paged, paged.c.id == Dataset.id)
+        .order_by(paged.c.ordinal)
+    )
 
 
-def _tsquery(text: str) -> sa.ColumnElement[object] | None:
-    text = text.strip()
-    if not text:
-        return None
+def _tsquery() -> sa.ColumnElement[object]:
+    text = sa.bindparam("q", type_=sa.Text)
     return (
         sa.func.websearch_to_tsquery(sa.literal_column("'french'::regconfig"), text)
         .op("||")(sa.func.websearch_to_tsquery(sa.literal_column("'english'::regconfig"), text))
@@ -117,27 +239,25 @@ def _tsquery(text: str) -> sa.ColumnElement[object] | None:
 
 
 def _conditions(
-    query: SearchQuery, tsquery: sa.ColumnElement[object] | None
+    tsquery: sa.ColumnElement[object] | None, filters: tuple[str, ...]
 ) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = [Dataset.deleted_at.is_(None)]
     if tsquery is not None:
         conditions.append(Dataset.search_vector.op("@@")(tsquery))
-    if query.organization:
-        conditions.append(Organization.name.in_(list(query.organization)))
-    if query.level:
-        levels = [
-            OrganizationLevel(v) for v in query.level if v in OrganizationLevel._value2member_map_
-        ]
-        conditions.append(Organization.level.in_(levels))
-    for column, values in (
-        (Dataset.tags, query.tags),
-        (Dataset.themes, [value.upper() for value in query.themes]),
-        (Dataset.formats, [value.upper() for value in query.formats]),
+    for name, column in (
+        ("organization", Organization.name),
+        ("level", Organization.level),
+        ("license", Dataset.license),
     ):
-        if values:
-            conditions.append(column.overlap(sa.cast(list(values), column.type)))
-    if query.license:
-        conditions.append(Dataset.license.in_(list(query.license)))
+        if name in filters:
+            conditions.append(column.in_(sa.bindparam(name, expanding=True)))
+    for name, array in (
+        ("tags", Dataset.tags),
+        ("themes", Dataset.themes),
+        ("formats", Dataset.formats),
+    ):
+        if name in filters:
+            conditions.append(array.overlap(sa.bindparam(name, type_=array.type)))
     return conditions
 
 
@@ -158,7 +278,8 @@ def _order(
     return [*by[sort], c.id.asc()]
 
 
-def _facets(uow: UnitOfWork, matched: sa.CTE) -> dict[str, list[tuple[str, int]]]:
+def _facet_counts(matched: sa.CTE) -> sa.Subquery:
+    """Each facet's values over ``matched`` with their counts, at most FACET_LIMIT each."""
     c = matched.c
     parts = []
     for name, value in (
@@ -191,12 +312,45 @@ def _facets(uow: UnitOfWork, matched: sa.CTE) -> dict[str, list[tuple[str, int]]
         .over(partition_by=union.c.facet, order_by=(union.c.n.desc(), union.c.value.asc()))
         .label("position"),
     ).subquery("ranked")
-    rows = uow.session.execute(
-        sa.select(ranked.c.facet, ranked.c.value, ranked.c.n)
+    return (
+        sa.select(ranked.c.facet, ranked.c.value, ranked.c.n, ranked.c.position)
         .where(ranked.c.position <= FACET_LIMIT)
-        .order_by(ranked.c.facet, ranked.c.position)
+        .subquery("facet_counts")
+    )
+
+
+def _facets(
+    uow: UnitOfWork, shape: _Shape, params: dict[str, Any]
+) -> dict[str, list[tuple[str, int]]]:
+    counts = _facet_counts(shape.matched())
+    rows = uow.session.execute(
+        sa.select(counts.c.facet, counts.c.value, counts.c.n).order_by(
+            counts.c.facet, counts.c.position
+        ),
+        params,
     )
     facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
     for facet, value, count in rows:
+        facets[str(facet)].append((str(value), int(count)))
+    return facets
+
+
+def _facets_json(matched: sa.CTE) -> sa.ScalarSelect[Any]:
+    """The rows of :func:`_facet_counts` as one JSON array of ``[facet, value, count]``."""
+    counts = _facet_counts(matched)
+    return sa.select(
+        sa.func.json_agg(
+            aggregate_order_by(
+                sa.func.json_build_array(counts.c.facet, counts.c.value, counts.c.n),
+                counts.c.facet,
+                counts.c.position,
+            )
+        )
+    ).scalar_subquery()
+
+
+def _facets_from_json(rows: list[list[Any]] | None) -> dict[str, list[tuple[str, int]]]:
+    facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
+    for facet, value, count in rows or ():
         facets[str(facet)].append((str(value), int(count)))
     return facets

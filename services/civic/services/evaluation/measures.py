@@ -50,14 +50,15 @@ def compute_indicators(evidence: Evidence, *, intervals: bool = True) -> dict[st
 
 
 def _coverage_and_territory(evidence: Evidence, results: _Results) -> None:
+    # Sets of ``UUID.int``: Python hashes ints natively, UUIDs through a Python method,
+    # and these loops run over every dataset for each month of a report.
     datasets = evidence.datasets
-    reused = {dataset_id for reuse in evidence.live_reuses for dataset_id in reuse.dataset_ids}
-    covered = sum(
-        dataset.id in evidence.used_externally or dataset.id in reused for dataset in datasets
-    )
+    touched = {id.int for id in evidence.used_externally}
+    touched.update(id.int for reuse in evidence.live_reuses for id in reuse.dataset_ids)
+    covered = sum(dataset.id.int in touched for dataset in datasets)
     results.share("reuse_coverage", covered, len(datasets))
-    national = {id for id, org in evidence.organizations.items() if org.level == "national"}
-    subnational = sum(dataset.organization_id not in national for dataset in datasets)
+    national = {id.int for id, org in evidence.organizations.items() if org.level == "national"}
+    subnational = sum(dataset.organization_id.int not in national for dataset in datasets)
     results.share("territorial.subnational_dataset_share", subnational, len(datasets))
 
 
@@ -181,20 +182,22 @@ def _categorical(counts: list[int], intervals: bool) -> st.Interval:
 
 def _waits(evidence: Evidence, results: _Results) -> None:
     period = evidence.period
-    first_reuse: dict[uuid.UUID, dt.datetime] = {}
+    begins, after = period.start_instant, period.end_instant
+    fresh = [d for d in evidence.datasets if begins <= d.published < after]
+    wanted = {dataset.id.int for dataset in fresh}  # ints: see _coverage_and_territory
+    first_reuse: dict[int, dt.datetime] = {}
     for reuse in evidence.reuses:
         created = reuse.created
         for dataset_id in reuse.dataset_ids:
-            known = first_reuse.get(dataset_id)
-            if known is None or created < known:
-                first_reuse[dataset_id] = created
+            key = dataset_id.int
+            if key in wanted:
+                known = first_reuse.get(key)
+                if known is None or created < known:
+                    first_reuse[key] = created
     dataset_waits = []
-    begins, after = period.start_instant, period.end_instant
-    for dataset in evidence.datasets:
-        if not begins <= dataset.published < after:
-            continue
+    for dataset in fresh:
         published = dataset.published.date()
-        reused = first_reuse.get(dataset.id)
+        reused = first_reuse.get(dataset.id.int)
         candidates = [
             day
             for day in (evidence.first_use.get(dataset.id), reused.date() if reused else None)
