@@ -8,12 +8,20 @@ sizes; see ``ledger.by_profile``. The summary of every part is printed at the en
 from __future__ import annotations
 
 import pytest
+from tests.integration.stack import RunningStack
 from tests.resilience.ledger import LEDGER, Ledger
+from tests.resilience.roles import Roles, make_roles
 
 
 @pytest.fixture(scope="session")
 def ledger() -> Ledger:
     return LEDGER
+
+
+@pytest.fixture(scope="session")
+def roles(stack: RunningStack) -> Roles:
+    """A token per role and the organizations and objects they act on (see roles.py)."""
+    return make_roles(stack)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

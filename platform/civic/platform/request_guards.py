@@ -3,12 +3,13 @@
 - NUL (U+0000) characters, which PostgreSQL text cannot hold: in a path segment,
   query parameter, form field, JSON string or client credential they used to reach
   a query and fail there as a 500;
-- URLs and JSON bodies that are not valid UTF-8, JSON bodies that do not parse, and
-  JSON nested deeper than :data:`MAX_JSON_DEPTH` (Python's parser would otherwise
-  fail with a RecursionError, a 500).
+- URLs, JSON bodies and Basic credentials that are not valid UTF-8, JSON bodies that
+  do not parse, and JSON nested deeper than :data:`MAX_JSON_DEPTH` (Python's parser
+  would otherwise fail with a RecursionError, Authlib with a UnicodeDecodeError: 500s).
 
 Each is a 422 problem saying what is wrong and where (a 400 ``invalid_request`` on
-the OAuth endpoints, which keep RFC 6749's errors).
+the OAuth endpoints, which keep RFC 6749's errors, and the error page on
+``/oauth/authorize``, which people's browsers open).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote, unquote_to_bytes
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from werkzeug.exceptions import BadRequest
 
 from civic.platform.problems import VALIDATION, FieldProblem, problem_response
@@ -36,18 +37,30 @@ def init_app(app: Flask) -> None:
 
 
 def _refuse_malformed_input() -> Response | None:
-    problem = _url_problem() or _json_problem()
+    problem = _url_problem() or _credentials_problem()
     if problem is not None:
         return _refusal(problem, [])
+    problem = _json_problem()
+    if problem is not None:  # the whole body is the invalid field
+        return _refusal(problem, [FieldProblem(pointer="#", detail=problem, code="json_invalid")])
     pointers = list(dict.fromkeys(_fields_with_nul()))
     if pointers:
-        return _refusal("NUL characters are not accepted", pointers)
+        return _refusal(
+            "NUL characters are not accepted",
+            [FieldProblem(pointer=p, detail=NUL_DETAIL, code="nul_character") for p in pointers],
+        )
     return None
 
 
-def _refusal(detail: str, pointers: list[str]) -> Response:
+def _refusal(detail: str, errors: list[FieldProblem]) -> Response:
+    pointers = [error.pointer for error in errors if error.pointer != "#"]
     if request.path.startswith("/oauth/"):
         where = f" ({', '.join(p.removeprefix('#/') for p in pointers)})" if pointers else ""
+        if request.path == "/oauth/authorize":  # a person's browser: the error page
+            page = render_template(
+                "oauth/error.html", error="invalid_request", description=detail + where
+            )
+            return make_response(page, 400)
         response = jsonify({"error": "invalid_request", "error_description": detail + where})
         response.status_code = 400
         return response
@@ -56,8 +69,7 @@ def _refusal(detail: str, pointers: list[str]) -> Response:
         title=VALIDATION.title,
         type_uri=VALIDATION.uri,
         detail=detail,
-        errors=[FieldProblem(pointer=p, detail=NUL_DETAIL, code="nul_character") for p in pointers]
-        or None,
+        errors=errors or None,
     )
 
 
@@ -82,8 +94,8 @@ def _json_problem() -> str | None:
         return f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels"
     except BadRequest as error:
         cause: BaseException = error
-        while cause.__cause__ is not None:  # Flask and Werkzeug each wrap the parser's error
-            cause = cause.__cause__
+        while (inner := cause.__cause__ or cause.__context__) is not None:
+            cause = inner  # Flask and Werkzeug each wrap the parser's error
         if isinstance(cause, UnicodeDecodeError):
             return "the JSON body is not valid UTF-8"
         return f"the body is not valid JSON: {cause}" if cause is not error else "invalid JSON"
@@ -139,12 +151,22 @@ def _json_pointers(document: Any) -> Iterator[str]:
             pending.extend((item, f"{pointer}/{index}") for index, item in enumerate(value))
 
 
+def _credentials_problem() -> str | None:
+    try:
+        _basic_credentials()
+    except UnicodeError:
+        return "the Basic credentials are not valid UTF-8"
+    return None
+
+
 def _basic_credentials() -> str:
     # RFC 6749 2.3.1: client id and secret are form-urlencoded inside Basic credentials.
     scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "basic":
         return ""
     try:
-        return unquote(base64.b64decode(encoded.strip()).decode("latin-1"))
+        decoded = base64.b64decode(encoded.strip())
     except (binascii.Error, ValueError):
-        return ""
+        return ""  # not Base64: the OAuth endpoint refuses the client itself
+    # Raises UnicodeError for bytes that are not UTF-8 (which Authlib fails on).
+    return unquote(decoded.decode("utf-8"), errors="strict")

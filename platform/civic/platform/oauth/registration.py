@@ -50,9 +50,15 @@ def parse_registration(data: dict[str, Any]) -> AppMetadata:
     try:
         return parse_metadata(data)
     except InvalidRedirectUri as error:
-        raise InvalidRedirectURIError(str(error)) from error
+        raise InvalidRedirectURIError(_described(error)) from error
     except InvalidAppMetadata as error:
-        raise InvalidClientMetadataError(str(error)) from error
+        raise InvalidClientMetadataError(_described(error)) from error
+
+
+def _described(error: Exception) -> str:
+    # RFC 6749 5.2: error_description is printable ASCII without " and \; the message
+    # may quote what the client sent (Authlib raises, a 500, on anything else).
+    return "".join(ch for ch in str(error) if 0x20 <= ord(ch) <= 0x7E and ch not in '"\\')
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +183,7 @@ class ConfigurationEndpoint(ClientConfigurationEndpoint):  # type: ignore[misc]
         try:
             registry.update_app(request_uow(), client.app, parse_registration(client_metadata))
         except InvalidAppMetadata as error:
-            raise InvalidClientMetadataError(str(error)) from error
+            raise InvalidClientMetadataError(_described(error)) from error
         return client
 
     def generate_client_registration_info(self, client: OAuthClient, req: Any) -> dict[str, Any]:

@@ -21,6 +21,9 @@ from civic.services.evaluation.reuse_report import ReuseReportDocument, build_re
 from civic.services.evaluation.sql_source import evidence_source
 
 MAX_DAYS = 3660
+# Usage starts with the platform; the bounds also keep the period's arithmetic in range.
+FIRST_DAY = dt.date(1970, 1, 1)
+LAST_DAY = dt.date(9999, 12, 1)
 
 
 class ReportQuery(BaseModel):
@@ -29,9 +32,15 @@ class ReportQuery(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     from_: dt.date | None = Field(
-        default=None, alias="from", description="first day (default: 365 days before `to`)"
+        default=None,
+        alias="from",
+        ge=FIRST_DAY,
+        le=LAST_DAY,
+        description="first day (default: 365 days before `to`)",
     )
-    to: dt.date | None = Field(default=None, description="last day (default: yesterday)")
+    to: dt.date | None = Field(
+        default=None, ge=FIRST_DAY, le=LAST_DAY, description="last day (default: yesterday)"
+    )
     organization: str | None = Field(default=None, max_length=100, description="a publisher")
     level: Literal["national", "regional", "local"] | None = None
     territory: str | None = Field(default=None, max_length=200)
@@ -40,7 +49,8 @@ class ReportQuery(BaseModel):
     def _ordered(self) -> ReportQuery:
         if self.from_ and self.to and self.from_ > self.to:
             raise ValueError("from must not be after to")
-        if self.from_ and self.to and (self.to - self.from_).days >= MAX_DAYS:
+        # With the defaults filled in: `from` alone may be years before yesterday.
+        if self.period().days > MAX_DAYS:
             raise ValueError(f"a report covers at most {MAX_DAYS} days")
         return self
 

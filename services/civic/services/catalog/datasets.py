@@ -132,9 +132,10 @@ def patch_dataset(
     dataset = get_dataset(uow, name)
     current = dataset_document(dataset)
     merged = {**current, **changes.model_dump(exclude_unset=True, mode="json")}
-    merged["resources"] = [
-        {k: v for k, v in resource.items() if k != "id"} for resource in merged["resources"]
-    ]
+    if isinstance(merged["resources"], list):  # null is refused below, with its pointer
+        merged["resources"] = [
+            {k: v for k, v in resource.items() if k != "id"} for resource in merged["resources"]
+        ]
     fields = set(DatasetInput.model_fields)
     try:
         data = DatasetInput.model_validate({k: v for k, v in merged.items() if k in fields})

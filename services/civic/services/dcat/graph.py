@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal as Kind
+from urllib.parse import quote
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
@@ -27,6 +28,9 @@ from civic.services.catalog.vocabularies import (
     THEME_BASE,
     THEMES,
 )
+
+# Reserved and unreserved URI characters, and existing %-escapes, stay as written.
+IRI_SAFE = "-._~:/?#[]@!$&'()*+,;=%"
 
 with warnings.catch_warnings():
     # rdflib's JSON-LD plugin tries `import orjson` (optional); with pygal's legacy
@@ -191,6 +195,12 @@ def add_dataset(graph: Graph, dataset: Dataset, info: CatalogInfo) -> URIRef:
     return uri
 
 
+def _iri(value: str) -> URIRef:
+    """A URI from a URL publishers wrote: characters no IRI may hold (``<>"{}|\\^`` and
+    spaces) percent-encoded, else rdflib refuses to serialize the whole catalog."""
+    return URIRef(quote(value, safe=IRI_SAFE))
+
+
 def _agent(graph: Graph, uri: str, name: str) -> URIRef:
     agent = URIRef(uri)
     graph.add((agent, RDF.type, FOAF.Agent))
@@ -201,7 +211,7 @@ def _agent(graph: Graph, uri: str, name: str) -> URIRef:
 def _spatial(graph: Graph, dataset: URIRef, spatial: str) -> None:
     location: URIRef | BNode
     if spatial.startswith(("http://", "https://")):
-        location = URIRef(spatial)
+        location = _iri(spatial)
     else:
         location = BNode()
         graph.add((location, LOCN.geographicName, Literal(spatial)))
@@ -216,9 +226,9 @@ def _contact(graph: Graph, dataset: URIRef, contact: dict[str, str]) -> None:
     if contact.get("name"):
         graph.add((kind, VCARD.fn, Literal(contact["name"])))
     if contact.get("email"):
-        graph.add((kind, VCARD.hasEmail, URIRef(f"mailto:{contact['email']}")))
+        graph.add((kind, VCARD.hasEmail, _iri(f"mailto:{contact['email']}")))
     if contact.get("url"):
-        graph.add((kind, VCARD.hasURL, URIRef(contact["url"])))
+        graph.add((kind, VCARD.hasURL, _iri(contact["url"])))
 
 
 def _distribution(
@@ -227,8 +237,8 @@ def _distribution(
     uri = URIRef(f"{dataset}/resources/{resource.id}")
     add = graph.add
     add((uri, RDF.type, DCAT.Distribution))
-    add((uri, DCAT.accessURL, URIRef(resource.url)))
-    add((uri, DCAT.downloadURL, URIRef(resource.url)))
+    add((uri, DCAT.accessURL, _iri(resource.url)))
+    add((uri, DCAT.downloadURL, _iri(resource.url)))
     if resource.name:
         add((uri, DCTERMS.title, Literal(resource.name)))
     file_type = FILE_TYPES.get(resource.format.upper()) if resource.format else None
