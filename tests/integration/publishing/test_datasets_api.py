@@ -270,3 +270,32 @@ def test_prefer_respond_async_answers_202_at_once(
     assert response.status_code == 202
     assert response.json["sync_status"] == "pending"
     assert "package_create" not in fake_ckan.actions  # left to the worker
+
+
+def test_a_stored_write_answers_202_when_what_follows_the_commit_fails(
+    client: FlaskClient,
+    publisher: Person,
+    bootstrap: Bootstrap,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As when PostgreSQL restarts between the commit and the read-back: the write is
+    # stored and queued for CKAN, so the client must not be told it failed.
+    def database_gone(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("civic.platform.api.datasets.deliver_now", database_gone)
+    sent = body()
+    response = client.post("/api/v1/datasets", json=sent, headers=publisher.headers)
+    assert response.status_code == 202, response.json
+    assert response.json == {"name": sent["name"], "sync_status": "pending"}
+    assert response.headers["Location"].endswith(f"/api/v1/datasets/{sent['name']}")
+    monkeypatch.undo()
+    stored = client.get(f"/api/v1/datasets/{sent['name']}")
+    assert stored.status_code == 200 and stored.json["title"] == sent["title"]
+    with bootstrap.unit_of_work() as uow:
+        queued = uow.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.aggregate_id == stored.json["id"])
+        )
+    assert queued == 1
