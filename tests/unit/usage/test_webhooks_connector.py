@@ -142,3 +142,38 @@ def test_the_fake_records_and_answers() -> None:
     fake = FakeWebhookSender(status=500)
     assert not fake.post("https://x.example/", b"{}", {"A": "b"}).ok
     assert fake.sent[0].headers == {"A": "b"}
+
+
+class _Trickle(BaseHTTPRequestHandler):
+    """Answers one byte every 0.2 s, forever: no single read ever waits past a timeout."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+        try:
+            while not self.server.stopping.is_set():  # type: ignore[attr-defined]
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                self.server.stopping.wait(0.2)  # type: ignore[attr-defined]
+        except OSError:  # the sender gave up and closed: what the test wants
+            return
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+def test_a_receiver_trickling_bytes_cannot_hold_a_delivery_past_its_deadline() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
+    server.stopping = threading.Event()  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sender = HttpWebhookSender(
+        policy=AddressPolicy(allow_private=True), timeout=1, connect_timeout=1, deadline=1.5
+    )
+    try:
+        with pytest.raises(WebhookUnreachable, match="deadline"):
+            sender.post(f"http://127.0.0.1:{server.server_address[1]}/hook", b"{}", {})
+    finally:
+        sender.close()
+        server.stopping.set()  # type: ignore[attr-defined]
+        server.shutdown()
+        server.server_close()
