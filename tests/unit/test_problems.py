@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 from pydantic import BaseModel, Field
 
@@ -55,6 +56,9 @@ def app(app: DocumentedApp) -> DocumentedApp:
         "ckan-other": CkanError("odd answer"),
         "missing": NotFound("No dataset named 'budget-2024'."),
         "conflict": Conflict("A dataset named 'budget-2024' exists."),
+        "database-down": sa.exc.OperationalError(
+            "SELECT 1", {}, Exception(f"server closed the connection: {SECRET_DETAIL}")
+        ),
     }
 
     @app.get("/test/raise/<name>")
@@ -183,6 +187,17 @@ def test_ckan_outage_says_when_to_retry_without_ckans_words(client: FlaskClient)
     response = client.get("/test/raise/ckan-down")
     assert int(response.headers["Retry-After"]) > 0
     assert "timed out after" not in response.get_data(as_text=True)
+
+
+def test_a_database_outage_is_a_503_to_retry_without_the_drivers_words(
+    client: FlaskClient,
+) -> None:
+    response = client.get("/test/raise/database-down")
+    body = assert_problem(response, 503)
+    assert body["type"] == "/api/v1/problems/database-unavailable"
+    assert int(response.headers["Retry-After"]) > 0
+    assert "hunter2" not in response.get_data(as_text=True)
+    assert "server closed" not in response.get_data(as_text=True)
 
 
 def test_ckan_refusal_does_not_echo_the_token(client: FlaskClient) -> None:

@@ -29,6 +29,7 @@ from civic.connectors.ckan.interfaces import (
 )
 from civic.platform.observability import current_request_id
 from civic.services.apps.errors import InvalidAccessChange, InvalidAppMetadata
+from civic.services.db import database_unavailable
 from civic.services.errors import (
     Conflict,
     DomainError,
@@ -44,6 +45,7 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_PATH = "/api/v1/problems/"
 # Clients may retry after a CKAN outage; most are shorter than this.
 CKAN_RETRY_AFTER_SECONDS = 30
+DATABASE_RETRY_AFTER_SECONDS = 5  # a restart or a failover takes seconds
 
 log = logging.getLogger("civic.errors")
 
@@ -103,6 +105,14 @@ CKAN_UNAVAILABLE = ProblemType(
     "CKAN is unavailable",
     "CKAN, the catalogue behind this API, did not answer; retry after `Retry-After` seconds.",
     detail="CKAN did not answer; try again later.",
+)
+DATABASE_UNAVAILABLE = ProblemType(
+    503,
+    "database-unavailable",
+    "The database is unavailable",
+    "The gateway's database did not answer (restarting or overloaded); nothing was changed "
+    "by this request unless its answer said so. Retry after `Retry-After` seconds.",
+    detail="The database did not answer; try again shortly.",
 )
 CKAN_REFUSED = ProblemType(
     502,
@@ -193,6 +203,7 @@ PROBLEM_TYPES: Mapping[str, ProblemType] = {
         INVALID_TOKEN,
         INSUFFICIENT_SCOPE,
         RATE_LIMITED,
+        DATABASE_UNAVAILABLE,
     }
 }
 
@@ -296,6 +307,16 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
 
 def _unexpected_or_mapped(error: Exception) -> Response:
     problem = problem_for(error)
+    if problem is None and database_unavailable(error):
+        # The driver's message may name the server: it goes to the log, not the client.
+        log.warning("database unavailable: %s", type(error).__name__)
+        return problem_response(
+            503,
+            title=DATABASE_UNAVAILABLE.title,
+            detail=DATABASE_UNAVAILABLE.detail,
+            type_uri=DATABASE_UNAVAILABLE.uri,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
     if problem is None:
         log.exception("unhandled error: %s", type(error).__name__)
         return problem_response(500, detail="An unexpected error occurred; it has been logged.")

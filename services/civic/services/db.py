@@ -116,3 +116,14 @@ def create_session_factory(engine: Engine) -> sessionmaker[Session]:
     commits, when views shape them into responses.
     """
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database could not be reached or dropped the connection
+    (restarting, failing over, out of connections), as opposed to a bug or bad data.
+
+    The gateway answers those with a 503 and ``Retry-After``: a client may try again.
+    """
+    if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError))
