@@ -245,7 +245,13 @@ def test_sustained_mixed_load_has_no_unplanned_error_and_stable_memory(
     workers = gateway_workers(stack)
     before = {pid: rss_mb(pid) for pid in workers}
     result = wrk(stack, script, DURATION)
-    after = {pid: rss_mb(pid) for pid in gateway_workers(stack) if pid in before}
+    # gunicorn replaces a worker after max_requests (config/gunicorn.conf.py): a
+    # replacement is graceful (no error, which the checks below would see), and the
+    # new worker's memory is checked like the others'.
+    current = gateway_workers(stack)
+    now = {pid: rss_mb(pid) for pid in current}
+    after = {pid: now[pid] for pid in current if pid in before}
+    recycled = [pid for pid in current if pid not in before]
 
     statuses = result["statuses"]
     socket_errors = sum(result[kind] for kind in ("connect", "read", "write", "timeout"))
@@ -267,21 +273,22 @@ def test_sustained_mixed_load_has_no_unplanned_error_and_stable_memory(
         PART,
         "gateway worker RSS (MB) after warm-up -> end: "
         + ", ".join(f"{before[pid]:.0f} -> {after[pid]:.0f}" for pid in after)
+        + "".join(f", new worker (recycled) {now[pid]:.0f}" for pid in recycled)
         + f" (bounds: growth < {RSS_GROWTH_BOUND_MB:.0f} MB, RSS < {RSS_BOUND_MB:.0f} MB)",
     )
     failed = (
         result["unplanned"] > 0
         or socket_errors > 0
         or result["p99_us"] / 1000 >= P99_BOUND_MS
-        or len(after) != len(before)
+        or len(current) != len(before)
         or any(value >= RSS_GROWTH_BOUND_MB for value in growth.values())
-        or any(value >= RSS_BOUND_MB for value in after.values())
+        or any(value >= RSS_BOUND_MB for value in now.values())
     )
     ledger.record(PART, tried=result["requests"], failed=result["unplanned"] + socket_errors)
     assert result["unplanned"] == 0, statuses
     assert socket_errors == 0, result
     assert result["planned_429"] > 0, "the tiny plan's limit was never reached"
-    assert len(after) == len(before), "a gateway worker was replaced during the run"
+    assert len(current) == len(before), "a gateway worker is missing after the run"
     assert not failed, (result["p99_us"], growth)
     declared = requests.get(
         f"{stack.gateway_url}/api/v1/reuses",
