@@ -7,6 +7,12 @@ is applied here instead: an item is kept if its node id starts with one of
 the paths and pytest's own keyword matcher accepts it with that path's
 expression (an empty expression keeps everything under the path).
 
+It also seeds CKAN's test factories per test. They draw titles and notes from
+Faker's English word list, so a random title can hold a word a test searches for:
+``test_query.py::TestPackageQuery::test_overall`` once failed because the title of
+its "warandpeace" dataset happened to contain "peace". Seeded from the test's id, each
+test gets the same data on every run.
+
 Loaded by ``scripts/ckan-peer-tests`` with ``-p civic_peer_select``.
 """
 
@@ -25,6 +31,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH::EXPR",
         help="keep tests under PATH whose keywords match EXPR (like -k)",
     )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    import factory.random  # noqa: PLC0415 - CKAN's venv has it; imported when tests run
+
+    factory.random.reseed_random(f"civic-peer:{item.nodeid}")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
