@@ -276,6 +276,18 @@ def test_sustained_mixed_load_has_no_unplanned_error_and_stable_memory(
         + "".join(f", new worker (recycled) {now[pid]:.0f}" for pid in recycled)
         + f" (bounds: growth < {RSS_GROWTH_BOUND_MB:.0f} MB, RSS < {RSS_BOUND_MB:.0f} MB)",
     )
+    # A recycled worker closes its idle keep-alive connections: wrk counts the next
+    # request sent on each of them as a read error (a client retries it on a new
+    # connection). Those, at most one per connection and recycled worker, are the only
+    # socket errors allowed.
+    closed_by_recycling = min(result["read"], CONNECTIONS * len(recycled))
+    socket_errors -= closed_by_recycling
+    if closed_by_recycling:
+        ledger.note(
+            PART,
+            f"{len(recycled)} worker(s) recycled (max_requests): {closed_by_recycling}"
+            " keep-alive connection(s) closed under wrk",
+        )
     failed = (
         result["unplanned"] > 0
         or socket_errors > 0
