@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -30,8 +31,8 @@ from tests.integration.stack import (
     STACK,
     RunningStack,
     drop_database,
-    free_port,
     recreate_database,
+    stack_env,
 )
 from tests.unit.fakes import FakeRedis
 
@@ -106,20 +107,8 @@ def runner() -> CliRunner:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    var_dir = ROOT / "var" / f"test-stack-{os.getpid()}"
-    env = {
-        **os.environ,
-        "CIVIC_VAR_DIR": str(var_dir),
-        "CIVIC_GATEWAY_PORT": str(free_port()),
-        "CIVIC_CKAN_PORT": str(free_port()),
-        # Per run, so two test sessions on one machine never share a database.
-        "CIVIC_DB_NAME": f"civic_itest_{os.getpid()}",
-        "CIVIC_CKAN_DB_NAME": f"civic_ckan_itest_{os.getpid()}",
-        "CIVIC_REDIS_DB": "2",
-        "CIVIC_CKAN_REDIS_DB": "3",
-        "CIVIC_ENV": "test",
-        "CIVIC_GATEWAY_WORKERS": "2",
-    }
+    env = stack_env("itest", (2, 3))
+    var_dir = Path(env["CIVIC_VAR_DIR"])
     recreate_database(env["CIVIC_DB_NAME"])
     recreate_database(env["CIVIC_CKAN_DB_NAME"])
     started = subprocess.run(

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -37,7 +36,7 @@ import ckanapi
 import requests
 import sqlalchemy as sa
 from tests.integration.publishing.helpers import Catalog, body
-from tests.integration.stack import ROOT, STACK, drop_database, free_port, recreate_database
+from tests.integration.stack import ROOT, STACK, drop_database, recreate_database, stack_env
 
 from civic.services.bootstrap import Bootstrap, ConnectionSettings
 
@@ -45,24 +44,15 @@ WORDS = ["eau", "transport", "budget", "école", "air", "santé", "vélo", "éne
 
 
 def start_stack() -> dict[str, Any]:
-    pid = os.getpid()
-    var_dir = ROOT / "var" / f"bench-stack-{pid}"
-    env = {
-        **os.environ,
-        "CIVIC_VAR_DIR": str(var_dir),
-        "CIVIC_GATEWAY_PORT": str(free_port()),
-        "CIVIC_CKAN_PORT": str(free_port()),
-        "CIVIC_DB_NAME": f"civic_bench_{pid}",
-        "CIVIC_CKAN_DB_NAME": f"civic_ckan_bench_{pid}",
-        "CIVIC_REDIS_DB": "5",
-        "CIVIC_CKAN_REDIS_DB": "6",
-        "CIVIC_ENV": "test",
-        "CIVIC_GATEWAY_WORKERS": "2",
-        "CIVIC_LOG_LEVEL": "WARNING",
+    env = stack_env(
+        "bench-publishing",
+        (5, 6),
+        CIVIC_LOG_LEVEL="WARNING",
         # The bench makes thousands of calls from one address and one app.
-        "CIVIC_QUOTAS_ANONYMOUS": "1000000/minute",
-        "CIVIC_QUOTAS_PLANS": json.dumps({"standard": "1000000/minute"}),
-    }
+        CIVIC_QUOTAS_ANONYMOUS="1000000/minute",
+        CIVIC_QUOTAS_PLANS=json.dumps({"standard": "1000000/minute"}),
+    )
+    var_dir = Path(env["CIVIC_VAR_DIR"])
     recreate_database(env["CIVIC_DB_NAME"])
     recreate_database(env["CIVIC_CKAN_DB_NAME"])
     started = subprocess.run(

@@ -41,7 +41,14 @@ from tests.bench import report_bench, usage_bench
 from tests.bench.oauth_throughput import make_app
 from tests.bench.results import Pair, Result, machine, table, write_results
 from tests.integration.publishing.helpers import Catalog, Person, body
-from tests.integration.stack import ROOT, STACK, drop_database, free_port, recreate_database
+from tests.integration.stack import (
+    ROOT,
+    STACK,
+    drop_database,
+    free_port,
+    recreate_database,
+    stack_env,
+)
 
 from civic.services.bootstrap import Bootstrap, ConnectionSettings
 
@@ -283,27 +290,18 @@ class Stack:
 
 @contextmanager
 def stack() -> Iterator[Stack]:
-    pid = os.getpid()
-    var_dir = ROOT / "var" / f"bench-run-{pid}"
-    env = {
-        **os.environ,
-        "CIVIC_VAR_DIR": str(var_dir),
-        "CIVIC_GATEWAY_PORT": str(free_port()),
-        "CIVIC_CKAN_PORT": str(free_port()),
-        "CIVIC_DB_NAME": f"civic_bench_{pid}",
-        "CIVIC_CKAN_DB_NAME": f"civic_ckan_bench_{pid}",
-        "CIVIC_REDIS_DB": "7",
-        "CIVIC_CKAN_REDIS_DB": "8",
-        "CIVIC_ENV": "test",
-        "CIVIC_GATEWAY_WORKERS": "2",
+    env = stack_env(
+        "bench",
+        (7, 8),
         # config/test.toml's pool of 2 is for the test suites; under wrk -c8 each of a
         # worker's 4 threads would open and close a connection per request beyond it.
-        "CIVIC_DATABASE_POOL_SIZE": "6",
-        "CIVIC_LOG_LEVEL": "WARNING",
+        CIVIC_DATABASE_POOL_SIZE="6",
+        CIVIC_LOG_LEVEL="WARNING",
         # The load comes from one address and one app: quotas would measure 429s.
-        "CIVIC_QUOTAS_ANONYMOUS": "100000000/minute",
-        "CIVIC_QUOTAS_PLANS": json.dumps({"standard": "100000000/minute"}),
-    }
+        CIVIC_QUOTAS_ANONYMOUS="100000000/minute",
+        CIVIC_QUOTAS_PLANS=json.dumps({"standard": "100000000/minute"}),
+    )
+    var_dir = Path(env["CIVIC_VAR_DIR"])
     recreate_database(env["CIVIC_DB_NAME"])
     recreate_database(env["CIVIC_CKAN_DB_NAME"])
     say("starting the stack (scripts/stack.py up)")

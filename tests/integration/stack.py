@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -39,6 +40,27 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def stack_env(name: str, redis_dbs: tuple[int, int], **extra: str) -> dict[str, str]:
+    """The environment of a stack of its own for ``scripts/stack.py``: free ports, var/ folder
+    and databases named after ``name`` and this process, Redis databases ``redis_dbs``
+    (gateway, CKAN), test settings; ``extra`` adds or overrides variables."""
+    pid = os.getpid()
+    return {
+        **os.environ,
+        "CIVIC_VAR_DIR": str(ROOT / "var" / f"{name}-{pid}"),
+        "CIVIC_GATEWAY_PORT": str(free_port()),
+        "CIVIC_CKAN_PORT": str(free_port()),
+        # Per run, so two sessions on one machine never share a database.
+        "CIVIC_DB_NAME": f"civic_{name.replace('-', '_')}_{pid}",
+        "CIVIC_CKAN_DB_NAME": f"civic_ckan_{name.replace('-', '_')}_{pid}",
+        "CIVIC_REDIS_DB": str(redis_dbs[0]),
+        "CIVIC_CKAN_REDIS_DB": str(redis_dbs[1]),
+        "CIVIC_ENV": "test",
+        "CIVIC_GATEWAY_WORKERS": "2",
+        **extra,
+    }
 
 
 def drop_database(name: str) -> None:
