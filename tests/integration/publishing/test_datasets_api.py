@@ -10,6 +10,7 @@ from tests.integration.publishing.helpers import Catalog, Person, body
 from civic.connectors.ckan.fake import FakeCkan
 from civic.services.bootstrap import Bootstrap
 from civic.services.outbox.models import OutboxMessage
+from civic.services.outbox.relay import due_messages
 from civic.services.publishing.worker import Worker, WorkerOptions
 
 pytestmark = pytest.mark.integration
@@ -299,3 +300,49 @@ def test_a_stored_write_answers_202_when_what_follows_the_commit_fails(
             .where(OutboxMessage.aggregate_id == stored.json["id"])
         )
     assert queued == 1
+
+
+def _due(bootstrap: Bootstrap) -> list[int]:
+    return due_messages(bootstrap.session_factory, 100)
+
+
+def test_a_waiting_write_keeps_the_workers_off_its_message_until_publish_wait(
+    client: FlaskClient,
+    publisher: Person,
+    bootstrap: Bootstrap,
+    fake_ckan: FakeCkan,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The request delivers its own message; a worker woken by the commit's NOTIFY
+    # must not take it meanwhile (the request would then poll for the outcome).
+    # If the request dies before delivering, the worker takes it after publish_wait.
+    def request_died(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("the gateway worker was killed")
+
+    monkeypatch.setattr("civic.platform.api.datasets.deliver_now", request_died)
+    sent = body()
+    assert client.post("/api/v1/datasets", json=sent, headers=publisher.headers).status_code == 202
+    assert _due(bootstrap) == []  # reserved for the request (publish_wait is 1 s here)
+    with bootstrap.unit_of_work() as uow:
+        waited = uow.session.scalar(
+            sa.select(sa.func.extract("epoch", OutboxMessage.available_at - sa.func.now()))
+        )
+    assert 0.5 < float(waited) <= 1.0
+    with bootstrap.unit_of_work() as uow:
+        uow.session.execute(
+            sa.update(OutboxMessage).values(available_at=sa.func.now() - sa.text("interval '1 s'"))
+        )
+        uow.commit()
+    assert len(_due(bootstrap)) == 1  # the reservation over, the workers take it
+    Worker(bootstrap.engine, bootstrap.session_factory, fake_ckan, WorkerOptions()).run(once=True)
+    assert client.get(f"/api/v1/datasets/{sent['name']}").json["sync_status"] == "synced"
+
+
+def test_a_client_that_does_not_wait_leaves_its_message_due_at_once(
+    client: FlaskClient, publisher: Person, bootstrap: Bootstrap
+) -> None:
+    response = client.post(
+        "/api/v1/datasets", json=body(), headers={**publisher.headers, "Prefer": "respond-async"}
+    )
+    assert response.status_code == 202
+    assert len(_due(bootstrap)) == 1

@@ -47,7 +47,7 @@ from civic.services.catalog.models import SyncStatus
 from civic.services.catalog.permissions import Actor, load_actor
 from civic.services.catalog.search import SearchQuery, search_documents
 from civic.services.identity.rights import DATASETS_WRITE
-from civic.services.publishing.delivery import deliver_now
+from civic.services.publishing.delivery import deliver_now, reserve
 from civic.services.uow import UnitOfWork
 
 log = logging.getLogger("civic.api")
@@ -103,13 +103,17 @@ def write_and_settle(
     unchanged answer of a write that changed nothing is ``done`` too.
     """
     bootstrap = current_bootstrap()
+    # RFC 7240: a client that prefers not to wait gets its 202 at once.
+    wait = 0.0 if _prefers_async() else current_settings().publish_wait
     with bootstrap.unit_of_work() as uow:
         result = write(uow, writer(uow))
+        if result.message_id is not None:
+            reserve(uow, result.message_id, wait)
         uow.commit()
         dataset_id, message_id = result.dataset.id, result.message_id
         name = result.dataset.name
     try:
-        return _settled(bootstrap, dataset_id, message_id, done=done)
+        return _settled(bootstrap, dataset_id, message_id, done=done, wait=wait)
     except Exception:
         # The database restarting (or anything else) after the commit: the write is
         # stored and the worker will carry it to CKAN, so the truth is "accepted".
@@ -121,7 +125,12 @@ def write_and_settle(
 
 
 def _settled(
-    bootstrap: Bootstrap, dataset_id: uuid.UUID, message_id: int | None, *, done: int
+    bootstrap: Bootstrap,
+    dataset_id: uuid.UUID,
+    message_id: int | None,
+    *,
+    done: int,
+    wait: float,
 ) -> Response:
     status = SyncStatus.SYNCED
     if message_id is not None:
@@ -132,8 +141,7 @@ def _settled(
             bootstrap.ckan_probe_client,
             message_id,
             dataset_id,
-            # RFC 7240: a client that prefers not to wait gets its 202 at once.
-            wait=0.0 if _prefers_async() else current_settings().publish_wait,
+            wait=wait,
         )
     with bootstrap.unit_of_work() as uow:
         dataset = service.dataset_by_id(uow, dataset_id)

@@ -27,7 +27,7 @@ from civic.services.catalog.vocabularies import FREQUENCIES, THEMES
 from civic.services.errors import DomainError, InvalidInput
 from civic.services.identity.accounts import get_user
 from civic.services.identity.models import Role
-from civic.services.publishing.delivery import deliver_now
+from civic.services.publishing.delivery import deliver_now, reserve
 from civic.services.uow import UnitOfWork
 
 # Empty resource rows the form offers beyond the dataset's own.
@@ -103,6 +103,8 @@ def _save(user: WebUser, *, editing: str | None) -> str | tuple[str, int] | Werk
             return _form(user, values, errors, editing=editing), 422
         except DomainError as error:
             return _form(user, values, {"_": str(error)}, editing=editing), 403
+        if result.message_id is not None:
+            reserve(uow, result.message_id, current_settings().publish_wait)
         uow.commit()
         dataset_id, message_id, name = result.dataset.id, result.message_id, result.dataset.name
     if message_id is not None:
