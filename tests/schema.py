@@ -4,6 +4,7 @@ DOMAIN_TABLES = {
     "organizations",
     "datasets",
     "resources",
+    "catalog_version",
     "outbox",
     "users",
     "memberships",

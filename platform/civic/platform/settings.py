@@ -124,6 +124,12 @@ class Settings(BaseModel):
         ],
         description="licence ids (SPDX) a dataset may use",
     )
+    search_cache_size: int = Field(
+        default=256,
+        ge=0,
+        description="search answers each gateway worker keeps until the catalog changes"
+        " (0: no cache)",
+    )
     publish_wait: float = Field(
         default=2.0, ge=0, description="seconds a write waits for CKAN before answering 202"
     )

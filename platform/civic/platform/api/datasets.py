@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, jsonify, request, url_for
+from flask import Response, current_app, jsonify, request, url_for
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 from flask_openapi3.types import ResponseDict
@@ -45,7 +45,7 @@ from civic.services.catalog.errors import UnknownResource
 from civic.services.catalog.inputs import DatasetInput, DatasetPatch, ResourceInput
 from civic.services.catalog.models import SyncStatus
 from civic.services.catalog.permissions import Actor, load_actor
-from civic.services.catalog.search import SearchQuery, search_documents
+from civic.services.catalog.search import SearchCache, SearchQuery, search_documents
 from civic.services.identity.rights import DATASETS_WRITE
 from civic.services.publishing.delivery import deliver_now, reserve
 from civic.services.uow import UnitOfWork
@@ -80,6 +80,19 @@ class _SearchArgs(SearchArgs):
 
 
 _SEARCH_SCHEMAS: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
+def search_cache() -> SearchCache:
+    """This app's cache of search answers (``search_cache_size``; see :class:`SearchCache`)."""
+    cache = current_app.extensions.get(_SEARCH_CACHE)
+    if cache is None:
+        cache = current_app.extensions.setdefault(
+            _SEARCH_CACHE, SearchCache(current_settings().search_cache_size)
+        )
+    return cache  # type: ignore[no-any-return]
+
+
+_SEARCH_CACHE = "civic.search_cache"
 
 
 def writer(uow: UnitOfWork) -> Actor:
@@ -184,7 +197,8 @@ def blueprint() -> APIBlueprint:
         """
         search = SearchQuery(**query.model_dump())
         # One statement on a read connection (no transaction, no ping at checkout).
-        found = current_bootstrap().read(lambda uow: search_documents(uow, search))
+        cache = search_cache()
+        found = current_bootstrap().read(lambda uow: search_documents(uow, search, cache=cache))
         body: dict[str, Any] = {
             "results": found.documents,
             "total": found.total,

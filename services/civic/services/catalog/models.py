@@ -169,3 +169,17 @@ class Resource(Base):
     modified: Mapped[dt.datetime] = modified_at()
 
     dataset: Mapped[Dataset] = relationship(back_populates="resources")
+
+
+class CatalogVersion(Base):
+    """One row: a new random ``version`` at the commit of any write to the catalog.
+
+    A trigger sets it (see the migration ``catalog_version``); search answers are
+    cached with the version they were computed at.
+    """
+
+    __tablename__ = "catalog_version"
+    __table_args__ = (sa.CheckConstraint(sa.text("id = 1"), name="one_row"),)
+
+    id: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True, autoincrement=False)
+    version: Mapped[uuid.UUID] = mapped_column(sa.Uuid)

@@ -5,12 +5,21 @@ is down. A query is parsed with ``websearch_to_tsquery`` (quotes, ``or``, ``-``)
 French, English and without stemming, and a dataset matches any of the three.
 Filters combine as AND across fields and OR within one field; facets are counted
 over the whole filtered result, not the page.
+
+The API's searches can be cached (:class:`SearchCache`): an answer is kept with the
+catalog's version it was computed at, and served again only while that version is
+current. The version changes at the commit of any write to the catalog (a trigger,
+see :class:`~civic.services.catalog.models.CatalogVersion`), so a cached answer is
+never older than what the reader could see without the cache.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -19,7 +28,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import joinedload, selectinload
 
 from civic.services.catalog.documents import document_from_row, document_select
-from civic.services.catalog.models import Dataset, Organization, OrganizationLevel
+from civic.services.catalog.models import CatalogVersion, Dataset, Organization, OrganizationLevel
 from civic.services.uow import UnitOfWork
 
 Sort = Literal["relevance", "title", "-title", "modified", "-modified", "created", "-created"]
@@ -97,8 +106,50 @@ def search_datasets(uow: UnitOfWork, query: SearchQuery, *, facets: bool = True)
     return SearchResults(datasets, total, page, page_size, counted)
 
 
-def search_documents(uow: UnitOfWork, query: SearchQuery) -> SearchDocuments:
+class SearchCache:
+    """Search answers of one process, each kept with the catalog version it was computed at.
+
+    At most ``size`` answers, the least recently used dropped first; safe to share
+    between threads. The answers are shared: callers must not change them.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[Hashable, tuple[uuid.UUID, SearchDocuments]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, version: uuid.UUID) -> SearchDocuments | None:
+        """The answer cached for ``key`` at ``version``, or None."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != version:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry[1]
+
+    def put(self, key: Hashable, version: uuid.UUID, answer: SearchDocuments) -> None:
+        """Keep ``answer`` for ``key`` at ``version`` (replacing an older one)."""
+        with self._lock:
+            self._entries[key] = (version, answer)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def search_documents(
+    uow: UnitOfWork, query: SearchQuery, *, cache: SearchCache | None = None
+) -> SearchDocuments:
     """Like :func:`search_datasets` with facets, as documents, in one statement.
+
+    With ``cache``, the catalog's version is read first (one short statement) and an
+    answer computed at that version is served from the cache.
 
     The API's search: the page's documents (see
     :func:`~civic.services.catalog.documents.document_select`), the total (a window
@@ -107,6 +158,31 @@ def search_documents(uow: UnitOfWork, query: SearchQuery) -> SearchDocuments:
     The statement is built once per shape of query (which filters, text or not, sort)
     with every value a bound parameter, so a search builds no SQL expression at all.
     """
+    if cache is None or cache.size <= 0:
+        return _search_documents(uow, query)
+    version = uow.session.connection().scalar(_VERSION)
+    if version is None:  # no version row (an emptied database): nothing can be trusted
+        return _search_documents(uow, query)
+    key = _cache_key(query)
+    answer = cache.get(key, version)
+    if answer is None:
+        # Computed after the version was read, so it is at least as recent as that version.
+        answer = _search_documents(uow, query)
+        cache.put(key, version, answer)
+    return answer
+
+
+_VERSION = sa.select(CatalogVersion.version).where(CatalogVersion.id == 1)
+
+
+def _cache_key(query: SearchQuery) -> Hashable:
+    page_size, page = _page(query)
+    shape = _Shape.of(query)
+    params = _params(query)
+    return (shape, page, page_size, *(tuple(params[name]) for name in _FILTERS), params["q"])
+
+
+def _search_documents(uow: UnitOfWork, query: SearchQuery) -> SearchDocuments:
     page_size, page = _page(query)
     shape = _Shape.of(query)
     params = _params(query)
