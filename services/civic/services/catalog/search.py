@@ -148,15 +148,15 @@ def search_documents(
 ) -> SearchDocuments:
     """Like :func:`search_datasets` with facets, as documents, in one statement.
 
-    With ``cache``, the catalog's version is read first (one short statement) and an
-    answer computed at that version is served from the cache.
-
     The API's search: the page's documents (see
     :func:`~civic.services.catalog.documents.document_select`), the total (a window
     over all matches) and the facets (a JSON column of the first row only, computed
     once) come back in one round trip. A page past the end costs two more statements.
     The statement is built once per shape of query (which filters, text or not, sort)
     with every value a bound parameter, so a search builds no SQL expression at all.
+
+    With ``cache``, the catalog's version is read first (one short statement), and an
+    answer computed at that version is served from the cache without the search.
     """
     if cache is None or cache.size <= 0:
         return _search_documents(uow, query)
