@@ -36,3 +36,31 @@ def test_the_least_recently_used_answer_goes_first() -> None:
     assert cache.get("a", version) == answer(1)
     assert cache.get("c", version) == answer(3)
     assert len(cache) == 2
+
+
+def page(documents: int) -> SearchDocuments:
+    return SearchDocuments(
+        documents=[{"name": f"d{n}"} for n in range(documents)],
+        total=documents,
+        page=1,
+        page_size=documents,
+    )
+
+
+def test_the_documents_kept_stay_within_the_budget() -> None:
+    cache = SearchCache(4)  # 4 answers, 80 documents in all
+    version = uuid.uuid4()
+    for key in "abc":
+        cache.put(key, version, page(20))
+    assert (len(cache), cache.documents) == (3, 60)
+    cache.put("big", version, page(50))  # a, then b, make room for it
+    assert cache.get("a", version) is None and cache.get("b", version) is None
+    assert cache.get("c", version) is not None and cache.get("big", version) is not None
+    assert cache.documents == 70
+    cache.put("huge", version, page(81))  # more than the whole budget: not kept
+    assert cache.get("huge", version) is None
+    assert cache.documents == 70
+    cache.put("c", version, page(1))  # replaced: its old weight is given back
+    assert cache.documents == 51
+    cache.put("empty", version, page(0))  # an empty answer weighs one
+    assert (len(cache), cache.documents) == (3, 52)

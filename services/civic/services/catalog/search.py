@@ -109,15 +109,22 @@ def search_datasets(uow: UnitOfWork, query: SearchQuery, *, facets: bool = True)
 class SearchCache:
     """Search answers of one process, each kept with the catalog version it was computed at.
 
-    At most ``size`` answers, the least recently used dropped first; safe to share
-    between threads. The answers are shared: callers must not change them.
+    At most ``size`` answers holding at most ``DOCUMENTS_PER_ANSWER * size`` documents
+    in all (a few pages of 1,000 must not crowd out hundreds of pages of 20, nor the
+    worker's memory); the least recently used go first, and an answer larger than the
+    whole budget is not kept. Safe to share between threads. The answers are shared:
+    callers must not change them.
     """
+
+    DOCUMENTS_PER_ANSWER = 20
 
     def __init__(self, size: int) -> None:
         self.size = size
+        self.budget = self.DOCUMENTS_PER_ANSWER * size
         self.hits = 0
         self.misses = 0
         self._entries: OrderedDict[Hashable, tuple[uuid.UUID, SearchDocuments]] = OrderedDict()
+        self._documents = 0
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, version: uuid.UUID) -> SearchDocuments | None:
@@ -133,14 +140,32 @@ class SearchCache:
 
     def put(self, key: Hashable, version: uuid.UUID, answer: SearchDocuments) -> None:
         """Keep ``answer`` for ``key`` at ``version`` (replacing an older one)."""
+        weight = _weight(answer)
         with self._lock:
+            self._drop(key)
+            if weight > self.budget:
+                return
             self._entries[key] = (version, answer)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            self._documents += weight
+            while len(self._entries) > self.size or self._documents > self.budget:
+                self._drop(next(iter(self._entries)))
+
+    @property
+    def documents(self) -> int:
+        """How many documents the kept answers hold."""
+        return self._documents
+
+    def _drop(self, key: Hashable) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._documents -= _weight(entry[1])
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _weight(answer: SearchDocuments) -> int:
+    return max(1, len(answer.documents))
 
 
 def search_documents(
