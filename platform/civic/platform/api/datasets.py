@@ -37,7 +37,7 @@ from civic.platform.wiring import current_bootstrap, current_settings
 from civic.services.bootstrap import Bootstrap
 from civic.services.catalog import datasets as service
 from civic.services.catalog.documents import (
-    dataset_document,
+    dataset_document_by_id,
     live_dataset_document,
     resource_document,
 )
@@ -156,10 +156,9 @@ def _settled(
             dataset_id,
             wait=wait,
         )
-    with bootstrap.unit_of_work() as uow:
-        dataset = service.dataset_by_id(uow, dataset_id)
-        document = dataset_document(dataset)
-        name, deleted = dataset.name, dataset.deleted_at is not None
+    # One statement on a read connection, as show reads (the write has committed).
+    document, deleted = bootstrap.read(lambda uow: dataset_document_by_id(uow, dataset_id))
+    name = document["name"]
     if deleted:
         if status is SyncStatus.SYNCED:
             return Response(status=204)

@@ -63,18 +63,6 @@ def get_dataset(uow: UnitOfWork, name: str) -> Dataset:
     return dataset
 
 
-def dataset_by_id(uow: UnitOfWork, dataset_id: uuid.UUID) -> Dataset:
-    """The dataset with this id, withdrawn ones included. Raises :class:`UnknownDataset`."""
-    dataset = uow.session.scalar(
-        sa.select(Dataset)
-        .where(Dataset.id == dataset_id)
-        .options(selectinload(Dataset.resources), selectinload(Dataset.organization))
-    )
-    if dataset is None:
-        raise UnknownDataset(f"no dataset has the id {dataset_id}")
-    return dataset
-
-
 def publish_dataset(
     uow: UnitOfWork, actor: Actor, data: DatasetInput, *, licenses: list[str]
 ) -> DatasetWrite:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import uuid
 from typing import Any
 
 import sqlalchemy as sa
@@ -158,6 +159,23 @@ def live_dataset_document(uow: UnitOfWork, name: str) -> dict[str, Any]:
     if row is None:
         raise UnknownDataset(f"no dataset is named {name!r}")
     return document_from_row(row)
+
+
+def dataset_document_by_id(uow: UnitOfWork, dataset_id: uuid.UUID) -> tuple[dict[str, Any], bool]:
+    """The document of the dataset with this id, withdrawn ones included, in one statement;
+    and whether it is withdrawn (the answer of a write, read back).
+
+    Raises :class:`UnknownDataset`.
+    """
+    row = uow.session.connection().execute(_by_id(), {"id": dataset_id}).mappings().first()
+    if row is None:
+        raise UnknownDataset(f"no dataset has the id {dataset_id}")
+    return document_from_row(row), row["deleted_at"] is not None
+
+
+@functools.cache
+def _by_id() -> sa.Select[Any]:
+    return document_select().add_columns(Dataset.deleted_at).where(Dataset.id == sa.bindparam("id"))
 
 
 @functools.cache
