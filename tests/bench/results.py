@@ -70,8 +70,8 @@ class Result:
         return {
             "id": self.id,
             "description": self.description,
-            "ours": round(statistics.median(p.ours for p in self.pairs), 2) if self.pairs else None,
-            "peer": round(statistics.median(p.peer for p in self.pairs), 2) if self.pairs else None,
+            "ours": _figure(statistics.median(p.ours for p in self.pairs)) if self.pairs else None,
+            "peer": _figure(statistics.median(p.peer for p in self.pairs)) if self.pairs else None,
             "unit": self.unit,
             "ratio": self.ratio,
             "target": self.target,
@@ -79,6 +79,11 @@ class Result:
             "repetitions": len(self.pairs),
             "spread": self.spread,
         }
+
+
+def _figure(value: float) -> float:
+    """Two decimals, or four significant digits below 1 (0.057 reports/s, not 0.06)."""
+    return round(value, 2) if abs(value) >= 1 else float(f"{value:.4g}")
 
 
 def ratio(ours: float, peer: float) -> float:

@@ -73,3 +73,11 @@ def test_the_table_marks_misses() -> None:
     assert lines[0].split()[0] == "id"
     assert "NO" in lines[2]
     assert "yes" in lines[3]
+
+
+def test_figures_below_one_keep_four_significant_digits() -> None:
+    # A report of 17.5 s is 0.05714 reports/s: two decimals would say 0.06.
+    result = throughput((1 / 17.5, 1 / 16.3), (1 / 17.7, 1 / 16.1), (1 / 17.2, 1 / 16.4))
+    assert result.as_json()["ours"] == 0.05714
+    assert result.as_json()["peer"] == 0.06135
+    assert throughput((1234.5678, 2000)).as_json()["ours"] == 1234.57
