@@ -120,8 +120,7 @@ def write_and_settle(
     wait = 0.0 if _prefers_async() else current_settings().publish_wait
     with bootstrap.unit_of_work() as uow:
         result = write(uow, writer(uow))
-        if result.message_id is not None:
-            reserve(uow, result.message_id, wait)
+        reserve(uow, result.message_id, wait)
         uow.commit()
         dataset_id, message_id = result.dataset.id, result.message_id
         name = result.dataset.name

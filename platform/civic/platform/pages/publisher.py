@@ -103,8 +103,7 @@ def _save(user: WebUser, *, editing: str | None) -> str | tuple[str, int] | Werk
             return _form(user, values, errors, editing=editing), 422
         except DomainError as error:
             return _form(user, values, {"_": str(error)}, editing=editing), 403
-        if result.message_id is not None:
-            reserve(uow, result.message_id, current_settings().publish_wait)
+        reserve(uow, result.message_id, current_settings().publish_wait)
         uow.commit()
         dataset_id, message_id, name = result.dataset.id, result.message_id, result.dataset.name
     if message_id is not None:

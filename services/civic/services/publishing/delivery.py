@@ -29,13 +29,14 @@ from civic.services.publishing.sync import HANDLERS
 from civic.services.uow import UnitOfWork
 
 
-def reserve(uow: UnitOfWork, message_id: int, seconds: float) -> None:
+def reserve(uow: UnitOfWork, message_id: int | None, seconds: float) -> None:
     """Keep the workers off ``message_id`` for ``seconds`` after ``uow`` commits.
 
     For the request that delivers it at once (:func:`deliver_now`); nothing when
-    ``seconds`` is 0 (a client that does not wait leaves it to the workers).
+    ``seconds`` is 0 (a client that does not wait leaves it to the workers) or when
+    the write queued no message (it changed nothing).
     """
-    if seconds <= 0:
+    if message_id is None or seconds <= 0:
         return
     uow.session.execute(
         sa.update(OutboxMessage)
