@@ -100,7 +100,14 @@ class Roles:
         timeout = kw.pop("timeout", TIMEOUT)
         kw.setdefault("allow_redirects", False)
         url = self.stack.gateway_url + path
-        return requests.request(method, url, headers=sent, timeout=timeout, **kw)
+        try:
+            return requests.request(method, url, headers=sent, timeout=timeout, **kw)
+        except requests.ConnectionError:
+            # A worker being replaced (max_requests) may reset a connection it had just
+            # accepted; a read is safe to send again, as README advises clients.
+            if method.upper() not in {"GET", "HEAD"}:
+                raise
+            return requests.request(method, url, headers=sent, timeout=timeout, **kw)
 
 
 def make_roles(stack: RunningStack) -> Roles:
