@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from tests.integration.publishing.helpers import Catalog, Person, body
 
 from civic.connectors.ckan.fake import FakeCkan
+from civic.platform.docs import DocumentedApp
 from civic.services.bootstrap import Bootstrap
+from civic.services.catalog.models import Dataset
 from civic.services.outbox.models import OutboxMessage
 from civic.services.outbox.relay import due_messages
 from civic.services.publishing.worker import Worker, WorkerOptions
@@ -225,6 +230,30 @@ def test_duplicate_name_is_409(client: FlaskClient, publisher: Person) -> None:
     assert again.status_code == 409
 
 
+def test_identical_creates_at_once_store_one_dataset_and_answer_409_to_the_others(
+    app: DocumentedApp, publisher: Person, bootstrap: Bootstrap
+) -> None:
+    # Six clients sending the same new dataset at once: exactly one wins, the others
+    # learn the name is taken (409), never a 500 from the unique index.
+    sent = body()
+    start = threading.Barrier(6)
+
+    def create(_: int) -> int:
+        client = app.test_client()
+        start.wait()
+        return client.post("/api/v1/datasets", json=sent, headers=publisher.headers).status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = sorted(pool.map(create, range(6)))
+    assert len([s for s in statuses if s in (201, 202)]) == 1, statuses
+    assert statuses.count(409) == 5, statuses
+    with bootstrap.unit_of_work() as uow:
+        stored = uow.session.scalar(
+            sa.select(sa.func.count()).select_from(Dataset).where(Dataset.name == sent["name"])
+        )
+    assert stored == 1
+
+
 def test_a_lost_answer_is_not_a_second_dataset_nor_a_failure(
     client: FlaskClient, publisher: Person, fake_ckan: FakeCkan, bootstrap: Bootstrap
 ) -> None:
@@ -284,7 +313,7 @@ def test_a_stored_write_answers_202_when_what_follows_the_commit_fails(
     def database_gone(*args: object, **kwargs: object) -> None:
         raise ConnectionError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr("civic.platform.api.datasets.deliver_now", database_gone)
+    monkeypatch.setattr("civic.services.publishing.writes.deliver_now", database_gone)
     sent = body()
     response = client.post("/api/v1/datasets", json=sent, headers=publisher.headers)
     assert response.status_code == 202, response.json
@@ -319,7 +348,7 @@ def test_a_waiting_write_keeps_the_workers_off_its_message_until_publish_wait(
     def request_died(*args: object, **kwargs: object) -> None:
         raise ConnectionError("the gateway worker was killed")
 
-    monkeypatch.setattr("civic.platform.api.datasets.deliver_now", request_died)
+    monkeypatch.setattr("civic.services.publishing.writes.deliver_now", request_died)
     sent = body()
     assert client.post("/api/v1/datasets", json=sent, headers=publisher.headers).status_code == 202
     assert _due(bootstrap) == []  # reserved for the request (publish_wait is 1 s here)

@@ -106,6 +106,33 @@ def test_publisher_form_creates_then_edits_with_field_errors(
     assert fake_ckan.dataset_show("arbres").title == "Arbres d'alignement"
 
 
+def test_the_form_saves_while_ckan_is_down_and_says_it_is_pending(
+    client: FlaskClient, publisher: Person, fake_ckan: FakeCkan
+) -> None:
+    # The form goes through the same write use case as the API: stored, queued for
+    # the worker, and the publisher told so (not an error page).
+    logged_in(client, publisher)
+    token = CSRF.search(client.get("/publish").get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+    fake_ckan.outage = True
+    fields = {
+        "csrf_token": token,
+        "name": "parkings",
+        "title": "Parkings relais",
+        "description": "Places libres en temps réel",
+        "organization": "ville-a",
+        "license": "etalab-2.0",
+    }
+    saved = client.post("/publish", data=fields)
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/datasets/parkings")
+    page = client.get("/datasets/parkings").get_data(as_text=True)
+    assert "CKAN has not confirmed yet" in page
+    assert client.get("/api/v1/datasets/parkings").json["sync_status"] == "pending"
+    fake_ckan.outage = False
+    again = client.post("/publish", data=fields)
+    assert again.status_code == 409  # the name is taken: shown beside the field
+    assert 'id="err-name"' in again.get_data(as_text=True)
+
+
 def test_a_publisher_cannot_use_the_form_for_another_organization(
     client: FlaskClient, catalog: Catalog, publisher: Person
 ) -> None:

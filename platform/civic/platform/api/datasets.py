@@ -12,7 +12,6 @@ workers (bulk loads).
 from __future__ import annotations
 
 import copy
-import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -34,23 +33,16 @@ from civic.platform.api.catalog_schemas import (
 )
 from civic.platform.oauth.protection import require
 from civic.platform.wiring import current_bootstrap, current_settings
-from civic.services.bootstrap import Bootstrap
 from civic.services.catalog import datasets as service
-from civic.services.catalog.documents import (
-    dataset_document_by_id,
-    live_dataset_document,
-    resource_document,
-)
+from civic.services.catalog.documents import live_dataset_document, resource_document
 from civic.services.catalog.errors import UnknownResource
 from civic.services.catalog.inputs import DatasetInput, DatasetPatch, ResourceInput
 from civic.services.catalog.models import SyncStatus
 from civic.services.catalog.permissions import Actor, load_actor
 from civic.services.catalog.search import SearchCache, SearchQuery, search_documents
 from civic.services.identity.rights import DATASETS_WRITE
-from civic.services.publishing.delivery import deliver_now, reserve
+from civic.services.publishing.writes import write_dataset
 from civic.services.uow import UnitOfWork
-
-log = logging.getLogger("civic.api")
 
 TAG = Tag(
     name="datasets",
@@ -110,64 +102,29 @@ def writer(uow: UnitOfWork) -> Actor:
 def write_and_settle(
     write: Callable[[UnitOfWork, Actor], service.DatasetWrite], *, done: int
 ) -> Response:
-    """Run ``write`` in a unit of work, commit, wait briefly for CKAN, answer the dataset.
+    """Run ``write`` through the one write use case and shape its outcome as an answer.
 
-    ``done`` is the status when CKAN confirmed (201 or 200); 202 while pending; the
-    unchanged answer of a write that changed nothing is ``done`` too.
+    ``done`` is the status when nothing is left for the worker (201 or 200); 202 with
+    ``sync_status: pending`` while CKAN has not confirmed; 204 for a confirmed
+    withdrawal. Refusals propagate as domain errors (problem+json).
     """
-    bootstrap = current_bootstrap()
     # RFC 7240: a client that prefers not to wait gets its 202 at once.
     wait = 0.0 if _prefers_async() else current_settings().publish_wait
-    with bootstrap.unit_of_work() as uow:
-        result = write(uow, writer(uow))
-        reserve(uow, result.message_id, wait)
-        uow.commit()
-        dataset_id, message_id = result.dataset.id, result.message_id
-        name = result.dataset.name
-    try:
-        return _settled(bootstrap, dataset_id, message_id, done=done, wait=wait)
-    except Exception:
-        # The database restarting (or anything else) after the commit: the write is
-        # stored and the worker will carry it to CKAN, so the truth is "accepted".
-        log.exception("dataset %s stored; its answer could not be read back", name)
-        response = jsonify({"name": name, "sync_status": SyncStatus.PENDING.value})
-        response.status_code = 202
-        response.headers["Location"] = url_for("datasets.show_dataset", name=name)
-        return response
-
-
-def _settled(
-    bootstrap: Bootstrap,
-    dataset_id: uuid.UUID,
-    message_id: int | None,
-    *,
-    done: int,
-    wait: float,
-) -> Response:
-    status = SyncStatus.SYNCED
-    if message_id is not None:
-        # A client that waits briefly for CKAN: the probe client (short timeout, no
-        # retries); the worker is the patient one.
-        status = deliver_now(
-            bootstrap.session_factory,
-            bootstrap.ckan_probe_client,
-            message_id,
-            dataset_id,
-            wait=wait,
-        )
-    # One statement on a read connection, as show reads (the write has committed).
-    document, deleted = bootstrap.read(lambda uow: dataset_document_by_id(uow, dataset_id))
-    name = document["name"]
-    if deleted:
-        if status is SyncStatus.SYNCED:
+    result = write_dataset(current_bootstrap(), lambda uow: write(uow, writer(uow)), wait=wait)
+    location = url_for("datasets.show_dataset", name=result.name)
+    if result.document is None or result.deleted:
+        if result.deleted and result.done:
             return Response(status=204)
-        response = jsonify({"name": name, "sync_status": document["sync_status"]})
+        sync_status = (result.document or {}).get("sync_status", SyncStatus.PENDING.value)
+        response = jsonify({"name": result.name, "sync_status": sync_status})
         response.status_code = 202
+        if not result.deleted:
+            response.headers["Location"] = location
         return response
-    response = jsonify(document)
-    response.status_code = done if status is SyncStatus.SYNCED else 202
+    response = jsonify(result.document)
+    response.status_code = done if result.done else 202
     if done == 201:
-        response.headers["Location"] = url_for("datasets.show_dataset", name=name)
+        response.headers["Location"] = location
     return response
 
 

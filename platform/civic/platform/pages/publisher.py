@@ -24,10 +24,10 @@ from civic.services.catalog.errors import UnknownDataset
 from civic.services.catalog.inputs import DatasetInput
 from civic.services.catalog.permissions import Actor, actor_for_user
 from civic.services.catalog.vocabularies import FREQUENCIES, THEMES
-from civic.services.errors import DomainError, InvalidInput
+from civic.services.errors import Conflict, DomainError, InvalidInput
 from civic.services.identity.accounts import get_user
 from civic.services.identity.models import Role
-from civic.services.publishing.delivery import deliver_now, reserve
+from civic.services.publishing.writes import Outcome, write_dataset
 from civic.services.uow import UnitOfWork
 
 # Empty resource rows the form offers beyond the dataset's own.
@@ -92,36 +92,31 @@ def _save(user: WebUser, *, editing: str | None) -> str | tuple[str, int] | Werk
         write = lambda uow, actor: service.replace_dataset(  # noqa: E731
             uow, actor, editing, data, licenses=licenses
         )
-    bootstrap = current_bootstrap()
-    with bootstrap.unit_of_work() as uow:
-        try:
-            result = write(uow, _actor(uow, user))
-        except InvalidInput as error:
-            errors = {
-                pointer[2:].replace("/", "."): detail for pointer, detail in error.field_errors
-            }
-            return _form(user, values, errors, editing=editing), 422
-        except DomainError as error:
-            return _form(user, values, {"_": str(error)}, editing=editing), 403
-        reserve(uow, result.message_id, current_settings().publish_wait)
-        uow.commit()
-        dataset_id, message_id, name = result.dataset.id, result.message_id, result.dataset.name
-    if message_id is not None:
-        status = deliver_now(
-            bootstrap.session_factory,
-            bootstrap.ckan_probe_client,
-            message_id,
-            dataset_id,
+    try:
+        result = write_dataset(
+            current_bootstrap(),
+            lambda uow: write(uow, _actor(uow, user)),
             wait=current_settings().publish_wait,
         )
-        flash(
-            _("Saved and published in CKAN.")
-            if status.value == "synced"
-            else _("Saved. CKAN has not confirmed yet; it will be sent as soon as CKAN answers.")
-        )
-    else:
-        flash(_("Nothing changed."))
-    return redirect(url_for("pages.dataset", name=name))
+    except InvalidInput as error:
+        errors = {pointer[2:].replace("/", "."): detail for pointer, detail in error.field_errors}
+        return _form(user, values, errors, editing=editing), 422
+    except Conflict as error:
+        return _form(user, values, {"name": str(error)}, editing=editing), 409
+    except DomainError as error:
+        return _form(user, values, {"_": str(error)}, editing=editing), 403
+    flash(_OUTCOME_MESSAGES[result.outcome]())
+    return redirect(url_for("pages.dataset", name=result.name))
+
+
+# What the publisher is told of a stored write (lazy: translated in the request's language).
+_OUTCOME_MESSAGES: dict[Outcome, Callable[[], str]] = {
+    Outcome.SYNCED: lambda: _("Saved and published in CKAN."),
+    Outcome.PENDING: lambda: _(
+        "Saved. CKAN has not confirmed yet; it will be sent as soon as CKAN answers."
+    ),
+    Outcome.UNCHANGED: lambda: _("Nothing changed."),
+}
 
 
 def form_values(form: MultiDict[str, str]) -> dict[str, Any]:
