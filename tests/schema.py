@@ -13,6 +13,7 @@ DOMAIN_TABLES = {
     "oauth_authorization_codes",
     "oauth_tokens",
     "oauth_initial_access_tokens",
+    "personal_tokens",
     "reuses",
     "reuse_datasets",
     "reuse_moderation_events",

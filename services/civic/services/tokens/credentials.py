@@ -15,6 +15,8 @@ CLIENT_SECRET = "cvcs_"  # noqa: S105
 REGISTRATION_TOKEN = "cvrg_"  # noqa: S105
 INITIAL_ACCESS_TOKEN = "cvia_"  # noqa: S105
 CLIENT_ID = "cvc_"
+# Personal API tokens: spelled out, as CKAN clients show it in configuration files.
+PERSONAL_TOKEN = "civic_pat_"  # noqa: S105
 
 
 def new_secret(prefix: str) -> str:

@@ -1,4 +1,4 @@
-"""Tables of tokens: authorization codes, token families, initial access tokens."""
+"""Tables of tokens: authorization codes, token families, initial access and personal tokens."""
 
 from __future__ import annotations
 
@@ -89,3 +89,39 @@ class InitialAccessToken(Base):
     created: Mapped[dt.datetime] = created_at()
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="joined", innerjoin=True)
+
+
+class PersonalToken(Base):
+    """A personal API token: one long-lived key of a person, counted for one of their apps.
+
+    For clients that cannot refresh an OAuth token (CKAN clients, harvesters, scripts).
+    It acts for ``user_id`` with ``scope`` capped, at each use, by that person's rights;
+    see :mod:`civic.services.tokens.personal`.
+    """
+
+    __tablename__ = "personal_tokens"
+    __table_args__ = (
+        sa.CheckConstraint("length(btrim(name)) > 0", name="name_required"),
+        sa.Index("ix_personal_tokens_user_id_created", "user_id", "created"),
+        sa.Index("ix_personal_tokens_app_id", "app_id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    app_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("apps.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    scope: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The secret's last four characters, so its holder can tell tokens apart in a list.
+    hint: Mapped[str] = mapped_column(sa.String(8))
+    # "portal", "api" or "cli".
+    created_via: Mapped[str] = mapped_column(sa.String(20))
+    created: Mapped[dt.datetime] = created_at()
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    # Written at most once a minute by the token check.
+    last_used_at: Mapped[dt.datetime | None] = mapped_column()
+    revoked_at: Mapped[dt.datetime | None] = mapped_column()
+    # "revoked" (by its holder), "admin"...
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(50))
+
+    app: Mapped[App] = relationship(lazy="joined", innerjoin=True)

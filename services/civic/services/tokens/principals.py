@@ -2,6 +2,12 @@
 
 Checked on every API call, so one indexed query (token, app, user and the app's
 owner joined) and no cache: a suspended app or a revoked token stops at once.
+
+Two kinds of token are accepted: OAuth access tokens, and personal API tokens
+(recognized by their prefix, see :mod:`civic.services.tokens.personal`), which act
+for their holder and count for their app. A personal token's check writes its
+last-used time when the last one is a minute old or more: a second statement about
+once a minute per token, none otherwise.
 """
 
 from __future__ import annotations
@@ -18,9 +24,9 @@ from civic.services.apps.models import App, AppStatus
 from civic.services.identity.accounts import utcnow
 from civic.services.identity.models import Role, User
 from civic.services.identity.rights import effective_scopes, join_scope, split_scope
-from civic.services.tokens import credentials
+from civic.services.tokens import credentials, personal
 from civic.services.tokens.errors import InvalidToken
-from civic.services.tokens.models import Token
+from civic.services.tokens.models import PersonalToken, Token
 from civic.services.uow import UnitOfWork
 
 ActingFor = Literal["user", "owner", "app"]
@@ -55,6 +61,42 @@ _CHECK = (
     .outerjoin(_OWNER, _OWNER.id == App.owner_id)
     .where(Token.access_token_hash == sa.bindparam("digest"))
 )
+_HOLDER = aliased(User, name="token_holder")
+_CHECK_PERSONAL = (
+    sa.select(
+        PersonalToken.id,
+        PersonalToken.scope,
+        PersonalToken.expires_at,
+        PersonalToken.revoked_at,
+        PersonalToken.last_used_at,
+        PersonalToken.user_id,
+        App.id.label("app_id"),
+        App.client_id,
+        App.client_name,
+        App.actor_type,
+        App.plan,
+        App.status,
+        App.deleted_at,
+        App.owner_id,
+        _HOLDER.role.label("user_role"),
+        _HOLDER.is_active.label("user_active"),
+    )
+    .join(App, App.id == PersonalToken.app_id)
+    .join(_HOLDER, _HOLDER.id == PersonalToken.user_id)
+    .where(PersonalToken.token_hash == sa.bindparam("digest"))
+)
+# Only when the last use is older than a minute, and only once if workers race.
+_TOUCH = (
+    sa.update(PersonalToken)
+    .where(
+        PersonalToken.id == sa.bindparam("token_id"),
+        sa.or_(
+            PersonalToken.last_used_at.is_(None),
+            PersonalToken.last_used_at <= sa.bindparam("cutoff"),
+        ),
+    )
+    .values(last_used_at=sa.bindparam("used_at"))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,14 +125,22 @@ class Principal:
         """Whether the token may use ``scope`` (granted and within the actor's rights)."""
         return scope in self.effective_scopes
 
+    @property
+    def is_personal_token(self) -> bool:
+        """Whether this is a personal API token (not an OAuth access token)."""
+        return self.grant_type == personal.GRANT_TYPE
+
 
 def check_access_token(uow: UnitOfWork, value: str, *, now: dt.datetime | None = None) -> Principal:
     """The principal of access token ``value``.
 
+    ``value`` may also be a personal API token (see :func:`check_personal_token`).
     Raises :class:`InvalidToken` when the token is unknown, expired or revoked, when
     its app is suspended, refused or deleted, or when its person's account is disabled.
     """
     now = now or utcnow()
+    if personal.is_personal_token(value):
+        return check_personal_token(uow, value, now=now)
     row = uow.session.connection().execute(_CHECK, {"digest": credentials.digest(value)}).first()
     if row is None:
         raise InvalidToken("the access token is not known")
@@ -132,6 +182,61 @@ def check_access_token(uow: UnitOfWork, value: str, *, now: dt.datetime | None =
         acting_for=acting_for,
         person_id=person_id,
         person_role=role,
+        expires_at=row.expires_at,
+    )
+
+
+def check_personal_token(
+    uow: UnitOfWork, value: str, *, now: dt.datetime | None = None
+) -> Principal:
+    """The principal of personal API token ``value``: its holder, through its app.
+
+    Its effective scopes are its scopes within the holder's rights now. Writes the
+    last-used time when the last one is a minute old (on a read unit of work, whose
+    connection is in autocommit, it is written at once). Raises :class:`InvalidToken`
+    as :func:`check_access_token` does, and when the app is no longer its holder's.
+    """
+    now = now or utcnow()
+    row = (
+        uow.session.connection()
+        .execute(_CHECK_PERSONAL, {"digest": credentials.digest(value)})
+        .first()
+    )
+    if row is None:
+        raise InvalidToken("the personal token is not known")
+    if row.revoked_at is not None:
+        raise InvalidToken("the personal token was revoked")
+    if row.expires_at <= now:
+        raise InvalidToken("the personal token has expired; create a new one in the portal")
+    if row.deleted_at is not None:
+        raise InvalidToken("the app of this token was deleted")
+    if row.status is not AppStatus.ACTIVE:
+        raise InvalidToken(
+            f"the app's access is {row.status.value}; its owner can read why in the portal"
+        )
+    if not row.user_active:
+        raise InvalidToken("the account this token acts for is disabled")
+    if row.owner_id != row.user_id:
+        raise InvalidToken("the app of this token no longer belongs to its holder")
+    if personal.should_touch(row.last_used_at, now):
+        uow.session.connection().execute(
+            _TOUCH,
+            {"token_id": row.id, "cutoff": now - personal.TOUCH_EVERY, "used_at": now},
+        )
+    scopes = frozenset(split_scope(row.scope))
+    return Principal(
+        token_id=row.id,
+        app_id=row.app_id,
+        client_id=row.client_id,
+        client_name=row.client_name,
+        actor_type=row.actor_type.value,
+        plan=row.plan,
+        grant_type=personal.GRANT_TYPE,
+        scopes=scopes,
+        effective_scopes=effective_scopes(scopes, row.user_role),
+        acting_for="user",
+        person_id=row.user_id,
+        person_role=row.user_role,
         expires_at=row.expires_at,
     )
 
