@@ -61,6 +61,7 @@ def _add_commands() -> None:
         report,
         serve,
         simulate,
+        tokens,
         usage,
         users,
         worker,
@@ -69,6 +70,7 @@ def _add_commands() -> None:
     main.add_command(db.db)
     main.add_command(users.users)
     main.add_command(apps.apps)
+    main.add_command(tokens.tokens)
     main.add_command(config.config)
     main.add_command(serve.serve)
     main.add_command(worker.worker)
