@@ -70,13 +70,15 @@ def publish_dataset(
 
     Raises :class:`WriteRefused` (not the actor's organization),
     :class:`UnknownOrganization`, :class:`InvalidInput` (a licence not allowed) and
-    :class:`NameTaken` (a live dataset has this name).
+    :class:`NameTaken` (a live dataset has this name, or another organization withdrew
+    a dataset of this name: withdrawn names stay reserved to their organization).
     """
     ensure_may_write(actor, data.organization)
     check_license(data.license, licenses)
     organization = _organization(uow, data.organization)
     if _live_id(uow, data.name) is not None:
         raise NameTaken(f"a dataset named {data.name!r} exists already")
+    _ensure_name_not_reserved(uow, data.name, organization)
     dataset = Dataset(name=data.name, organization=organization, resources=[])
     _apply(dataset, data)
     uow.session.add(dataset)
@@ -222,6 +224,21 @@ def _organization(uow: UnitOfWork, name: str) -> Organization:
     if organization is None:
         raise UnknownOrganization(f"no organization is named {name!r}")
     return organization
+
+
+def _ensure_name_not_reserved(uow: UnitOfWork, name: str, organization: Organization) -> None:
+    # A withdrawn name stays its organization's: its page, DCAT IRI and the reuses
+    # declared on it must never come to describe another organization's data.
+    owners = uow.session.scalars(
+        sa.select(Dataset.organization_id)
+        .where(Dataset.name == name, Dataset.deleted_at.is_not(None))
+        .distinct()
+    ).all()
+    if owners and organization.id not in owners:
+        raise NameTaken(
+            f"the name {name!r} belonged to a dataset another organization withdrew; "
+            "it stays reserved to that organization: choose another name"
+        )
 
 
 def _live_id(uow: UnitOfWork, name: str) -> uuid.UUID | None:

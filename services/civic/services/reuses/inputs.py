@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from civic.services.catalog.models import NAME_PATTERN
 from civic.services.reuses.vocabulary import ModerationAction, ReusePurpose, ReuseType
+from civic.services.text import TextInput
 
 URL_PATTERN = r"^https?://[^\s/?#]+[^\s]*$"
 HttpUrl = Annotated[
@@ -21,7 +22,7 @@ HttpUrl = Annotated[
 DatasetName = Annotated[str, Field(pattern=NAME_PATTERN, description="a dataset's name")]
 
 
-class ReuseInput(BaseModel):
+class ReuseInput(TextInput):
     """A reuse as declared."""
 
     model_config = ConfigDict(extra="forbid")
@@ -50,7 +51,7 @@ class ReuseInput(BaseModel):
         return list(dict.fromkeys(value))
 
 
-class ReusePatch(BaseModel):
+class ReusePatch(TextInput):
     """Fields of a reuse to change; those absent stay as they are."""
 
     model_config = ConfigDict(extra="forbid")
@@ -65,7 +66,7 @@ class ReusePatch(BaseModel):
     image_url: HttpUrl | None = None
 
 
-class ModerationInput(BaseModel):
+class ModerationInput(TextInput):
     """An administrator's decision on a reuse."""
 
     model_config = ConfigDict(extra="forbid")
