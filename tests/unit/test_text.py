@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from civic.services.text import TextInput, check_text, text_problem
 
 
 class Sample(TextInput):
     title: str
-    tags: list[str] = []
-    extra: dict[str, str] = {}
+    tags: list[str] = Field(default_factory=list)
+    extra: dict[str, str] = Field(default_factory=dict)
 
 
 @pytest.mark.parametrize("text", ["Qualité de l'eau", "tab\there", "lines\r\nand\nmore", "été 🌞"])
