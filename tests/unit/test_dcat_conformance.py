@@ -20,10 +20,18 @@ from rdflib.namespace import DCAT, RDF
 
 from civic.services.catalog.models import Dataset, Organization, OrganizationLevel, Resource
 from civic.services.catalog.vocabularies import FREQUENCIES, LICENSES, THEMES
-from civic.services.dcat.graph import CatalogInfo, Page, catalog_graph, dataset_graph, serialize
+from civic.services.dcat.graph import CatalogInfo, catalog_graph, dataset_graph, serialize
+from civic.services.dcat.paging import CatalogQuery, Page
 
 SHAPES = Path(__file__).resolve().parents[1] / "data" / "dcat-ap-3.0.0"
 INFO = CatalogInfo(base_uri="https://data.example.org")
+ADDRESS = "https://data.example.org/catalog.ttl"
+
+
+def page(number: int, size: int, total: int) -> Page:
+    return Page(CatalogQuery(ADDRESS, page=number, page_size=size), total)
+
+
 FORMATS = [
     ("CSV", "text/csv"),
     ("JSON", "application/json"),
@@ -103,7 +111,7 @@ def conforms(graph: Graph) -> tuple[bool, str]:
 
 def test_a_catalog_of_60_varied_datasets_conforms_to_dcat_ap_3() -> None:
     datasets = varied_datasets(60)
-    graph = catalog_graph(datasets, INFO, Page(1, 100, len(datasets)))
+    graph = catalog_graph(datasets, INFO, page(1, 100, len(datasets)))
     assert len(set(graph.subjects(RDF.type, DCAT.Dataset))) == 60
     assert len(set(graph.subjects(RDF.type, DCAT.Distribution))) == sum(
         len(d.resources) for d in datasets
@@ -117,17 +125,14 @@ def test_a_catalog_of_60_varied_datasets_conforms_to_dcat_ap_3() -> None:
 @pytest.mark.parametrize("fmt", ["turtle", "json-ld", "xml"])
 def test_every_serialization_reads_back_to_the_same_graph(fmt: str) -> None:
     datasets = varied_datasets(8)
-    graph = catalog_graph(datasets, INFO, Page(2, 8, 30))
+    graph = catalog_graph(datasets, INFO, page(2, 8, 30))
     again = Graph().parse(data=serialize(graph, fmt), format=fmt)  # type: ignore[arg-type]
     assert len(again) == len(graph)
     ok, report = conforms(again)
     assert ok, report
 
 
-def test_one_dataset_conforms_and_paging_links_pages() -> None:
+def test_one_dataset_conforms() -> None:
     [dataset] = varied_datasets(2)[1:]
     ok, report = conforms(dataset_graph(dataset, INFO))
     assert ok, report
-    text = serialize(catalog_graph([], INFO, Page(2, 10, 25)), "turtle").decode()
-    assert "hydra:nextPage <https://data.example.org/catalog?page=3>" in text
-    assert "hydra:previousPage <https://data.example.org/catalog?page=1>" in text

@@ -284,7 +284,7 @@ def test_dcat_routes(client: FlaskClient, publisher: Person, suffix: str, media_
     assert page.mimetype == media_type
     text = page.get_data(as_text=True)
     assert sorted(names)[2] in text and sorted(names)[0] not in text
-    assert "catalog?page=1" in text
+    assert f"catalog.{suffix}?page_size=2" in text  # paging links keep address and size
     one = client.get(f"/datasets/{names[0]}.{suffix}")
     assert one.status_code == 200
     assert names[0] in one.get_data(as_text=True)

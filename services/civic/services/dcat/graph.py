@@ -4,7 +4,9 @@ Every node the export links is typed (``foaf:Agent`` publishers,
 ``dct:LicenseDocument`` licences, ``dct:Frequency``, ``skos:Concept`` themes,
 ``dct:MediaType``...), so the graph passes the official DCAT-AP 3.0.0 SHACL shapes
 together with their range shapes. Themes, frequencies and file types use the EU
-Publications Office's authority URIs; media types IANA's; licences SPDX's.
+Publications Office's authority URIs; media types IANA's; licences the IRIs of
+CKAN's licence register, so that a harvesting CKAN maps them (see ``licences``).
+A catalog page carries hydra paging links that repeat its request (see ``paging``).
 """
 
 from __future__ import annotations
@@ -18,16 +20,17 @@ from typing import Literal as Kind
 from urllib.parse import quote
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
 from civic.services.catalog.models import Dataset, Resource
 from civic.services.catalog.vocabularies import (
     EU_AUTHORITY,
     FREQUENCY_BASE,
-    LICENSES,
     THEME_BASE,
     THEMES,
 )
+from civic.services.dcat.licences import licence_document
+from civic.services.dcat.paging import Page
 
 # Reserved and unreserved URI characters, and existing %-escapes, stay as written.
 IRI_SAFE = "-._~:/?#[]@!$&'()*+,;=%"
@@ -76,6 +79,13 @@ MEDIA_TYPES: dict[str, str] = {
     "json-ld": "application/ld+json",
     "xml": "application/rdf+xml",
 }
+# The extensions ckanext-dcat serves (``.xml`` and ``.rdf`` are both RDF/XML), by format.
+EXTENSIONS: dict[str, RdfFormat] = {
+    "ttl": "turtle",
+    "jsonld": "json-ld",
+    "rdf": "xml",
+    "xml": "xml",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,15 +97,6 @@ class CatalogInfo:
     description: str = "Open datasets of public administrations, published through CKAN."
     publisher: str = "Civic Platform"
     language: str = "fr"
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """Which page of the catalog a graph holds."""
-
-    number: int
-    size: int
-    total: int
 
 
 def new_graph() -> Graph:
@@ -133,7 +134,7 @@ def catalog_graph(datasets: Iterable[Dataset], info: CatalogInfo, page: Page) ->
     graph.add((language, RDF.type, DCTERMS.LinguisticSystem))
     for dataset in datasets:
         graph.add((catalog, DCAT.dataset, add_dataset(graph, dataset, info)))
-    _paging(graph, f"{info.base_uri}/catalog", page)
+    _paging(graph, page)
     return graph
 
 
@@ -262,31 +263,36 @@ def _distribution(
             add((checksum, RDF.type, SPDX.Checksum))
             add((checksum, SPDX.algorithm, CHECKSUM_ALGORITHMS[algorithm]))
             add((checksum, SPDX.checksumValue, Literal(value, datatype=XSD.hexBinary)))
-    licence = LICENSES.get(license_id) if license_id else None
+    licence = licence_document(license_id)
     if licence is not None:
-        document = URIRef(licence.url)
+        document = URIRef(licence.iri)
         add((uri, DCTERMS.license, document))
         add((document, RDF.type, DCTERMS.LicenseDocument))
         add((document, DCTERMS.title, Literal(licence.title)))
+        add((document, DCTERMS.identifier, Literal(licence.spdx_id)))
+        if licence.spdx_url != licence.iri:
+            add((document, RDFS.seeAlso, URIRef(licence.spdx_url)))
     return uri
 
 
-def _paging(graph: Graph, base: str, page: Page) -> None:
-    last = max(1, -(-page.total // page.size))
-    collection = URIRef(f"{base}?page={page.number}")
-
-    def link(number: int) -> URIRef:
-        return URIRef(f"{base}?page={number}")
-
-    graph.add((collection, RDF.type, HYDRA.PagedCollection))
-    graph.add((collection, HYDRA.totalItems, Literal(page.total, datatype=XSD.integer)))
-    graph.add((collection, HYDRA.itemsPerPage, Literal(page.size, datatype=XSD.integer)))
-    graph.add((collection, HYDRA.firstPage, link(1)))
-    graph.add((collection, HYDRA.lastPage, link(last)))
+def _paging(graph: Graph, page: Page) -> None:
+    """Hydra paging links, under both names ckanext-dcat writes and reads: ``hydra:next``
+    (Hydra's current term, read first) and ``hydra:nextPage`` (the older one)."""
+    last = page.last
+    link = page.query.url
+    collection = URIRef(link(page.number))
+    add = graph.add
+    add((collection, RDF.type, HYDRA.PagedCollection))
+    add((collection, HYDRA.totalItems, Literal(page.total, datatype=XSD.integer)))
+    add((collection, HYDRA.itemsPerPage, Literal(page.size, datatype=XSD.integer)))
+    links = [("first", "firstPage", 1), ("last", "lastPage", last)]
     if page.number > 1:
-        graph.add((collection, HYDRA.previousPage, link(min(page.number - 1, last))))
+        links.append(("previous", "previousPage", min(page.number - 1, last)))
     if page.number < last:
-        graph.add((collection, HYDRA.nextPage, link(page.number + 1)))
+        links.append(("next", "nextPage", page.number + 1))
+    for term, older_term, number in links:
+        add((collection, HYDRA[term], URIRef(link(number))))
+        add((collection, HYDRA[older_term], URIRef(link(number))))
 
 
 def _datetime(value: dt.datetime) -> Literal:
