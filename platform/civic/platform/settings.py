@@ -101,6 +101,11 @@ class Settings(BaseModel):
     quotas_anonymous: str = Field(
         default="120/minute", description="limit of calls without a token, per address"
     )
+    quotas_ckan_anonymous: str = Field(
+        default="3000/minute",
+        description="limit of CKAN Action API calls without a token, per address (CKAN "
+        "clients read one dataset per call: `ckanapi dump datasets --all` is one per dataset)",
+    )
     # How many reverse proxies in front of the gateway set X-Forwarded-For/-Proto/-Host
     # (Werkzeug's ProxyFix trusts that many hops, counted from the gateway). 0: none,
     # the headers are ignored and the client address is the socket's. Behind one nginx,

@@ -14,6 +14,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from civic.services.catalog.licenses import allowed_license, normalise_license
 from civic.services.catalog.models import NAME_PATTERN, OrganizationLevel
 from civic.services.catalog.vocabularies import frequency_code, theme_code
 from civic.services.errors import InvalidInput
@@ -97,7 +98,10 @@ class DatasetInput(BaseModel):
     title: str = Field(min_length=1, max_length=500)
     description: str = Field(min_length=1, max_length=100_000)
     organization: Slug = Field(description="name of the publishing organization")
-    license: str = Field(description="an open licence id (SPDX), e.g. etalab-2.0")
+    license: str = Field(
+        description="an open licence id (SPDX), e.g. etalab-2.0; known aliases (ODC-PDDL-1.0,"
+        " odc-odbl, lov2...) and licence URLs are stored as their SPDX id"
+    )
     tags: list[str] = Field(default_factory=list, max_length=100)
     themes: list[str] = Field(
         default_factory=list, max_length=20, description="EU data-theme codes (or URIs), e.g. ENVI"
@@ -118,6 +122,12 @@ class DatasetInput(BaseModel):
         if not value.strip():
             raise ValueError("must not be blank")
         return value.strip()
+
+    @field_validator("license")
+    @classmethod
+    def _license(cls, value: str) -> str:
+        # An alias of a known licence (ODC-PDDL-1.0, a licence URL...) is stored as its SPDX id.
+        return normalise_license(value)
 
     @field_validator("tags")
     @classmethod
@@ -172,6 +182,11 @@ class DatasetPatch(BaseModel):
     contact_point: ContactPoint | None = None
     resources: list[ResourceInput] | None = None
 
+    @field_validator("license")
+    @classmethod
+    def _license(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_license(value)
+
 
 class OrganizationInput(BaseModel):
     """A publishing organization (created by administrators)."""
@@ -189,8 +204,12 @@ class OrganizationInput(BaseModel):
 
 
 def check_license(license_id: str, allowed: list[str], *, pointer: str = "#/license") -> None:
-    """Raise :class:`InvalidInput` unless ``license_id`` is one of the ``allowed`` licences."""
-    if license_id not in allowed:
+    """Raise :class:`InvalidInput` unless ``license_id`` names one of the ``allowed`` licences.
+
+    By id, alias or URL (:mod:`civic.services.catalog.licenses`): ``ODC-PDDL-1.0`` is
+    ``PDDL-1.0``.
+    """
+    if allowed_license(license_id, allowed) is None:
         raise InvalidInput(
             [
                 (
