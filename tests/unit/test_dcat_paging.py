@@ -157,7 +157,18 @@ def test_modified_since_reads_iso_dates_and_times_as_utc(text: str, moment: dt.d
     assert parse_modified_since(text) == moment
 
 
-@pytest.mark.parametrize("text", ["yesterday", "2026-13-01", "", "1700000000", "2026-11-01T25:00"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yesterday",
+        "2026-13-01",
+        "",
+        "1700000000",
+        "2026-11-01T25:00",
+        "9999-12-31T23:00:00-05:00",  # year 10000 in UTC
+        "0001-01-01T00:00:00+05:00",  # year 0 in UTC
+    ],
+)
 def test_modified_since_refuses_what_is_not_iso_8601(text: str) -> None:
     with pytest.raises(ModifiedSinceError):
         parse_modified_since(text)

@@ -35,13 +35,14 @@ def parse_modified_since(value: str) -> dt.datetime:
     text = _SPACE_FOR_PLUS.sub(r"\1+\2", value.strip())
     try:
         moment = dt.datetime.fromisoformat(text)
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        # OverflowError: an offset pushing year 1 or 9999 out of range.
+        return moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
         raise ModifiedSinceError(
             "not an ISO 8601 date or date-time (e.g. 2026-11-01T10:00:00Z)"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)
