@@ -26,10 +26,12 @@ from civic.platform import (
     web,
     wiring,
 )
+from civic.platform.ckan_action import views as ckan_action_views
 from civic.platform.docs import DocumentedApp
 from civic.platform.logs import configure_logging
 from civic.platform.oauth import protection, server, views
 from civic.platform.settings import Settings, SettingsError, load_settings
+from civic.platform.urls import require_public_url
 from civic.platform.web import analytics as usage_pages
 from civic.platform.web import evaluation as evaluation_pages
 from civic.platform.web import reuses as reuse_pages
@@ -71,10 +73,11 @@ def create_app(
     and CKAN are reached on first use.
 
     Raises :class:`civic.platform.settings.SettingsError` for a missing or invalid setting
-    (among them ``secret_key``, required in production).
+    (among them ``secret_key`` and ``public_url``, required in production).
     """
     settings = load_settings(config)
     configure_logging(settings.log_level)
+    require_public_url(settings)
 
     app = DocumentedApp(
         __name__,
@@ -112,6 +115,7 @@ def create_app(
     app.register_api(health.blueprint())
     api.register(app)
     app.register_api(dcat.blueprint())
+    ckan_action_views.init_app(app)  # CKAN's Action API, after tracking: errors in CKAN's shape
     docs.init_app(app)
     if settings.trusted_proxies:
         # remote_addr (per-address limits, hashed usage addresses), scheme and host from

@@ -1,4 +1,4 @@
-"""Per-app rate limits on ``/api/v1`` with Flask-Limiter, counted in Redis.
+"""Per-app rate limits on ``/api/v1`` and the CKAN Action API facade, counted in Redis.
 
 One application-wide limit per caller: an app (by client id, whatever the token)
 gets its plan's limit; calls without a token are limited per address. Counters
@@ -17,6 +17,7 @@ from flask import Flask, Response, request
 from flask_limiter import HeaderNames, Limiter
 
 from civic.platform.api import API_PREFIX
+from civic.platform.ckan_action import is_action_path
 from civic.platform.oauth.protection import current_principal
 from civic.platform.settings import Settings
 from civic.services.quotas.plans import limit_for
@@ -37,6 +38,10 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
     def limit() -> str:
         principal = current_principal()
         if principal is None:
+            # CKAN clients read one dataset per call (a `ckanapi dump` of the catalog is
+            # about 1,100 calls): the facade has its own anonymous limit, counted apart.
+            if is_action_path(request.path):
+                return settings.quotas_ckan_anonymous
             return settings.quotas_anonymous
         return limit_for(
             principal.plan, plans=settings.quotas_plans, default_plan=settings.quotas_default_plan
@@ -51,7 +56,9 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
         storage_uri=settings.ratelimit_storage_url or settings.redis_url,
         strategy="fixed-window",
         application_limits=[limit],
-        application_limits_exempt_when=lambda: not request.path.startswith(API_PREFIX),
+        application_limits_exempt_when=lambda: (
+            not (request.path.startswith(API_PREFIX) or is_action_path(request.path))
+        ),
         headers_enabled=True,
         header_name_mapping={
             HeaderNames.LIMIT: "RateLimit-Limit",

@@ -1,4 +1,5 @@
-"""Usage tracking: every ``/api/v1`` answer becomes a usage event, off the request path.
+"""Usage tracking: every ``/api/v1`` and CKAN Action API answer becomes a usage event,
+off the request path.
 
 An ``after_request`` hook builds the event (app, user and actor type from the
 bearer token, the route's template, the dataset and resource, status, latency,
@@ -25,6 +26,7 @@ from functools import partial
 from flask import Flask, Response, current_app, g, request
 
 from civic.platform.api import API_PREFIX
+from civic.platform.ckan_action import is_action_path
 from civic.platform.oauth.protection import current_principal
 from civic.platform.settings import Settings
 from civic.services.bootstrap import Bootstrap
@@ -89,15 +91,23 @@ def flush_all(timeout: float = 10.0) -> None:
         writer.close(timeout)
 
 
+def mark_dataset(
+    dataset_id: uuid.UUID, dataset_name: str, resource_id: uuid.UUID | None = None
+) -> None:
+    """Record the current call as one about this dataset (and resource), e.g. a CKAN
+    ``package_show``, whose dataset is not in its route."""
+    g.usage_dataset = (dataset_id, dataset_name, resource_id)
+
+
 def _track(response: Response) -> Response:
-    if not request.path.startswith(API_PREFIX):
+    if not (request.path.startswith(API_PREFIX) or is_action_path(request.path)):
         return response
     writer = current_app.extensions.get(_EXTENSION)
     if writer is None:
         return response
     principal = current_principal()
     rule = request.url_rule
-    route = rule.rule if rule is not None else None
+    route = g.get("usage_route") or (rule.rule if rule is not None else None)
     dataset_id = resource_id = None
     dataset_name: str | None = None
     marked = g.get("usage_dataset")

@@ -1,5 +1,8 @@
 """Bearer tokens on ``/api/v1`` (RFC 6750), with answers in problem+json.
 
+On the CKAN Action API facade's routes a token also comes as CKAN clients send it
+(``X-CKAN-API-Key``, a raw ``Authorization``), see :func:`ckan_credentials`.
+
 Every API request carrying an ``Authorization`` header is authenticated before
 anything else (rate limits need to know the app): an invalid token is a 401 at
 once, even on a public route, so a client learns its token is bad. A valid one
@@ -20,6 +23,7 @@ from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
 from flask import Flask, Response, current_app, g, request
 
 from civic.platform.api import API_PREFIX
+from civic.platform.ckan_action import is_action_path
 from civic.platform.problems import INSUFFICIENT_SCOPE, INVALID_TOKEN, problem_response
 from civic.platform.wiring import current_bootstrap
 from civic.services.tokens.errors import InvalidToken
@@ -85,8 +89,23 @@ def require(*scopes: str) -> Principal:
     return principal
 
 
+def ckan_credentials() -> str | None:
+    """The token of a CKAN client's request: ``X-CKAN-API-Key``, ``Authorization: Bearer T``
+    or a raw ``Authorization: T`` (as ckanapi sends it); None without one."""
+    key = request.headers.get("X-CKAN-API-Key", "").strip()
+    if key:
+        return key
+    value = request.headers.get("Authorization", "").strip()
+    scheme, _, rest = value.partition(" ")
+    if scheme.lower() == "bearer" and rest.strip():
+        return rest.strip()
+    return value if value and not rest else None
+
+
 def _authenticate() -> Response | None:
     g.pop(_PRINCIPAL, None)
+    if is_action_path(request.path):
+        return _authenticate_ckan_client()
     if not request.path.startswith(API_PREFIX) or "Authorization" not in request.headers:
         return None
     protector: ResourceProtector = current_app.extensions["civic.protector"]
@@ -97,6 +116,20 @@ def _authenticate() -> Response | None:
         return _bearer_problem(
             401, INVALID_TOKEN.title, description, INVALID_TOKEN.uri, error="invalid_token"
         )
+    return None
+
+
+def _authenticate_ckan_client() -> Response | None:
+    # The facade's routes: CKAN's ways of sending a token; anonymous calls are reads.
+    # Refusals are problem+json here and CKAN's envelope once the facade shapes them.
+    token = ckan_credentials()
+    if token is None:
+        return None
+    try:
+        principal = current_bootstrap().read(lambda uow: check_access_token(uow, token))
+    except InvalidToken as error:
+        return _bearer_problem(401, INVALID_TOKEN.title, str(error), INVALID_TOKEN.uri)
+    g.setdefault(_PRINCIPAL, principal)
     return None
 
 
