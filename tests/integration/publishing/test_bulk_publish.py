@@ -146,4 +146,4 @@ def test_unreadable_file_is_a_clean_error(
     path.write_text("{not json")
     code, output = run(bootstrap, str(path), "--as", publisher)
     assert code == 1
-    assert "not JSON" in output
+    assert "not valid JSON" in output

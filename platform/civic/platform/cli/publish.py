@@ -1,10 +1,9 @@
-"""``civic publish PATH``: publish the datasets of a datapackage.json or a metadata CSV."""
+"""``civic publish PATH``: publish the datasets of a Data Package (file or URL) or a CSV."""
 
 from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import click
 from rich.console import Console
@@ -17,14 +16,39 @@ from civic.services.bootstrap import Bootstrap
 from civic.services.catalog.permissions import actor_for_user
 from civic.services.errors import DomainError
 from civic.services.identity.accounts import find_user
-from civic.services.publishing.bulk import BulkReport, publish_entries, read_entries
+from civic.services.publishing.bulk import BulkReport, Entry, publish_entries, read_entries
 from civic.services.publishing.status import sync_counts
 
 
+def _source(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if value.startswith(("http://", "https://")):
+        return value
+    return str(click.Path(exists=True, dir_okay=False).convert(value, param, ctx))
+
+
+def _base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise click.BadParameter("an http(s) URL, e.g. https://example.org/data/", ctx, param)
+    return value
+
+
 @click.command()
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", callback=_source)
 @click.option("--as", "email", required=True, help="Email of the publisher (or admin) acting.")
-@click.option("--organization", default=None, help="Organization of rows that name none.")
+@click.option("--organization", default=None, help="Organization of datasets that name none.")
+@click.option(
+    "--license",
+    "license_id",
+    default=None,
+    help="Licence of datasets that name none (an SPDX id or a known alias).",
+)
+@click.option(
+    "--base-url",
+    default=None,
+    callback=_base_url,
+    help="URL the descriptor's folder is served at: relative resource paths are resolved"
+    " against it (default: the descriptor's own URL when PATH is one).",
+)
 @click.option("--dry-run", is_flag=True, help="Validate and show what would change; write nothing.")
 @click.option(
     "--wait",
@@ -36,23 +60,32 @@ from civic.services.publishing.status import sync_counts
 @click.pass_context
 def publish(
     ctx: click.Context,
-    path: Path,
+    path: str,
     email: str,
     organization: str | None,
+    license_id: str | None,
+    base_url: str | None,
     dry_run: bool,
     wait: float,
     as_json: bool,
 ) -> None:
-    """Publish every dataset of PATH (a Frictionless datapackage.json, or a CSV).
+    """Publish every dataset of PATH: a Frictionless Data Package, or a CSV.
 
-    Each dataset is created, or updated when it exists; running the same file again
-    changes nothing. Exits with status 1, listing the failing rows, when any fails.
+    PATH is a datapackage.json, .yaml or .yml file, or its http(s) URL, whose relative
+    resource paths are then resolved against that URL (or --base-url). Each dataset is
+    created, or updated when it exists; running the same file again changes nothing.
+    Exits with status 1, listing the failing datasets, when any fails.
     """
     settings = settings_from(ctx)
     bootstrap = build_bootstrap(settings)
     console = Console(stderr=True)
     try:
-        entries = read_entries(path, default_organization=organization)
+        entries = read_entries(
+            path,
+            default_organization=organization,
+            default_license=license_id,
+            base_url=base_url,
+        )
         with bootstrap.unit_of_work() as uow:
             actor = actor_for_user(uow, find_user(uow, email))
         with Progress(
@@ -77,7 +110,7 @@ def publish(
         raise click.ClickException(str(error)) from error
     finally:
         bootstrap.close()
-    _show(report, synced, dry_run=dry_run, as_json=as_json)
+    _show(report, synced, entries, dry_run=dry_run, as_json=as_json)
     if not report.ok:
         ctx.exit(1)
 
@@ -94,8 +127,14 @@ def _wait_for_ckan(bootstrap: Bootstrap, report: BulkReport, wait: float) -> dic
 
 
 def _show(
-    report: BulkReport, synced: dict[str, int] | None, *, dry_run: bool, as_json: bool
+    report: BulkReport,
+    synced: dict[str, int] | None,
+    entries: list[Entry],
+    *,
+    dry_run: bool,
+    as_json: bool,
 ) -> None:
+    notes = [(entry.where, entry.name, note) for entry in entries for note in entry.notes]
     if as_json:
         body = {
             "dry_run": dry_run,
@@ -104,6 +143,7 @@ def _show(
             "unchanged": report.unchanged,
             "failed": [{"where": w, "name": n, "error": e} for w, n, e in report.failed],
             "sync": synced,
+            "notes": [{"where": w, "name": n, "note": note} for w, n, note in notes],
         }
         click.echo(json.dumps(body, indent=2))
         return
@@ -120,6 +160,14 @@ def _show(
         for status, count in sorted(synced.items()):
             table.add_row(f"CKAN: {status}", str(count))
     console.print(table)
+    if notes:
+        derived = Table(title="notes (what was derived or left out)")
+        derived.add_column("where")
+        derived.add_column("name")
+        derived.add_column("note")
+        for where, name, note in notes:
+            derived.add_row(where, name or "-", note)
+        console.print(derived)
     if report.failed:
         failures = Table(title="failing rows", title_style="bold red")
         failures.add_column("where")

@@ -1,11 +1,11 @@
-"""Bulk publishing from a file: a Frictionless ``datapackage.json`` or a CSV of metadata.
+"""Bulk publishing from a file: a Frictionless Data Package or a CSV of metadata.
 
-* ``datapackage.json``: one Data Package is one dataset (``name``, ``title``,
-  ``description``, ``licenses[0].name``, ``keywords``, ``resources`` with ``path``,
-  ``format``, ``mediatype``, ``bytes``, ``hash``; ``contributors`` with the role
-  ``contact``), plus the platform's own properties ``organization``, ``themes``,
-  ``temporal``, ``spatial`` and ``frequency``. A descriptor with a ``datasets``
-  list holds several such packages.
+* Data Package (``datapackage.json``, ``.yaml`` or ``.yml``, a local file or an http(s)
+  URL): one package is one dataset, read with frictionless-py by
+  :mod:`civic.services.publishing.datapackages` (relative paths, licence aliases,
+  optional description, formats), plus the platform's own properties
+  ``organization``, ``themes``, ``temporal``, ``spatial`` and ``frequency``. A
+  descriptor with a ``datasets`` list holds several such packages.
 * CSV: one row per dataset, or several rows of the same ``name`` for several
   resources; columns ``name, title, description, organization, license, tags,
   themes`` (lists split on ``;``), ``temporal_start, temporal_end, spatial,
@@ -15,14 +15,14 @@
 
 Each dataset is published in its own transaction with
 :func:`~civic.services.catalog.datasets.upsert_dataset`, so one bad row fails
-alone and running the same file again changes nothing.
+alone and running the same file again changes nothing. Errors name the file's own
+fields (``resources[0].path``, ``licenses[0]``), not the catalog's.
 """
 
 from __future__ import annotations
 
 import csv
-import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,23 +33,37 @@ from civic.services.catalog.datasets import upsert_dataset
 from civic.services.catalog.inputs import DatasetInput
 from civic.services.catalog.permissions import Actor
 from civic.services.errors import DomainError, InvalidInput
+from civic.services.publishing.datapackages import (
+    UnreadableFile,
+    field_of,
+    is_url,
+    read_datapackage,
+)
 from civic.services.uow import UnitOfWork
+
+__all__ = ["BulkReport", "Entry", "UnreadableFile", "publish_entries", "read_entries"]
 
 LIST_SEPARATOR = ";"
 
 
-class UnreadableFile(DomainError):  # noqa: N818 - what the file is
-    """The file is missing, not JSON/CSV, or not shaped as a data package or metadata CSV."""
-
-
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One dataset of the file: where it is (``row 3``, ``datasets[2]``), its data or errors."""
+    """One dataset of the file: where it is (``row 3``, ``datasets[2]``), its data or errors.
+
+    ``notes`` say what was derived or left out (a description made from the title);
+    ``fields`` maps the catalog's field paths to the file's own, to word errors.
+    """
 
     where: str
     name: str
     data: DatasetInput | None
     errors: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+    def field_name(self, location: Iterable[str | int] | str) -> str:
+        """The file's name for a catalog field (``resources.0.url`` -> ``resources[0].path``)."""
+        return field_of(dict(self.fields), location)
 
 
 @dataclass
@@ -67,24 +81,37 @@ class BulkReport:
         return not self.failed
 
 
-def read_entries(path: Path, *, default_organization: str | None = None) -> list[Entry]:
-    """The datasets described by ``path`` (by its suffix: ``.json`` or ``.csv``).
+def read_entries(
+    source: str | Path,
+    *,
+    default_organization: str | None = None,
+    default_license: str | None = None,
+    base_url: str | None = None,
+) -> list[Entry]:
+    """The datasets described by ``source``: a ``.csv`` file, or a Data Package descriptor.
 
+    A descriptor may be a local file or an http(s) URL (JSON, ``.yaml`` or ``.yml``);
+    its relative resource paths are resolved against ``base_url``, else its own URL.
+    ``default_organization`` and ``default_license`` fill datasets that name none.
     Raises :class:`UnreadableFile`; invalid datasets are entries with errors.
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise UnreadableFile(f"cannot read {path}: {error}") from error
-    if path.suffix.lower() == ".csv":
-        raw = list(_csv_datasets(text))
-    else:
+    defaults = {"organization": default_organization, "license": default_license}
+    if not is_url(source) and Path(source).suffix.lower() == ".csv":
         try:
-            descriptor = json.loads(text)
-        except ValueError as error:
-            raise UnreadableFile(f"{path} is not JSON: {error}") from error
-        raw = list(_package_datasets(descriptor))
-    return [_entry(where, data, default_organization) for where, data in raw]
+            text = Path(source).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            raise UnreadableFile(f"cannot read {source}: {error}") from error
+        return [_entry(where, data, defaults) for where, data in _csv_datasets(text)]
+    entries = []
+    for package in read_datapackage(source, base_url=base_url):
+        name = str(package.data.get("name") or "")
+        if package.errors:
+            entries.append(Entry(package.where, name, None, tuple(package.errors)))
+        else:
+            entries.append(
+                _entry(package.where, package.data, defaults, package.notes, package.fields)
+            )
+    return entries
 
 
 def publish_entries(
@@ -132,7 +159,9 @@ def _publish_one(
             if not dry_run:
                 uow.commit()
     except InvalidInput as error:
-        reasons = "; ".join(f"{pointer[2:]}: {detail}" for pointer, detail in error.field_errors)
+        reasons = "; ".join(
+            f"{entry.field_name(pointer)}: {detail}" for pointer, detail in error.field_errors
+        )
         report.failed.append((entry.where, entry.name, reasons))
         return
     except DomainError as error:
@@ -146,89 +175,27 @@ def _publish_one(
         report.unchanged.append(entry.name)
 
 
-def _entry(where: str, data: dict[str, Any], default_organization: str | None) -> Entry:
-    if default_organization and not data.get("organization"):
-        data["organization"] = default_organization
+def _entry(
+    where: str,
+    data: dict[str, Any],
+    defaults: Mapping[str, str | None],
+    notes: Iterable[str] = (),
+    fields: Mapping[str, str] | None = None,
+) -> Entry:
+    fields = dict(fields or {})
+    for key, value in defaults.items():
+        if value and not data.get(key):
+            data[key] = value
+            fields.setdefault(key, f"--{key}")
     name = str(data.get("name") or "")
     try:
-        return Entry(where, name, DatasetInput.model_validate(data))
+        return Entry(where, name, DatasetInput.model_validate(data), (), tuple(notes), fields)
     except ValidationError as error:
         problems = tuple(
-            f"{'.'.join(str(part) for part in item['loc']) or 'dataset'}: {item['msg']}"
+            f"{field_of(fields, [str(p) for p in item['loc']]) or 'dataset'}: {item['msg']}"
             for item in error.errors(include_url=False, include_input=False)
         )
-        return Entry(where, name, None, problems)
-
-
-# Data packages -------------------------------------------------------------------
-def _package_datasets(descriptor: object) -> Iterable[tuple[str, dict[str, Any]]]:
-    if not isinstance(descriptor, dict):
-        raise UnreadableFile("a data package descriptor is a JSON object")
-    if isinstance(descriptor.get("datasets"), list):
-        for index, package in enumerate(descriptor["datasets"]):
-            where = f"datasets[{index}]"
-            if not isinstance(package, dict):
-                yield where, {"name": None}
-            else:
-                yield where, _from_package(package)
-        return
-    yield "datapackage", _from_package(descriptor)
-
-
-def _from_package(package: dict[str, Any]) -> dict[str, Any]:
-    licenses = package.get("licenses") or []
-    contact = next(
-        (
-            person
-            for person in package.get("contributors") or []
-            if isinstance(person, dict) and person.get("role") in {"contact", "maintainer"}
-        ),
-        None,
-    )
-    data: dict[str, Any] = {
-        "name": package.get("name"),
-        "title": package.get("title"),
-        "description": package.get("description"),
-        "organization": package.get("organization"),
-        "license": licenses[0].get("name") if licenses and isinstance(licenses[0], dict) else None,
-        "tags": package.get("keywords") or [],
-        "themes": package.get("themes") or [],
-        "temporal": package.get("temporal"),
-        "spatial": package.get("spatial"),
-        "frequency": package.get("frequency"),
-        "resources": [
-            _from_resource(r) for r in package.get("resources") or [] if isinstance(r, dict)
-        ],
-    }
-    if contact is not None:
-        data["contact_point"] = {
-            key: value
-            for key, value in {
-                "name": contact.get("title"),
-                "email": contact.get("email"),
-                "url": contact.get("path"),
-            }.items()
-            if value
-        }
-    return {key: value for key, value in data.items() if value is not None}
-
-
-def _from_resource(resource: dict[str, Any]) -> dict[str, Any]:
-    path = resource.get("path")
-    if isinstance(path, list):  # a multipart resource: its first part
-        path = path[0] if path else None
-    checksum = resource.get("hash")
-    if isinstance(checksum, str) and checksum and ":" not in checksum:
-        checksum = f"md5:{checksum}"  # Frictionless' default algorithm
-    data = {
-        "url": path,
-        "name": resource.get("title") or resource.get("name") or "",
-        "format": resource.get("format") or "",
-        "media_type": resource.get("mediatype"),
-        "size": resource.get("bytes"),
-        "checksum": checksum,
-    }
-    return {key: value for key, value in data.items() if value is not None}
+        return Entry(where, name, None, problems, tuple(notes), fields)
 
 
 # CSV -------------------------------------------------------------------------------
