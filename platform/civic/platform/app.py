@@ -31,7 +31,6 @@ from civic.platform.docs import DocumentedApp
 from civic.platform.logs import configure_logging
 from civic.platform.oauth import protection, server, views
 from civic.platform.settings import Settings, SettingsError, load_settings
-from civic.platform.urls import require_public_url
 from civic.platform.web import analytics as usage_pages
 from civic.platform.web import evaluation as evaluation_pages
 from civic.platform.web import reuses as reuse_pages
@@ -73,11 +72,10 @@ def create_app(
     and CKAN are reached on first use.
 
     Raises :class:`civic.platform.settings.SettingsError` for a missing or invalid setting
-    (among them ``secret_key`` and ``public_url``, required in production).
+    (among them ``secret_key``, required in production).
     """
     settings = load_settings(config)
     configure_logging(settings.log_level)
-    require_public_url(settings)
 
     app = DocumentedApp(
         __name__,
