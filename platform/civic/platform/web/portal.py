@@ -1,20 +1,31 @@
-"""The developer portal: register apps, see and rotate credentials, edit, delete."""
+"""The developer portal: register apps, see and rotate credentials, edit, delete.
+
+And a person's personal API tokens (:mod:`civic.services.tokens.personal`): listed,
+created (the secret shown once, on a page never cached) and revoked.
+"""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from civic.platform.pages.labels import _
 from civic.platform.web import forms
 from civic.platform.web.session import check_csrf, current_user, login_required
 from civic.platform.wiring import current_bootstrap, current_settings
 from civic.services.apps import access, registry
 from civic.services.apps.errors import InvalidAppMetadata
 from civic.services.apps.metadata import parse_metadata
+from civic.services.apps.models import ActorType
+from civic.services.errors import DomainError
+from civic.services.identity.models import Role
+from civic.services.identity.rights import ROLE_RIGHTS, SCOPES
+from civic.services.tokens import personal
 from civic.services.tokens.initial import issue_initial_access_token
+from civic.services.uow import UnitOfWork
 
 Page = str | tuple[str, int] | WerkzeugResponse
 
@@ -31,6 +42,9 @@ def blueprint() -> Blueprint:
     bp.add_url_rule("/apps/<client_id>/edit", view_func=update_app, methods=["POST"])
     bp.add_url_rule("/apps/<client_id>/delete", view_func=delete_app, methods=["POST"])
     bp.add_url_rule("/initial-token", view_func=initial_token, methods=["POST"])
+    bp.add_url_rule("/tokens", view_func=tokens, methods=["GET"])
+    bp.add_url_rule("/tokens", view_func=create_token, methods=["POST"])
+    bp.add_url_rule("/tokens/<token_id>/revoke", view_func=revoke_token, methods=["POST"])
     return bp
 
 
@@ -127,6 +141,83 @@ def initial_token() -> Page:
         )
         uow.commit()
     return render_template("web/initial_token.html", token=token, ttl=ttl)
+
+
+@login_required
+def tokens() -> Page:
+    with current_bootstrap().unit_of_work() as uow:
+        return _tokens_page(uow, {})
+
+
+@login_required
+def create_token() -> Page:
+    check_csrf()
+    form: dict[str, Any] = {
+        "name": request.form.get("name", ""),
+        "scopes": request.form.getlist("scope"),
+        "expires_in_days": request.form.get("expires_in_days", ""),
+        "client_id": request.form.get("client_id", ""),
+        "actor_type": request.form.get("actor_type", ""),
+    }
+    with current_bootstrap().unit_of_work() as uow:
+        try:
+            days = int(form["expires_in_days"] or personal.DEFAULT_EXPIRY_DAYS)
+            actor = ActorType(form["actor_type"]) if form["actor_type"] else None
+        except ValueError:
+            return _tokens_page(
+                uow, form, error=_("Choose a lifetime and an actor type from the lists.")
+            )
+        try:
+            issued = personal.create_personal_token(
+                uow,
+                user_id=_user_id(),
+                name=form["name"],
+                scopes=form["scopes"],
+                expires_in_days=days,
+                client_id=form["client_id"] or None,
+                actor_type=actor,
+                created_via="portal",
+            )
+        except DomainError as error:
+            return _tokens_page(uow, form, error=str(error))
+        uow.commit()
+        page = render_template("web/token_created.html", token=issued.record, secret=issued.secret)
+    response = make_response(page)
+    # The secret is in this page: no cache, no back-button copy, no proxy keeps it.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def revoke_token(token_id: str) -> Page:
+    check_csrf()
+    with current_bootstrap().unit_of_work() as uow:
+        personal.revoke_personal_token(uow, personal.parse_token_id(token_id), user_id=_user_id())
+        uow.commit()
+    return redirect(url_for("portal.tokens"))
+
+
+def _tokens_page(
+    uow: UnitOfWork, form: dict[str, Any], *, error: str | None = None
+) -> tuple[str, int]:
+    user = current_user()
+    role = user.role if user else Role.DEVELOPER
+    rights = ROLE_RIGHTS[role]
+    apps = [app for app in registry.apps_of(uow, _user_id()) if app.is_active]
+    page = render_template(
+        "web/tokens.html",
+        tokens=personal.tokens_of(uow, _user_id()),
+        state=personal.state,
+        apps=[app for app in apps if app.registered_via != personal.PERSONAL_APP_CHANNEL],
+        personal_app=personal.find_personal_app(uow, _user_id()),
+        scopes={name: text for name, text in SCOPES.items() if name in rights},
+        actor_types=[actor.value for actor in ActorType],
+        lifetimes=(7, 30, 90, 180, 365),
+        default_days=personal.DEFAULT_EXPIRY_DAYS,
+        form=form,
+        error=error,
+    )
+    return page, 422 if error else 200
 
 
 def _user_id() -> uuid.UUID:
