@@ -47,7 +47,6 @@ pytestmark = [
 
 DATABASE = f"civic_dcat_paging_{os.getpid()}"
 URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DATABASE}"
-HOST = "http://localhost"
 COUNT = 23
 PAGE_SIZE = 5
 PAGES = 5  # 23 datasets, 5 a page
@@ -172,13 +171,26 @@ class CkanReader:
             self.process.stdout.close()
 
 
-def get(client: FlaskClient, url: str, **headers: str) -> Any:
+@pytest.fixture(scope="module")
+def host(client: FlaskClient) -> str:
+    """The base the export writes its addresses under (the request's host today, one
+    configured base URL later): the links followed must all be under it."""
+    answer = client.get("/catalog.ttl?page_size=1")
+    graph = Graph().parse(data=answer.get_data(), format="turtle")
+    [collection] = graph.subjects(RDF.type, HYDRA.PagedCollection)
+    parts = urlsplit(str(collection))
+    assert parts.path == "/catalog.ttl", collection
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def get(client: FlaskClient, url: str, host: str) -> Any:
+    """GET the gateway's absolute ``url`` (under ``host``) with the test client."""
     parts = urlsplit(url)
-    assert f"{parts.scheme}://{parts.netloc}" == HOST, url
-    return client.get(f"{parts.path}?{parts.query}" if parts.query else parts.path, headers=headers)
+    assert f"{parts.scheme}://{parts.netloc}" == host, url
+    return client.get(f"{parts.path}?{parts.query}" if parts.query else parts.path)
 
 
-def follow(client: FlaskClient, start: str) -> tuple[list[str], list[str]]:
+def follow(client: FlaskClient, host: str, start: str) -> tuple[list[str], list[str]]:
     """Follow ``hydra:next`` from ``start`` with rdflib: dataset names seen, page URLs."""
     names: list[str] = []
     pages: list[str] = []
@@ -186,7 +198,7 @@ def follow(client: FlaskClient, start: str) -> tuple[list[str], list[str]]:
     while url is not None:
         assert url not in pages and len(pages) < 50, url
         pages.append(url)
-        answer = get(client, url)
+        answer = get(client, url, host)
         assert answer.status_code == 200, answer.get_data(as_text=True)
         fmt = EXTENSIONS[urlsplit(url).path.rsplit(".", 1)[1]]
         graph = Graph().parse(data=answer.get_data(), format=fmt)
@@ -199,19 +211,19 @@ def follow(client: FlaskClient, start: str) -> tuple[list[str], list[str]]:
 
 @pytest.mark.parametrize("extension", sorted(EXTENSIONS))
 def test_following_next_reads_every_live_dataset_once_at_the_same_address(
-    client: FlaskClient, datasets: dict[str, Dataset], extension: str
+    client: FlaskClient, host: str, datasets: dict[str, Dataset], extension: str
 ) -> None:
-    names, pages = follow(client, f"{HOST}/catalog.{extension}?page_size={PAGE_SIZE}")
+    names, pages = follow(client, host, f"{host}/catalog.{extension}?page_size={PAGE_SIZE}")
     assert len(names) == len(set(names)) == COUNT
     assert set(names) == set(datasets)  # the withdrawn one is not there
     assert len(pages) == PAGES
     for number, url in enumerate(pages[1:], start=2):
-        assert url.startswith(f"{HOST}/catalog.{extension}?"), url
+        assert url.startswith(f"{host}/catalog.{extension}?"), url
         assert dict(parse_qsl(urlsplit(url).query)) == {
             "page_size": str(PAGE_SIZE),
             "page": str(number),
         }
-    last = get(client, pages[-1])
+    last = get(client, pages[-1], host)
     assert last.mimetype == {"ttl": "text/turtle", "jsonld": "application/ld+json"}.get(
         extension, "application/rdf+xml"
     )
@@ -219,16 +231,20 @@ def test_following_next_reads_every_live_dataset_once_at_the_same_address(
 
 @pytest.mark.parametrize("extension", ["ttl", "jsonld", "rdf", "xml"])
 def test_ckanext_dcat_reads_every_page_every_dataset_and_maps_the_licences(
-    client: FlaskClient, datasets: dict[str, Dataset], ckan_reader: CkanReader, extension: str
+    client: FlaskClient,
+    host: str,
+    datasets: dict[str, Dataset],
+    ckan_reader: CkanReader,
+    extension: str,
 ) -> None:
-    url: str | None = f"{HOST}/catalog.{extension}?page_size={PAGE_SIZE}"
+    url: str | None = f"{host}/catalog.{extension}?page_size={PAGE_SIZE}"
     content_type: str | None = None
     read: dict[str, dict[str, Any]] = {}
     pages = 0
     while url is not None:
         pages += 1
         assert pages <= PAGES, url
-        answer = get(client, url)
+        answer = get(client, url, host)
         assert answer.status_code == 200
         # The harvester keeps the first page's Content-Type for all of them.
         content_type = content_type or answer.headers["Content-Type"].split(";", 1)[0]
@@ -264,22 +280,24 @@ def test_every_licence_iri_but_etalab_is_one_of_ckans_register(ckan_reader: Ckan
 
 
 def test_modified_since_filters_and_its_links_keep_it(
-    client: FlaskClient, datasets: dict[str, Dataset]
+    client: FlaskClient, host: str, datasets: dict[str, Dataset]
 ) -> None:
     since = MODIFIED + dt.timedelta(days=10)  # datasets 10..22 (13 of them)
     expected = {name for name, d in datasets.items() if d.modified >= since}
     assert len(expected) == 13
     for written in ("2026-10-11T12:00:00Z", "2026-10-11T14:00:00+02:00", "2026-10-11T12:00:00"):
         query = f"page_size={PAGE_SIZE}&modified_since={written.replace('+', '%2B')}"
-        names, pages = follow(client, f"{HOST}/catalog.ttl?{query}")
+        names, pages = follow(client, host, f"{host}/catalog.ttl?{query}")
         assert sorted(names) == sorted(expected), written
         assert len(pages) == 3
         for url in pages[1:]:
             assert dict(parse_qsl(urlsplit(url).query))["modified_since"] == "2026-10-11T12:00:00Z"
     # A date alone is midnight UTC; every dataset was modified after 2026-10-01.
-    names, _ = follow(client, f"{HOST}/catalog.jsonld?page_size=100&modified_since=2026-10-01")
+    names, _ = follow(
+        client, host, f"{host}/catalog.jsonld?page_size=100&modified_since=2026-10-01"
+    )
     assert set(names) == set(datasets)
-    names, _ = follow(client, f"{HOST}/catalog.jsonld?modified_since=2030-01-01")
+    names, _ = follow(client, host, f"{host}/catalog.jsonld?modified_since=2030-01-01")
     assert names == []
 
 
@@ -294,11 +312,11 @@ def test_a_bad_modified_since_is_a_422_problem_naming_the_parameter(client: Flas
 
 @pytest.mark.parametrize("extension", sorted(EXTENSIONS))
 def test_ckanext_dcats_dataset_addresses_by_name_id_or_ckan_id(
-    client: FlaskClient, datasets: dict[str, Dataset], extension: str
+    client: FlaskClient, host: str, datasets: dict[str, Dataset], extension: str
 ) -> None:
     name, dataset = sorted(datasets.items())[3]
     fmt = EXTENSIONS[extension]
-    uri = URIRef(f"{HOST}/datasets/{name}")
+    uri = URIRef(f"{host}/datasets/{name}")
     for key in (name, str(dataset.id), dataset.ckan_id):
         answer = client.get(f"/dataset/{key}.{extension}")
         assert answer.status_code == 200, (key, answer.get_data(as_text=True))
@@ -311,7 +329,7 @@ def test_ckanext_dcats_dataset_addresses_by_name_id_or_ckan_id(
 
 
 def test_dataset_without_extension_answers_the_rdf_accept_asks_for(
-    client: FlaskClient, datasets: dict[str, Dataset]
+    client: FlaskClient, host: str, datasets: dict[str, Dataset]
 ) -> None:
     name = sorted(datasets)[0]
     for accept, mimetype in (
@@ -327,7 +345,7 @@ def test_dataset_without_extension_answers_the_rdf_accept_asks_for(
     for accept in ("text/html,application/xhtml+xml,*/*;q=0.8", "*/*", ""):
         answer = client.get(f"/dataset/{datasets[name].ckan_id}", headers={"Accept": accept})
         assert answer.status_code == 303, accept
-        assert answer.headers["Location"] == f"{HOST}/datasets/{name}"
+        assert answer.headers["Location"] == f"{host}/datasets/{name}"
     assert (
         client.get("/dataset/no-such-dataset", headers={"Accept": "text/turtle"}).status_code == 404
     )
