@@ -139,11 +139,13 @@ def _load(source: str, user_agent: str) -> dict[str, Any]:
                 descriptor = Package.metadata_retrieve(source)
     except FrictionlessException as error:
         cause = error.__cause__ or error.error.note
+        if isinstance(cause, AssertionError):  # frictionless: the document is not an object
+            raise UnreadableFile(
+                f"{source}: a data package descriptor is a {kind} object"
+            ) from error
         raise UnreadableFile(_unreadable(source, kind, cause)) from error
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise UnreadableFile(_unreadable(source, kind, error)) from error
-    except AssertionError as error:  # frictionless: the document is not an object
-        raise UnreadableFile(f"{source}: a data package descriptor is a {kind} object") from error
     if not isinstance(descriptor, dict):
         raise UnreadableFile(f"{source}: a data package descriptor is a {kind} object")
     return descriptor
@@ -257,8 +259,11 @@ def _spec_errors(package: dict[str, Any]) -> list[str]:
         if not isinstance(resource, dict):
             errors.append(f"{where}: a resource is an object")
             continue
+        # frictionless' own upgrade of older forms first (a list of paths, bytes, hash).
+        upgraded = copy.deepcopy(resource)
+        Resource.metadata_transform(upgraded)
         errors.extend(
-            _field_error(error.note, where) for error in Resource.metadata_validate(resource)
+            _field_error(error.note, where) for error in Resource.metadata_validate(upgraded)
         )
     return errors
 
