@@ -59,7 +59,7 @@ class Row:
     path: str  # placeholders: {org_a} {dataset_a} {resource_a} {reuse} {webhook} {app} {fresh}...
     json: Callable[[Roles, dict[str, str]], Any] | None = None
     params: dict[str, str] | None = None
-    fresh: str | None = None  # dataset, reuse, webhook or app: one new object per role
+    fresh: str | None = None  # dataset, reuse, webhook, app or token: one new object per role
 
 
 def dataset_body(roles: Roles, names: dict[str, str]) -> dict[str, Any]:
@@ -111,6 +111,14 @@ MATRIX: dict[str, Row] = {
         "A A A A A A", f"{V1}/docs/assets/css/swagger-ui.css"
     ),
     f"GET {V1}/me": Row("U A A A A A", f"{V1}/me"),
+    # Personal tokens: each person their own; another's token is hidden (404).
+    f"GET {V1}/me/tokens": Row("U A A A A A", f"{V1}/me/tokens"),
+    f"POST {V1}/me/tokens": Row(
+        "U A A A A A", f"{V1}/me/tokens", json=constant({"name": "isolation matrix"})
+    ),
+    f"DELETE {V1}/me/tokens/{{token_id}}": Row(
+        "U A N N N N", f"{V1}/me/tokens/{{fresh}}", fresh="token"
+    ),
     # Apps' access: the owner reads it, administrators change it.
     f"GET {V1}/apps/{{client_id}}/access": Row("U A F F F A", f"{V1}/apps/{{app}}/access"),
     f"POST {V1}/apps/{{client_id}}/access": Row(
@@ -324,6 +332,10 @@ def _names(roles: Roles, row: Row, role: str) -> dict[str, str]:
         names["fresh"] = add_webhook(roles, PUBLISHER_A, roles.org_a)
     elif row.fresh == "app":
         names["fresh"] = _victim_app(roles)
+    elif row.fresh == "token":
+        made = roles.call(DEVELOPER, "POST", f"{V1}/me/tokens", json={"name": "victim"})
+        assert made.status_code == 201, made.text
+        names["fresh"] = made.json()["id"]
     return names
 
 
