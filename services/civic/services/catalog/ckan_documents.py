@@ -188,7 +188,7 @@ def package_from_row(row: RowMapping) -> dict[str, Any]:
                 "id": sent["id"],
                 "last_modified": None,
                 "metadata_modified": _json_time(stored.get("modified")),
-                "mimetype": sent["mimetype"] or None,
+                "mimetype": sent["mimetype"],  # "" when none: what the gateway sends CKAN
                 "mimetype_inner": None,
                 "name": sent["name"],
                 "package_id": package_id,
