@@ -5,6 +5,8 @@
     python3 scripts/stack.py up        # install, prepare databases, start, wait, print URLs
     python3 scripts/stack.py down      # stop what `up` started (by pid file)
     python3 scripts/stack.py status    # what runs, and /readyz
+    python3 scripts/stack.py harvester-up    # tests only: a second CKAN that harvests
+    python3 scripts/stack.py harvester-down  #   the gateway (ckanext-harvest, ckanext-dcat)
 
 Every step is idempotent: running `up` twice starts nothing twice. Only the
 standard library is used here, because this script is what creates the venvs.
@@ -61,11 +63,13 @@ class Stack:
     ckan_workers: int
     start_worker: bool
     demo: str
+    harvester_port: int = 5001
+    harvester_db_name: str = "civic_ckan_harvester"
 
     @classmethod
     def from_env(cls) -> Stack:
         env = os.environ.get
-        for name in ("CIVIC_DB_NAME", "CIVIC_CKAN_DB_NAME"):
+        for name in ("CIVIC_DB_NAME", "CIVIC_CKAN_DB_NAME", "CIVIC_HARVESTER_DB_NAME"):
             if not IDENTIFIER.fullmatch(env(name, "civic")):
                 raise StackError(f"{name} must be a plain identifier ([a-z_][a-z0-9_]*)")
         return cls(
@@ -89,6 +93,8 @@ class Stack:
             # A simulated history written into an empty platform, so the portal and the
             # reports have something to show; never in tests.
             demo=env("CIVIC_DEMO", "none" if env("CIVIC_ENV") == "test" else "mixed"),
+            harvester_port=int(env("CIVIC_HARVESTER_PORT", "5001")),
+            harvester_db_name=env("CIVIC_HARVESTER_DB_NAME", "civic_ckan_harvester"),
         )
 
     # Derived places and URLs -------------------------------------------------
@@ -115,6 +121,14 @@ class Stack:
     def ckan_ini(self) -> Path:
         return self.var_dir / "ckan" / "ckan.ini"
 
+    @property
+    def harvester_url(self) -> str:
+        return f"http://{self.host}:{self.harvester_port}"
+
+    @property
+    def harvester_ini(self) -> Path:
+        return self.var_dir / "harvester" / "ckan.ini"
+
     def log(self, name: str) -> Path:
         return self.var_dir / "log" / f"{name}.log"
 
@@ -131,6 +145,8 @@ class Stack:
             "CIVIC_DATABASE_URL": self.database_url,
             "CIVIC_REDIS_URL": self.redis_url,
             "CIVIC_CKAN_URL": self.ckan_url,
+            # The address clients use: every absolute URL the gateway writes starts with it.
+            "CIVIC_PUBLIC_URL": os.environ.get("CIVIC_PUBLIC_URL") or self.gateway_url,
             "CIVIC_CKAN_API_TOKEN": api_token,
             # Signs sessions and CSRF tokens; the same for every gateway worker.
             "CIVIC_SECRET_KEY": read_or_make_secret(self, "gateway_secret_key"),
@@ -307,6 +323,100 @@ def ckan_token_works(stack: Stack, token: str) -> bool:
             return bool(json.load(response).get("success"))
     except (urllib.error.URLError, OSError, ValueError):
         return False
+
+
+# The harvesting site (tests only) ------------------------------------------------
+# A second CKAN with its own database, ckanext-civic's search, ckanext-harvest and
+# ckanext-dcat: the harvester a civic administration would point at the gateway. Not
+# part of `up`; the integration tests start it (tests/conftest.py, harvester_site).
+HARVESTER_PLUGINS = "civic_search activity harvest ckan_harvester dcat dcat_rdf_harvester"
+HARVESTER_USER = "civic_harvester"
+
+HARVESTER_INI = """\
+# Rendered by scripts/stack.py: the harvesting site reads base.ini (config/ckan.ini.template
+# with this site's URL, database and secret) and changes only what follows.
+[app:main]
+use = config:base.ini
+ckan.site_id = civic_harvester
+ckan.site_title = Civic Platform harvester (tests)
+# No civic_push: what this site harvests must not flow back into the gateway.
+ckan.plugins = {plugins}
+# Harvest queues on CKAN's Redis (ckan.redis.url, as ckan.harvest.mq.hostname is unset);
+# jobs run in-process with `ckan harvester run-test`, so no queue consumer runs.
+ckan.harvest.mq.type = redis
+"""
+
+
+def write_harvester_ini(stack: Stack) -> None:
+    """config/ckan.ini.template for the harvesting site, then its own plugins on top."""
+    folder = stack.harvester_ini.parent
+    storage = folder / "storage"
+    storage.mkdir(parents=True, exist_ok=True)
+    template = string.Template((ROOT / "config" / "ckan.ini.template").read_text())
+    base = template.substitute(
+        CKAN_SECRET_KEY=read_or_make_secret(stack, "harvester_secret_key"),
+        CKAN_SITE_URL=stack.harvester_url,
+        CKAN_SQLALCHEMY_URL=stack.pg_url(stack.harvester_db_name),
+        CKAN_REDIS_URL=f"{stack.redis_base}/{stack.ckan_redis_db}",
+        CKAN_STORAGE_PATH=str(storage),
+        # civic_push is not loaded on this site; the template still names its settings.
+        CKAN_PUSH_URL=f"{stack.gateway_url}/api/v1/ckan/events",
+        CKAN_PUSH_SECRET=secrets.token_urlsafe(32),
+    )
+    for path, text in (
+        (folder / "base.ini", base),
+        (stack.harvester_ini, HARVESTER_INI.format(plugins=HARVESTER_PLUGINS)),
+    ):
+        path.touch(mode=0o600)
+        path.write_text(text)
+
+
+def harvester_up(stack: Stack) -> None:
+    """Start the harvesting site (database, migrations, a sysadmin token, gunicorn)."""
+    started = time.monotonic()
+    install(stack)
+    ensure_database(stack, stack.harvester_db_name)
+    write_harvester_ini(stack)
+    ckan = str(stack.ckan_venv / "bin" / "ckan")
+    # `db init` runs the plugins' migrations too (ckanext-harvest's tables).
+    run([ckan, "-c", str(stack.harvester_ini), "db", "init"], log=stack.log("harvester-cli"))
+    env = {**os.environ, "CKAN_INI": str(stack.harvester_ini)}
+    token_file = stack.secret("harvester_api_token")
+    if not token_file.exists():
+        output = run(
+            [
+                str(stack.ckan_venv / "bin" / "python"),
+                str(ROOT / "config" / "ckan_bootstrap.py"),
+                HARVESTER_USER,
+            ],
+            env=env,
+        )
+        token_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        token_file.touch(mode=0o600)
+        token_file.write_text(output.strip().splitlines()[-1].strip())
+    if start(
+        stack,
+        "harvester",
+        [
+            str(stack.ckan_venv / "bin" / "gunicorn"),
+            "--chdir",
+            str(ROOT / "config"),
+            "--bind",
+            f"{stack.host}:{stack.harvester_port}",
+            "--workers",
+            "1",
+            "--timeout",
+            "120",
+            "ckan_wsgi:application",
+        ],
+        env,
+        stack.harvester_port,
+    ):
+        wait_http(f"{stack.harvester_url}/api/3/action/status_show", "harvester", stack, 180)
+    say(
+        f"harvester up in {time.monotonic() - started:.1f}s at {stack.harvester_url} "
+        f"(ini {stack.harvester_ini}, token in {token_file})"
+    )
 
 
 # Processes ---------------------------------------------------------------------
@@ -507,7 +617,7 @@ def demo_lines(stack: Stack) -> str:
     )
 
 
-SERVICES = ("jobs", "worker", "gateway", "ckan")
+SERVICES = ("harvester", "jobs", "worker", "gateway", "ckan")
 
 
 def down(stack: Stack, names: list[str]) -> None:
@@ -533,7 +643,9 @@ def status(stack: Stack) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("command", choices=["install", "up", "down", "status"])
+    parser.add_argument(
+        "command", choices=["install", "up", "down", "status", "harvester-up", "harvester-down"]
+    )
     parser.add_argument(
         "services",
         nargs="*",
@@ -553,6 +665,10 @@ def main(argv: list[str] | None = None) -> int:
             up(stack)
         elif command == "down":
             down(stack, args.services)
+        elif command == "harvester-up":
+            harvester_up(stack)
+        elif command == "harvester-down":
+            stop(stack, "harvester")
         else:
             return status(stack)
     except StackError as error:

@@ -10,6 +10,8 @@ The real stack: ``stack`` starts PostgreSQL-backed CKAN and the gateway with the
 same script as `make run` (scripts/stack.py), on free ports, with databases and a
 var/ folder of their own, so a developer's running stack is left alone. It is
 session-wide: the integration and resilience suites share one stack per run.
+``harvester_site`` adds a second CKAN (ckanext-harvest, ckanext-dcat) beside it, started
+only when a test asks for it, once per run.
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
+from tests.integration.harvester import HarvesterSite
 from tests.integration.stack import (
     ROOT,
     STACK,
     RunningStack,
     drop_database,
+    free_port,
     recreate_database,
     stack_env,
 )
@@ -141,3 +145,41 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         drop_database(env["CIVIC_CKAN_DB_NAME"])
         if not os.environ.get("CIVIC_KEEP_TEST_STACK"):  # set it to read the logs afterwards
             shutil.rmtree(var_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def harvester_site(stack: RunningStack) -> Iterator[HarvesterSite]:
+    """A second CKAN beside ``stack`` that harvests it: its own database and port, with
+    ckanext-civic's search, ckanext-harvest and ckanext-dcat (scripts/stack.py harvester-up)."""
+    database = f"civic_harvester_itest_{os.getpid()}"
+    env = {
+        **stack.env,
+        "CIVIC_HARVESTER_PORT": str(free_port()),
+        "CIVIC_HARVESTER_DB_NAME": database,
+    }
+    recreate_database(database)
+
+    def script(command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(STACK), command],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    try:
+        started = script("harvester-up")
+        if started.returncode != 0:
+            pytest.fail(f"the harvester did not start:\n{started.stdout}\n{started.stderr}")
+        yield HarvesterSite(
+            url=f"http://127.0.0.1:{env['CIVIC_HARVESTER_PORT']}",
+            api_token=(stack.var_dir / "secrets" / "harvester_api_token").read_text().strip(),
+            ini=stack.var_dir / "harvester" / "ckan.ini",
+            ckan_venv=Path(env.get("CKAN_VENV", str(ROOT / ".venv-ckan"))),
+            database_url=f"postgresql://postgres@127.0.0.1:5432/{database}",
+        )
+    finally:
+        script("harvester-down")
+        drop_database(database)
