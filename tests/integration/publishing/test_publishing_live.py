@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import requests
 import sqlalchemy as sa
+from tests.integration.identity import sql
 from tests.integration.publishing.helpers import Person, body
 from tests.integration.publishing.live import (
     CIVIC,
@@ -216,6 +217,31 @@ def test_reconcile_sends_to_ckan_what_it_lacks(stack: RunningStack, publisher: P
     result = civic(stack, "catalog", "reconcile", "--json")
     assert result.returncode == 0, result.stderr
     assert not mirror(stack, sent["name"])  # CKAN's deletion wins: withdrawn in the mirror
+
+
+def test_reconcile_withdraws_a_dataset_made_private_in_ckan_whose_push_was_lost(
+    stack: RunningStack, publisher: Person
+) -> None:
+    # The mirror is the public catalog. A dataset made private in CKAN (its UI, another
+    # client) leaves it; when that push is lost, reconcile must do it, not re-publish it.
+    sent = body(organization=org_of(publisher))
+    assert api(stack, "POST", "/datasets", publisher, json=sent).status_code == 201
+    other_ckan_client(stack).action.package_patch(id=sent["name"], private=True)
+    if _push_enabled(stack):
+        eventually(lambda: not mirror(stack, sent["name"]), timeout=30)
+    # As if the push had never arrived: the mirror still shows it, public and synced.
+    sql(
+        stack,
+        "UPDATE datasets SET deleted_at = NULL, sync_status = 'synced', "
+        "ckan_modified = ckan_modified - interval '1 day' WHERE name = %(name)s",
+        {"name": sent["name"]},
+    )
+    assert mirror(stack, sent["name"])["sync_status"] == "synced"
+    result = civic(stack, "catalog", "reconcile", "--json")
+    assert result.returncode == 0, result.stderr
+    assert not mirror(stack, sent["name"])
+    private = ckan(stack).action.package_show(id=sent["name"])
+    assert private["private"] is True and private["state"] == "active"  # CKAN's choice stands
 
 
 def civic_env(stack: RunningStack) -> dict[str, str]:

@@ -74,6 +74,7 @@ class DatasetRecord:
     id: str | None = None
     # Read back from CKAN only.
     state: str = "active"
+    private: bool = False
     metadata_modified: str = ""
     metadata_created: str = ""
     extras: dict[str, str] = field(default_factory=dict)
@@ -160,6 +161,7 @@ def from_package(dataset: CkanDataset) -> DatasetRecord:
         contact_point=contact or None,
         resources=tuple(_resource_record(resource) for resource in dataset.resources),
         state=dataset.state,
+        private=dataset.private,
         metadata_modified=dataset.metadata_modified,
         metadata_created=dataset.metadata_created,
         extras={k: v for k, v in extras.items() if k not in EXTRA_KEYS},

@@ -70,15 +70,17 @@ def find_mirrored(uow: UnitOfWork, ckan_id: str, name: str) -> Dataset | None:
 def apply_ckan_dataset(uow: UnitOfWork, ckan: CkanClient, record: DatasetRecord) -> Applied:
     """Make the mirror hold CKAN's ``record`` (a dataset read back with its id).
 
-    A deleted or private-deleted CKAN dataset withdraws the mirror's. Raises the
-    connector's errors when an unknown organization must be read from CKAN.
+    The mirror is the public catalog: a CKAN dataset that is deleted, or private
+    (whoever made it so, and whether its push arrived or reconcile found it),
+    withdraws the mirror's. Raises the connector's errors when an unknown
+    organization must be read from CKAN.
     """
     assert record.id is not None  # noqa: S101 - records read from CKAN have one
     dataset = find_mirrored(uow, record.id, record.name)
     modified = _time(record.metadata_modified)
     if dataset is not None and has_pending_messages(uow, dataset.id):
         return Applied.SKIPPED
-    if record.state != "active":
+    if record.state != "active" or record.private:
         if dataset is None or dataset.deleted_at is not None:
             return Applied.UNCHANGED
         dataset.deleted_at = utcnow()

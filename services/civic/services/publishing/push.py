@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from civic.connectors.ckan.interfaces import CkanClient, CkanNotFound
 from civic.connectors.ckan.mapping import from_package
@@ -81,8 +81,5 @@ def apply_push(uow: UnitOfWork, ckan: CkanClient, event: PushEvent) -> Applied:
             return Applied.UNCHANGED
         dataset.deleted_at = utcnow()
         return Applied.WITHDRAWN
-    record = from_package(package)
-    if package.private:
-        # The mirror is the public catalog: a dataset made private leaves it.
-        record = replace(record, state="deleted")
-    return apply_ckan_dataset(uow, ckan, record)
+    # A dataset made private leaves the mirror (the public catalog): apply_ckan_dataset.
+    return apply_ckan_dataset(uow, ckan, from_package(package))
