@@ -111,10 +111,16 @@ def text(data: dict[str, Any], name: str, default: str = "") -> str:
 
 
 def texts(data: dict[str, Any], name: str) -> tuple[str, ...]:
-    """``data[name]`` as a list of strings: a list, or one string (``fq_list``)."""
+    """``data[name]`` as a list of strings: a list, JSON text of one, or one string
+    (``fq_list``)."""
     value = data.get(name)
     if value is None or value == "":
         return ()
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        try:
+            value = json.loads(value)  # a list sent as JSON text in a query string
+        except ValueError:
+            return (value,)
     if isinstance(value, str):
         return (value,)
     if isinstance(value, list) and all(isinstance(item, str) for item in value):

@@ -162,7 +162,8 @@ def _wildcard(value: str) -> str | None:
 
 def _text_match(value: str, *, phrase: bool) -> sa.ColumnElement[bool]:
     function = sa.func.phraseto_tsquery if phrase else sa.func.plainto_tsquery
-    bound = sa.bindparam(None, value, type_=sa.Text)
+    # Names are indexed with - and _ as spaces (see the search_vector trigger).
+    bound = sa.bindparam(None, value.replace("-", " ").replace("_", " "), type_=sa.Text)
     query = (
         function(sa.literal_column("'french'::regconfig"), bound)
         .op("||")(function(sa.literal_column("'english'::regconfig"), bound))
