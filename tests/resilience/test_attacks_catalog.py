@@ -120,3 +120,21 @@ def test_identical_dataset_creates_at_once_give_one_success_and_409s(roles: Role
     with ThreadPoolExecutor(6) as pool:
         statuses = sorted(pool.map(create, range(6)))
     assert statuses.count(409) == 5 and statuses[0] in (201, 202), statuses
+
+
+def test_identical_reuses_declared_at_once_give_one_success_and_409s(roles: Roles) -> None:
+    reuse = {
+        "title": "Carte des écoles",
+        "url": f"https://reuse.example/{uuid.uuid4().hex}",
+        "type": "application",
+        "topic": "education",
+        "purpose": "general_interest",
+        "datasets": [roles.dataset_a],
+    }
+
+    def declare(_: int) -> int:
+        return roles.call(PUBLISHER_A, "POST", "/api/v1/reuses", json=reuse).status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = sorted(pool.map(declare, range(6)))
+    assert statuses == [201, 409, 409, 409, 409, 409], statuses

@@ -29,7 +29,7 @@ from civic.connectors.ckan.interfaces import (
 )
 from civic.platform.observability import current_request_id
 from civic.services.apps.errors import InvalidAccessChange, InvalidAppMetadata
-from civic.services.db import database_unavailable
+from civic.services.db import database_unavailable, unique_violation
 from civic.services.errors import (
     Conflict,
     DomainError,
@@ -316,6 +316,15 @@ def _unexpected_or_mapped(error: Exception) -> Response:
             detail=DATABASE_UNAVAILABLE.detail,
             type_uri=DATABASE_UNAVAILABLE.uri,
             headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
+    if problem is None and unique_violation(error):
+        # Identical creates at once: the unique index let one win; this one lost the race.
+        return problem_response(
+            409,
+            title=CONFLICT.title,
+            detail="Another request created the same thing a moment ago (a value that must "
+            "be unique is taken). Read the current state before sending it again.",
+            type_uri=CONFLICT.uri,
         )
     if problem is None:
         log.exception("unhandled error: %s", type(error).__name__)

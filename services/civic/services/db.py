@@ -118,6 +118,21 @@ def create_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 
 
+UNIQUE_VIOLATION = "23505"
+
+
+def unique_violation(error: BaseException) -> bool:
+    """Whether ``error`` is a unique index refusing a second row with the same key.
+
+    Two identical creates at once both pass their services' "is it taken?" check; the
+    index lets exactly one commit. The other is a conflict (409), not a failure (500).
+    """
+    return (
+        isinstance(error, sa.exc.IntegrityError)
+        and getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION
+    )
+
+
 def database_unavailable(error: BaseException) -> bool:
     """Whether ``error`` says the database could not be reached or dropped the connection
     (restarting, failing over, out of connections), as opposed to a bug or bad data.

@@ -33,13 +33,13 @@ from civic.services.catalog.datasets import DatasetWrite
 from civic.services.catalog.documents import dataset_document_by_id
 from civic.services.catalog.errors import NameTaken
 from civic.services.catalog.models import SyncStatus
+from civic.services.db import unique_violation
 from civic.services.publishing.delivery import deliver_now, reserve
 from civic.services.uow import UnitOfWork
 
 log = logging.getLogger("civic.publishing")
 
 Change = Callable[[UnitOfWork], DatasetWrite]
-_UNIQUE_VIOLATION = "23505"
 
 
 class Outcome(enum.StrEnum):
@@ -97,7 +97,7 @@ def write_dataset(
         except IntegrityError as error:
             # Two writes of one new name at once: the unique index lets one win (at the
             # change's flush or at the commit); the others learn the name is taken.
-            if getattr(error.orig, "sqlstate", None) == _UNIQUE_VIOLATION:
+            if unique_violation(error):
                 raise NameTaken(_name_taken(error)) from error
             raise
     try:
