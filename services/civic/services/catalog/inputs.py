@@ -12,12 +12,13 @@ import datetime as dt
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from civic.services.catalog.licenses import allowed_license, normalise_license
 from civic.services.catalog.models import NAME_PATTERN, OrganizationLevel
 from civic.services.catalog.vocabularies import frequency_code, theme_code
 from civic.services.errors import InvalidInput
+from civic.services.text import TextInput
 
 # CKAN's tag rule (tag_name_validator): letters, digits, spaces, - _ and ., 2-100 long.
 TAG_PATTERN = re.compile(r"^[\w \-.]{2,100}$")
@@ -31,7 +32,7 @@ Slug = Annotated[
 HttpUrl = Annotated[str, Field(pattern=URL_PATTERN, max_length=2000)]
 
 
-class Temporal(BaseModel):
+class Temporal(TextInput):
     """The period the data covers (dct:temporal); either end may be open."""
 
     model_config = ConfigDict(extra="forbid")
@@ -46,7 +47,7 @@ class Temporal(BaseModel):
         return self
 
 
-class ContactPoint(BaseModel):
+class ContactPoint(TextInput):
     """Who answers questions about the dataset (dcat:contactPoint)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -62,7 +63,7 @@ class ContactPoint(BaseModel):
         return self
 
 
-class ResourceInput(BaseModel):
+class ResourceInput(TextInput):
     """A file or API of a dataset (a DCAT distribution)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -89,7 +90,7 @@ class ResourceInput(BaseModel):
         return value.strip().upper()
 
 
-class DatasetInput(BaseModel):
+class DatasetInput(TextInput):
     """A dataset as a publisher writes it (POST and PUT)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -165,7 +166,7 @@ class DatasetInput(BaseModel):
         return value.strip() or None if value is not None else None
 
 
-class DatasetPatch(BaseModel):
+class DatasetPatch(TextInput):
     """Fields to change in a dataset (PATCH); absent fields stay as they are."""
 
     model_config = ConfigDict(extra="forbid")
@@ -188,7 +189,7 @@ class DatasetPatch(BaseModel):
         return None if value is None else normalise_license(value)
 
 
-class OrganizationInput(BaseModel):
+class OrganizationInput(TextInput):
     """A publishing organization (created by administrators)."""
 
     model_config = ConfigDict(extra="forbid")
