@@ -57,8 +57,11 @@ BENCH ?= full
 wrk: ## Debian's wrk, the load generator of the benchmarks
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
-bench: install wrk ## benchmarks against their peers (BENCH=quick: under 5 min); writes var/bench/results.json
-	$(BIN)/python -m tests.bench.run --size $(BENCH)
+# make bench BENCH=quick ONLY=search,show SECONDS=5 REPETITIONS=2 OUT=var/bench/mine.json
+BENCH_ARGS = --size $(BENCH) $(if $(ONLY),--only $(ONLY)) $(if $(SECONDS),--seconds $(SECONDS)) \
+	$(if $(REPETITIONS),--repetitions $(REPETITIONS)) $(if $(OUT),--out $(OUT))
+bench: install wrk ## benchmarks against their peers (BENCH=quick: under 5 min; ONLY, SECONDS, REPETITIONS, OUT); writes var/bench/results.json
+	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
 
 lock: ## refresh the lock files after changing dependencies
 	python3 -m uv pip compile pyproject.toml --extra dev -o requirements.lock -q --python-version 3.11

@@ -53,7 +53,6 @@ def _add_commands() -> None:
     # Imported here: they import `main`'s module.
     from civic.platform.cli import (  # noqa: PLC0415
         apps,
-        bench,
         catalog,
         config,
         db,
@@ -79,7 +78,6 @@ def _add_commands() -> None:
     main.add_command(report.report)
     main.add_command(simulate.simulate)
     main.add_command(usage.usage)
-    main.add_command(bench.bench)
 
 
 _add_commands()
