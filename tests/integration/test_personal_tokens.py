@@ -547,3 +547,21 @@ def test_the_portal_speaks_french(stack: RunningStack, publisher: dict[str, Any]
     )
     assert page.status_code == 200
     assert "Jetons d\u2019API personnels" in page.text
+
+
+def test_its_calls_share_its_apps_rate_limit(
+    stack: RunningStack, publisher: dict[str, Any]
+) -> None:
+    client_id = publisher["app"]["client_id"]
+    oauth = client_credentials(stack, publisher["app"], "datasets:write")
+    created = civic(
+        stack, "tokens", "create", "--user", publisher["email"], "--name", "rl", "--app", client_id
+    )
+    civic(stack, "apps", "set-plan", client_id, "tiny")  # 3 calls a minute
+    answers = [me(stack, created["token"]).status_code for _ in range(3)]
+    assert answers == [200, 200, 200]
+    # The app's own OAuth token and the personal token draw on one counter: the app's.
+    limited = me(stack, oauth)
+    assert limited.status_code == 429
+    assert "Retry-After" in limited.headers
+    assert me(stack, created["token"]).status_code == 429
