@@ -301,6 +301,24 @@ def test_modified_since_filters_and_its_links_keep_it(
     assert names == []
 
 
+@pytest.mark.parametrize("extension", sorted(EXTENSIONS))
+def test_head_answers_the_media_type_without_building_the_page(
+    client: FlaskClient, extension: str
+) -> None:
+    # ckanext-dcat's harvester sends HEAD, then GET, for every page.
+    answer = client.head(f"/catalog.{extension}?page_size={PAGE_SIZE}&page=2")
+    assert answer.status_code == 200
+    assert (
+        answer.headers["Content-Type"].split(";")[0]
+        == client.get(f"/catalog.{extension}?page_size={PAGE_SIZE}&page=2")
+        .headers["Content-Type"]
+        .split(";")[0]
+    )
+    assert answer.get_data() == b""
+    assert answer.headers.get("Content-Length") in (None, "")  # never a wrong length
+    assert client.head("/catalog.ttl?modified_since=yesterday").status_code == 422
+
+
 def test_a_bad_modified_since_is_a_422_problem_naming_the_parameter(client: FlaskClient) -> None:
     answer = client.get("/catalog.ttl?modified_since=yesterday")
     assert answer.status_code == 422

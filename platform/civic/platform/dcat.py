@@ -114,6 +114,11 @@ def _add_routes(bp: APIBlueprint, extension: str, fmt: RdfFormat) -> None:
 
     def catalog(query: CatalogPage) -> Response:
         """One page of the catalog, datasets by name, with hydra paging links."""
+        if request.method == "HEAD":
+            # ckanext-dcat's harvester sends HEAD before each page's GET (to read
+            # Content-Length, which it may go without): answered without building the
+            # page, which would double the cost of every page harvested.
+            return Response(iter(()), mimetype=media_type)
         page = CatalogQuery(
             address=absolute_url(f"/catalog.{extension}"),
             page=query.page,

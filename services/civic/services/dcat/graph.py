@@ -20,7 +20,7 @@ from typing import Literal as Kind
 from urllib.parse import quote
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD, NamespaceManager
 
 from civic.services.catalog.models import Dataset, Resource
 from civic.services.catalog.vocabularies import (
@@ -99,9 +99,9 @@ class CatalogInfo:
     language: str = "fr"
 
 
-def new_graph() -> Graph:
-    """An empty graph with the DCAT-AP prefixes bound."""
-    graph = Graph()
+# The prefixes the export writes, and the only ones it looks IRIs up in.
+PREFIXES: tuple[tuple[str, str], ...] = tuple(
+    (prefix, str(namespace))
     for prefix, namespace in (
         ("dcat", DCAT),
         ("dct", DCTERMS),
@@ -111,8 +111,39 @@ def new_graph() -> Graph:
         ("skos", SKOS),
         ("hydra", HYDRA),
         ("locn", LOCN),
-    ):
-        graph.bind(prefix, namespace)
+        ("rdf", RDF),
+        ("rdfs", RDFS),
+        ("xsd", XSD),
+    )
+)
+
+
+class _ExportPrefixes(NamespaceManager):
+    """Prefixed names for the export's own namespaces only.
+
+    rdflib's own manager looks every IRI a serializer meets up in a trie of all the
+    namespaces it has seen, and each dataset, distribution and file folder adds one:
+    Turtle was quadratic in the page size (a page of 1,000 datasets took 8 s to write,
+    300 took 1.4 s). A page names a dozen namespaces, known in advance.
+    """
+
+    def compute_qname(self, uri: str, generate: bool = True) -> tuple[str, URIRef, str]:
+        for prefix, namespace in PREFIXES:
+            if uri.startswith(namespace):
+                name = uri[len(namespace) :]
+                if name and "/" not in name and "#" not in name:
+                    return prefix, URIRef(namespace), name
+        if generate:  # RDF/XML needs a prefix for every predicate: rdflib makes one
+            return super().compute_qname(uri, generate)
+        raise KeyError(f"not a namespace of the export: {uri}")
+
+
+def new_graph() -> Graph:
+    """An empty graph with the DCAT-AP prefixes bound."""
+    graph = Graph(bind_namespaces="none")
+    graph.namespace_manager = _ExportPrefixes(graph, bind_namespaces="none")
+    for prefix, namespace in PREFIXES:
+        graph.bind(prefix, Namespace(namespace))
     return graph
 
 
