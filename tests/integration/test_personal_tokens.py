@@ -12,8 +12,10 @@ import hashlib
 import json
 import subprocess
 import time
+import uuid
 from typing import Any
 
+import ckanapi
 import pytest
 import requests
 from tests.integration.identity import (
@@ -565,3 +567,79 @@ def test_its_calls_share_its_apps_rate_limit(
     assert limited.status_code == 429
     assert "Retry-After" in limited.headers
     assert me(stack, created["token"]).status_code == 429
+
+
+def test_ckan_clients_send_it_as_they_do_for_hours(
+    stack: RunningStack, publisher: dict[str, Any]
+) -> None:
+    client_id = publisher["app"]["client_id"]
+    created = civic(
+        stack,
+        "tokens",
+        "create",
+        "--user",
+        publisher["email"],
+        "--name",
+        "ckanapi",
+        "--scope",
+        "datasets:write",
+        "--app",
+        client_id,
+    )
+    secret = created["token"]
+    # Issued two hours ago: an OAuth access token would be long dead.
+    sql(
+        stack,
+        "UPDATE personal_tokens SET created = now() - interval '2 hours' WHERE id = %(id)s",
+        {"id": created["id"]},
+    )
+    name = f"pat-{uuid.uuid4().hex[:8]}"
+    with ckanapi.RemoteCKAN(stack.gateway_url, apikey=secret) as gateway:
+        made = gateway.action.package_create(
+            name=name,
+            title="Publié avec un jeton personnel",
+            notes="Par ckanapi, à travers la passerelle",
+            owner_org=publisher["organization"],
+            license_id="etalab-2.0",
+            resources=[{"url": "https://example.org/pat.csv", "format": "CSV"}],
+        )
+    assert made["name"] == name
+    # The three ways CKAN clients send a key.
+    for index, headers in enumerate(
+        ({"X-CKAN-API-Key": secret}, {"Authorization": secret}, bearer(secret))
+    ):
+        answer = requests.post(
+            f"{stack.gateway_url}/api/3/action/package_patch",
+            json={"id": name, "notes": f"Changé {index}"},
+            headers=headers,
+            timeout=60,
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["success"] is True
+    shown = requests.get(f"{stack.gateway_url}/api/v1/datasets/{name}", timeout=TIMEOUT)
+    assert shown.json()["description"] == "Changé 2"
+    # Counted for its app.
+    deadline = time.monotonic() + 20
+    routes: list[str] = []
+    while time.monotonic() < deadline:
+        routes = [
+            row[0]
+            for row in rows(
+                stack,
+                "SELECT e.route FROM usage_events e JOIN apps a ON a.id = e.app_id"
+                " WHERE a.client_id = %(client_id)s AND e.route LIKE '/api/3/%%'",
+                {"client_id": client_id},
+            )
+        ]
+        if len(routes) >= 4:
+            break
+        time.sleep(0.5)
+    assert routes.count("/api/3/action/package_patch") == 3
+    assert routes.count("/api/3/action/package_create") == 1
+    # Revoked: ckanapi sees CKAN's authorization error.
+    civic(stack, "tokens", "revoke", created["id"])
+    with (
+        ckanapi.RemoteCKAN(stack.gateway_url, apikey=secret) as gateway,
+        pytest.raises(ckanapi.NotAuthorized),
+    ):
+        gateway.action.package_patch(id=name, notes="after revocation")
