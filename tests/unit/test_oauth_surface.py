@@ -19,7 +19,7 @@ def test_rfc8414_metadata_is_valid(client: FlaskClient) -> None:
     document: dict[str, Any] = response.get_json()
     metadata = rfc8414.AuthorizationServerMetadata(document)
     metadata.validate(metadata_classes=[rfc9207.AuthorizationServerMetadata])
-    assert document["issuer"] == "http://localhost"
+    assert document["issuer"] == "http://127.0.0.1:8000"  # public_url, whatever the Host
     assert document["code_challenge_methods_supported"] == ["S256"]
     assert set(document["grant_types_supported"]) == {
         "authorization_code",

@@ -31,6 +31,7 @@ from civic.platform.docs import DocumentedApp
 from civic.platform.logs import configure_logging
 from civic.platform.oauth import protection, server, views
 from civic.platform.settings import Settings, SettingsError, load_settings
+from civic.platform.urls import require_public_url
 from civic.platform.web import analytics as usage_pages
 from civic.platform.web import evaluation as evaluation_pages
 from civic.platform.web import reuses as reuse_pages
@@ -72,7 +73,7 @@ def create_app(
     and CKAN are reached on first use.
 
     Raises :class:`civic.platform.settings.SettingsError` for a missing or invalid setting
-    (among them ``secret_key``, required in production).
+    (among them ``secret_key`` and ``public_url``, required in production).
     """
     settings = load_settings(config)
     configure_logging(settings.log_level)
@@ -90,6 +91,7 @@ def create_app(
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_content_length, SECRET_KEY=_secret_key(settings)
     )
+    require_public_url(settings)
     # Keep documented field order (status before details) in JSON answers.
     app.json.sort_keys = False  # type: ignore[attr-defined]
 

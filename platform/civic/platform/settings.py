@@ -74,10 +74,16 @@ class Settings(BaseModel):
     login_max_failures: int = Field(default=5, ge=1, description="failures before a lockout")
     login_lockout: int = Field(default=900, gt=0, description="seconds an account stays locked")
     login_rate_limit: str = Field(default="20/minute", description="login attempts per address")
-    # OAuth 2.0 authorization server.
-    oauth_issuer: str | None = Field(
-        default=None, description="the issuer URL (RFC 8414); default: the request's host URL"
+    # The gateway's address as clients reach it. Every absolute URL the platform writes
+    # (the OAuth issuer and endpoints, registration_client_uri, Atom and DCAT links)
+    # starts with it, never with a request's Host header, which the client chooses.
+    # Required in production (the gateway refuses to start without it); elsewhere the
+    # address `make run` serves, which scripts/stack.py sets to the stack's own.
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="public base URL of the gateway (https in production); the OAuth issuer",
     )
+    # OAuth 2.0 authorization server.
     oauth_access_token_ttl: int = Field(default=900, gt=0, description="seconds")
     oauth_refresh_token_ttl: int = Field(default=30 * 86400, gt=0, description="seconds")
     oauth_code_ttl: int = Field(default=300, gt=0, le=600, description="seconds (RFC: <= 10 min)")
@@ -229,6 +235,16 @@ class Settings(BaseModel):
     @field_validator("ckan_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("an absolute http(s) URL, e.g. https://data.example.org")
+        if parts.query or parts.fragment or "@" in parts.netloc:
+            raise ValueError("a base URL: no user information, query or fragment")
         return value.rstrip("/")
 
     def redacted(self) -> dict[str, Any]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import g
 
 from civic.platform.settings import Settings
+from civic.platform.urls import public_base_url
 from civic.services.uow import UnitOfWork
 
 
@@ -17,5 +18,5 @@ def request_uow() -> UnitOfWork:
 
 
 def issuer(settings: Settings) -> str:
-    """The issuer identifier (RFC 8414): configured, else this request's host URL."""
-    return (settings.oauth_issuer or request.host_url).rstrip("/")
+    """The issuer identifier (RFC 8414): the configured public URL, never the Host header."""
+    return public_base_url(settings)

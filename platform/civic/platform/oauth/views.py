@@ -46,6 +46,8 @@ def blueprint() -> Blueprint:
     @bp.get("/.well-known/oauth-authorization-server")
     def metadata() -> Response:
         response = jsonify(current_server().metadata())
+        # Shared caches may keep it: it is built from settings alone, never from the
+        # request (its Host header least of all), so it cannot vary between clients.
         response.headers["Cache-Control"] = "public, max-age=3600"
         return response
 

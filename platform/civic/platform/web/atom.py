@@ -1,4 +1,8 @@
-"""The Atom feed (RFC 4287) of an organization's reuses, so publishers can follow them."""
+"""The Atom feed (RFC 4287) of an organization's reuses, so publishers can follow them.
+
+Its links are absolute, under the configured public URL (:mod:`civic.platform.urls`),
+never under the Host header of the request that asked for it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from civic.platform.urls import external_url
 from civic.services.catalog.models import Organization
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -16,10 +21,12 @@ def reuse_feed(
     organization: Organization,
     reuses: Sequence[dict[str, Any]],
     *,
-    self_url: str,
-    site_url: str,
+    self_path: str,
 ) -> bytes:
-    """The feed's XML: one entry per reuse (newest first), as :func:`reuse_document` gives."""
+    """The feed's XML: one entry per reuse (newest first), as :func:`reuse_document` gives.
+
+    ``self_path`` is the feed's own path (from the site's root), for its ``self`` link.
+    """
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _text(feed, "id", f"urn:civic:organization:{organization.id}:reuses")
@@ -28,10 +35,9 @@ def reuse_feed(
         max((r["updated"] for r in reuses), default=None) or dt.datetime.now(dt.UTC).isoformat()
     )
     _text(feed, "updated", updated)
-    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_url)
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=external_url(self_path))
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     _text(author, "name", "Civic Platform")
-    base = site_url.rstrip("/")
     for reuse in reuses:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         _text(entry, "id", f"urn:uuid:{reuse['id']}")
@@ -39,7 +45,7 @@ def reuse_feed(
         _text(entry, "published", reuse["created"])
         _text(entry, "updated", reuse["updated"])
         ET.SubElement(
-            entry, f"{{{ATOM}}}link", rel="alternate", href=f"{base}/reuses/{reuse['id']}"
+            entry, f"{{{ATOM}}}link", rel="alternate", href=external_url(f"/reuses/{reuse['id']}")
         )
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=reuse["url"])
         owner = reuse["owner"]

@@ -180,8 +180,7 @@ def organization_feed(name: str) -> Response:
         body = reuse_feed(
             organization,
             [reuse_document(reuse) for reuse in reuses],
-            self_url=request.url,
-            site_url=request.host_url,
+            self_path=url_for("reuse_pages.organization_feed", name=organization.name),
         )
     return Response(body, content_type="application/atom+xml; charset=utf-8")
 
