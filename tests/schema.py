@@ -23,4 +23,5 @@ DOMAIN_TABLES = {
     "webhooks",
     "webhook_deliveries",
     "webhook_attempts",
+    "web_sessions",
 }

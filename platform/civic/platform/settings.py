@@ -70,7 +70,12 @@ class Settings(BaseModel):
     # Web sessions: the cookie is always HttpOnly and SameSite=Lax; Secure when this is
     # set (production, behind TLS) and whenever the request itself came over https.
     session_cookie_secure: bool = False
-    session_lifetime: int = Field(default=8 * 3600, gt=0, description="seconds")
+    session_lifetime: int = Field(
+        default=8 * 3600, gt=0, description="seconds a web session lasts at most (from login)"
+    )
+    session_idle_timeout: int = Field(
+        default=2 * 3600, gt=0, description="seconds of inactivity that end a web session"
+    )
     login_max_failures: int = Field(default=5, ge=1, description="failures before a lockout")
     login_lockout: int = Field(default=900, gt=0, description="seconds an account stays locked")
     login_rate_limit: str = Field(default="20/minute", description="login attempts per address")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from civic.services.apps.models import AccessEvent, App
 from civic.services.catalog.models import Dataset, Organization, Resource
 from civic.services.db import metadata
-from civic.services.identity.models import User, memberships
+from civic.services.identity.models import User, WebSession, memberships
 from civic.services.notifications.models import Webhook, WebhookAttempt, WebhookDelivery
 from civic.services.outbox.models import OutboxMessage
 from civic.services.reuses.models import Reuse, ReuseModerationEvent, reuse_datasets
@@ -32,6 +32,7 @@ __all__ = [
     "UsageEvent",
     "UsageRollupState",
     "User",
+    "WebSession",
     "Webhook",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -9,6 +9,9 @@ from flask.testing import FlaskClient
 from tests.integration.publishing.helpers import Catalog, Person, body
 
 from civic.connectors.ckan.fake import FakeCkan
+from civic.platform.web.session import COOKIE
+from civic.platform.wiring import current_bootstrap
+from civic.services.identity import sessions
 
 pytestmark = pytest.mark.integration
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -25,8 +28,13 @@ def publisher(client: FlaskClient, catalog: Catalog) -> Person:
 
 
 def logged_in(client: FlaskClient, person: Person) -> None:
-    with client.session_transaction() as session:
-        session["uid"] = str(person.user_id)
+    """Give ``client`` the cookie of a new web session of ``person`` (as a login does)."""
+    with client.application.app_context():
+        bootstrap = current_bootstrap()
+    with bootstrap.unit_of_work() as uow:
+        token, _ = sessions.start_session(uow, person.user_id, lifetime_seconds=3600)
+        uow.commit()
+    client.set_cookie(COOKIE, token)
 
 
 def test_search_page_lists_results_and_facets_in_english_and_french(

@@ -1,4 +1,4 @@
-"""``civic users``: create and list accounts."""
+"""``civic users``: create and list accounts, reset passwords, disable and restore them."""
 
 from __future__ import annotations
 
@@ -72,6 +72,55 @@ def list_users(ctx: click.Context, as_json: bool) -> None:
         shown = [user_json(user) for user in accounts.list_users(uow)]
     lines = [f"{u['email']}\t{u['role']}\t{','.join(u['organizations'])}" for u in shown]
     emit(shown, as_json=as_json, text="\n".join(lines))
+
+
+@users.command(name="set-password")
+@click.argument("email")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    required=True,
+    help="Read the password from the first line of standard input (never from arguments).",
+)
+@JSON_OPTION
+@click.pass_context
+def set_password(ctx: click.Context, email: str, password_stdin: bool, as_json: bool) -> None:
+    """Give EMAIL a new password; every web session of the account ends."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    with unit_of_work(ctx) as uow:
+        user = accounts.find_user(uow, email)
+        accounts.set_password(uow, user, password)
+        uow.commit()
+        shown = user_json(user)
+    emit(shown, as_json=as_json, text=f"new password for {shown['email']}; its sessions ended")
+
+
+@users.command()
+@click.argument("email")
+@JSON_OPTION
+@click.pass_context
+def disable(ctx: click.Context, email: str, as_json: bool) -> None:
+    """Disable EMAIL: it cannot log in, and its web sessions end at once."""
+    with unit_of_work(ctx) as uow:
+        user = accounts.find_user(uow, email)
+        accounts.disable_user(uow, user)
+        uow.commit()
+        shown = user_json(user)
+    emit(shown, as_json=as_json, text=f"disabled {shown['email']}; its sessions ended")
+
+
+@users.command()
+@click.argument("email")
+@JSON_OPTION
+@click.pass_context
+def enable(ctx: click.Context, email: str, as_json: bool) -> None:
+    """Restore EMAIL after a disable (its old sessions stay ended)."""
+    with unit_of_work(ctx) as uow:
+        user = accounts.find_user(uow, email)
+        accounts.enable_user(uow, user)
+        uow.commit()
+        shown = user_json(user)
+    emit(shown, as_json=as_json, text=f"enabled {shown['email']}")
 
 
 def user_json(user: User) -> dict[str, Any]:

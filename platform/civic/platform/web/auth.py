@@ -1,4 +1,4 @@
-"""``/login`` and ``/logout``."""
+"""``/login``, ``/logout`` and ``/account/password``."""
 
 from __future__ import annotations
 
@@ -11,15 +11,16 @@ from civic.platform.web.session import (
     current_user,
     log_in,
     log_out,
+    login_required,
     safe_next,
 )
 from civic.platform.wiring import current_bootstrap, current_settings
 from civic.services.identity import accounts
-from civic.services.identity.errors import LoginRefused
+from civic.services.identity.errors import InvalidAccount, LoginRefused
 
 
 def blueprint() -> Blueprint:
-    """The login and logout pages."""
+    """The login, logout and password pages."""
     bp = Blueprint("auth", __name__)
 
     @bp.get("/login")
@@ -47,8 +48,8 @@ def blueprint() -> Blueprint:
                 uow.commit()  # the failure count, and a lockout, must last
                 page = render_template("web/login.html", next=target, email=email, error=error)
                 return page, 401
+            log_in(uow, user)
             uow.commit()
-        log_in(user)
         return redirect(target)
 
     @bp.post("/logout")
@@ -56,5 +57,33 @@ def blueprint() -> Blueprint:
         check_csrf()
         log_out()
         return redirect(url_for("auth.login"))
+
+    @bp.get("/account/password")
+    @login_required
+    def password() -> str:
+        return render_template("web/password.html")
+
+    @bp.post("/account/password")
+    @login_required
+    def password_submit() -> tuple[str, int] | WerkzeugResponse:
+        check_csrf()
+        me = current_user()
+        if me is None:  # login_required ran first
+            raise RuntimeError("no user logged in")
+        with current_bootstrap().unit_of_work() as uow:
+            try:
+                accounts.change_password(
+                    uow,
+                    accounts.get_user(uow, me.id),
+                    request.form.get("current_password", ""),
+                    request.form.get("new_password", ""),
+                )
+            except (LoginRefused, InvalidAccount) as error:
+                status = 401 if isinstance(error, LoginRefused) else 422
+                return render_template("web/password.html", error=error), status
+            # Every session of the account ended; this browser goes on with a new one.
+            log_in(uow, me)
+            uow.commit()
+        return redirect(url_for("portal.index"))
 
     return bp

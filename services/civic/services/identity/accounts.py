@@ -1,4 +1,6 @@
-"""Accounts: create and list people, check their passwords with lockout.
+"""Accounts: create and list people, check their passwords with lockout (in constant
+time), change passwords, disable and restore accounts. A password change and a
+disabling end every web session of the account.
 
 Services take a unit of work and never commit; the caller does.
 """
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from civic.services.catalog.models import Organization
-from civic.services.identity import passwords
+from civic.services.identity import passwords, sessions
 from civic.services.identity.errors import (
     EmailTaken,
     InvalidAccount,
@@ -159,3 +161,41 @@ def authenticate(
     if user.password_hash and passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return user
+
+
+def change_password(uow: UnitOfWork, user: User, current: str, new: str) -> None:
+    """A person changes their own password: ``current`` must be right, ``new`` valid.
+
+    Every session of the account ends (the caller starts a new one for the browser
+    that asked). Raises :class:`LoginRefused` (wrong current password) and
+    :class:`InvalidAccount` (the new one is refused).
+    """
+    if not passwords.verify_password(user.password_hash, current):
+        raise LoginRefused("the current password is wrong")
+    set_password(uow, user, new)
+
+
+def set_password(uow: UnitOfWork, user: User, password: str) -> None:
+    """Give ``user`` a new password (an operator's reset, or :func:`change_password`).
+
+    Ends every session of the account and lifts a lockout. Raises
+    :class:`InvalidAccount` when the password is refused.
+    """
+    if problem := passwords.password_problem(password):
+        raise InvalidAccount(problem)
+    user.password_hash = passwords.hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    sessions.end_sessions_of(uow, user.id)
+
+
+def disable_user(uow: UnitOfWork, user: User) -> None:
+    """An administrator disables an account: it cannot log in, and its sessions end now
+    in every browser (restoring it revives none of them)."""
+    user.is_active = False
+    sessions.end_sessions_of(uow, user.id)
+
+
+def enable_user(uow: UnitOfWork, user: User) -> None:
+    """Restore a disabled account: its owner may log in again (with a new session)."""
+    user.is_active = True

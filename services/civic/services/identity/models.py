@@ -1,10 +1,11 @@
-"""Tables of identity: user accounts and their membership of publishing organizations."""
+"""Tables of identity: accounts, their organizations, and their web sessions."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -61,3 +62,25 @@ class User(Base):
     organizations: Mapped[list[Organization]] = relationship(
         secondary=memberships, order_by=Organization.name
     )
+
+
+class WebSession(Base):
+    """A person's login in a browser: the cookie carries a random id, this row its hash.
+
+    Ending a session deletes its row, so a copied cookie opens nothing afterwards;
+    ``expires_at`` bounds it absolutely, ``last_seen_at`` when idle (see
+    :mod:`civic.services.identity.sessions`). ``data`` holds what the pages keep
+    between requests (flashed messages).
+    """
+
+    __tablename__ = "web_sessions"
+
+    # SHA-256 of the cookie's value, hex: the database never holds a usable session id.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created: Mapped[dt.datetime] = created_at()
+    last_seen_at: Mapped[dt.datetime] = mapped_column(server_default=sa.func.now())
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=sa.text("'{}'"))

@@ -1,0 +1,207 @@
+"""Attacks on the web side that the suite was blind to (issue 14), each named after it.
+
+Against the session-wide live stack (gunicorn, PostgreSQL, Redis, CKAN), through
+the real login form with its CSRF token, the portal's forms, the ``civic`` command
+line and the API, as an attacker from outside would:
+
+- sessions: a cookie copied before logout, a password change or an account's
+  disabling opens nothing afterwards; a cookie forged with the signing key opens
+  nothing; idle and absolute expiry hold;
+"""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+from tests.integration.identity import (
+    PASSWORD,
+    civic,
+    csrf_token,
+    logged_in,
+    new_user,
+    sql,
+)
+from tests.integration.stack import RunningStack
+from tests.resilience.ledger import Ledger
+
+pytestmark = [pytest.mark.resilience, pytest.mark.integration]
+
+PART = "8 web attacks"
+TIMEOUT = 30
+COOKIE = "civic_session"
+
+
+def _copy(browser: requests.Session) -> requests.Session:
+    """Another browser holding a copy of ``browser``'s session cookie (a stolen cookie)."""
+    thief = requests.Session()
+    thief.cookies.set(COOKIE, browser.cookies[COOKIE])
+    return thief
+
+
+def _opens_portal(stack: RunningStack, browser: requests.Session) -> bool:
+    answer = browser.get(f"{stack.gateway_url}/portal/", allow_redirects=False, timeout=TIMEOUT)
+    assert answer.status_code in (200, 302), answer.status_code
+    return answer.status_code == 200
+
+
+def _log_out(stack: RunningStack, browser: requests.Session) -> None:
+    page = browser.get(f"{stack.gateway_url}/portal/", timeout=TIMEOUT)
+    answer = browser.post(
+        f"{stack.gateway_url}/logout",
+        data={"csrf_token": csrf_token(page.text)},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 302
+
+
+# 1. Sessions ------------------------------------------------------------------------
+
+
+def test_a_session_cookie_copied_before_logout_opens_nothing_after_it(
+    stack: RunningStack, ledger: Ledger
+) -> None:
+    user = new_user(stack)
+    browser = logged_in(stack, user["email"])
+    portal = browser.get(f"{stack.gateway_url}/portal/", timeout=TIMEOUT)
+    thief = _copy(browser)
+    assert _opens_portal(stack, thief)  # the copy works while the session lives
+    _log_out(stack, browser)
+    still_open = _opens_portal(stack, thief)
+    minted = thief.post(
+        f"{stack.gateway_url}/portal/initial-token",
+        data={"csrf_token": csrf_token(portal.text)},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+    ledger.record(PART, tried=2, failed=int(still_open) + int(minted.status_code == 200))
+    ledger.note(PART, "a cookie copied before logout: refused after it")
+    assert not still_open
+    assert minted.status_code != 200, "an initial access token was minted after logout"
+
+
+def _change_password(stack: RunningStack, browser: requests.Session, new: str) -> int:
+    page = browser.get(f"{stack.gateway_url}/account/password", timeout=TIMEOUT)
+    assert page.status_code == 200, page.status_code
+    return browser.post(
+        f"{stack.gateway_url}/account/password",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "current_password": PASSWORD,
+            "new_password": new,
+        },
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    ).status_code
+
+
+def test_a_session_stolen_before_a_password_change_opens_nothing_after_it(
+    stack: RunningStack, ledger: Ledger
+) -> None:
+    user = new_user(stack)
+    browser, elsewhere = logged_in(stack, user["email"]), logged_in(stack, user["email"])
+    thief = _copy(browser)
+    new = "a brand new passphrase 42"
+    assert _change_password(stack, browser, new) == 302
+    survivors = [_opens_portal(stack, other) for other in (thief, elsewhere)]
+    ledger.record(PART, tried=2, failed=sum(survivors))
+    ledger.note(PART, "a password change in the portal ends the account's other sessions")
+    assert survivors == [False, False]
+    assert _opens_portal(stack, browser)  # who changed it stays logged in, on a new session
+    assert browser.cookies[COOKIE] != thief.cookies[COOKIE]
+    logged_in(stack, user["email"], new)  # the new password works
+
+
+def test_a_session_stolen_before_an_operator_resets_the_password_opens_nothing(
+    stack: RunningStack, ledger: Ledger
+) -> None:
+    user = new_user(stack)
+    thief = _copy(logged_in(stack, user["email"]))
+    civic(stack, "users", "set-password", user["email"], "--password-stdin", stdin="x" * 14 + "\n")
+    still_open = _opens_portal(stack, thief)
+    ledger.record(PART, tried=1, failed=int(still_open))
+    assert not still_open
+
+
+def test_a_session_of_a_disabled_account_stays_dead_when_the_account_is_restored(
+    stack: RunningStack, ledger: Ledger
+) -> None:
+    user = new_user(stack)
+    browser = logged_in(stack, user["email"])
+    thief = _copy(browser)
+    civic(stack, "users", "disable", user["email"])
+    during = [_opens_portal(stack, thief), _opens_portal(stack, browser)]
+    civic(stack, "users", "enable", user["email"])
+    after = [_opens_portal(stack, thief), _opens_portal(stack, browser)]
+    ledger.record(PART, tried=4, failed=sum(during) + sum(after))
+    ledger.note(PART, "disabling an account ends its sessions; restoring it revives none")
+    assert during == [False, False]
+    assert after == [False, False]
+    logged_in(stack, user["email"])  # a new login works again
+
+
+def test_a_session_cookie_forged_with_the_signing_key_opens_nothing(
+    stack: RunningStack, ledger: Ledger
+) -> None:
+    # The attacker has the gateway's secret key (leaked config, backup) and a victim's id.
+    victim = new_user(stack)
+    key = (stack.var_dir / "secrets" / "gateway_secret_key").read_text().strip()
+    app = Flask("forger")
+    app.secret_key = key
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert serializer is not None
+    forged = requests.Session()
+    forged.cookies.set(COOKIE, serializer.dumps({"uid": victim["id"], "_permanent": True}))
+    opened = _opens_portal(stack, forged)
+    ledger.record(PART, tried=1, failed=int(opened))
+    assert not opened
+
+
+def test_a_session_idle_too_long_or_past_its_lifetime_opens_nothing(
+    stack: RunningStack, ledger: Ledger
+) -> None:
+    user = new_user(stack)
+    idle, old = logged_in(stack, user["email"]), logged_in(stack, user["email"])
+    # Idle: last seen two idle periods ago. Old: started beyond the absolute lifetime,
+    # yet used a second ago (a sliding cookie would still live).
+    sql(
+        stack,
+        "UPDATE web_sessions SET last_seen_at = now() - interval '1 day'"
+        " WHERE user_id = %(id)s AND token_hash = encode(sha256(%(token)s::bytea), 'hex')",
+        {"id": user["id"], "token": idle.cookies[COOKIE]},
+    )
+    sql(
+        stack,
+        "UPDATE web_sessions SET created = now() - interval '9 hours',"
+        " expires_at = now() - interval '1 hour', last_seen_at = now()"
+        " WHERE user_id = %(id)s AND token_hash = encode(sha256(%(token)s::bytea), 'hex')",
+        {"id": user["id"], "token": old.cookies[COOKIE]},
+    )
+    opened = [_opens_portal(stack, idle), _opens_portal(stack, old)]
+    ledger.record(PART, tried=2, failed=sum(opened))
+    assert opened == [False, False]
+
+
+def test_a_cookie_set_before_login_is_not_the_session_after_it(
+    stack: RunningStack, ledger: Ledger
+) -> None:
+    # Session fixation: an attacker plants a cookie, the victim logs in with it.
+    user = new_user(stack)
+    victim = requests.Session()
+    page = victim.get(f"{stack.gateway_url}/login", timeout=TIMEOUT)
+    planted = victim.cookies[COOKIE]
+    answer = victim.post(
+        f"{stack.gateway_url}/login",
+        data={"email": user["email"], "password": PASSWORD, "csrf_token": csrf_token(page.text)},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 302
+    attacker = requests.Session()
+    attacker.cookies.set(COOKIE, planted)
+    fixed = _opens_portal(stack, attacker)
+    ledger.record(PART, tried=1, failed=int(fixed or victim.cookies[COOKIE] == planted))
+    assert victim.cookies[COOKIE] != planted
+    assert not fixed
