@@ -147,3 +147,23 @@ def test_facade_paths_and_credentials(app: Any) -> None:
     for headers, expected in cases.items():
         with app.test_request_context("/api/3/action/x", headers=list(headers)):
             assert ckan_credentials() == expected
+
+
+def test_the_openapi_document_describes_the_facade(client: FlaskClient) -> None:
+    document = client.get("/api/v1/openapi.json").get_json()
+    paths = document["paths"]
+    search = paths["/api/3/action/package_search"]
+    assert set(search) == {"get", "post"}
+    assert {"q", "fq", "rows", "start", "sort", "facet.field"} <= {
+        parameter["name"] for parameter in search["get"]["parameters"]
+    }
+    assert set(paths["/api/3/action/package_create"]) == {"post"}
+    assert (
+        "civic_sync_status"
+        in (paths["/api/3/action/package_create"]["post"]["responses"]["200"]["description"])
+    )
+    assert "/api/3" in paths
+    schemas = document["components"]["schemas"]
+    assert "__type" in schemas["CkanError"]["properties"]
+    assert "ckan_api_key" in document["components"]["securitySchemes"]
+    assert any(tag["name"] == "ckan" for tag in document["tags"])

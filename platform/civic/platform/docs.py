@@ -14,6 +14,7 @@ from flask import Blueprint, Response, jsonify, render_template, url_for
 from flask_openapi3.openapi import OpenAPI
 
 from civic.platform.api import API_PREFIX
+from civic.platform.ckan_action import openapi as ckan_openapi
 from civic.platform.oauth import openapi as oauth_openapi
 from civic.platform.problems import PROBLEM_MEDIA_TYPE
 
@@ -44,6 +45,8 @@ class DocumentedApp(OpenAPI):
                     del responses[self.validation_error_status]
         # The authorization server's routes are plain Flask (RFC answers, not models').
         oauth_openapi.document(self.spec_json)
+        # So are CKAN's Action API's (CKAN's envelope, not problem+json).
+        ckan_openapi.document(self.spec_json)
 
 
 def init_app(app: OpenAPI) -> None:
