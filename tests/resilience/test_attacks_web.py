@@ -7,9 +7,13 @@ line and the API, as an attacker from outside would:
 - sessions: a cookie copied before logout, a password change or an account's
   disabling opens nothing afterwards; a cookie forged with the signing key opens
   nothing; idle and absolute expiry hold;
+- login timing: locked, disabled, unknown and active accounts answer alike;
 """
 
 from __future__ import annotations
+
+import statistics
+import time
 
 import pytest
 import requests
@@ -205,3 +209,47 @@ def test_a_cookie_set_before_login_is_not_the_session_after_it(
     ledger.record(PART, tried=1, failed=int(fixed or victim.cookies[COOKIE] == planted))
     assert victim.cookies[COOKIE] != planted
     assert not fixed
+
+
+# 6. Login timing --------------------------------------------------------------------
+
+
+def _login_ms(stack: RunningStack, email: str, password: str) -> float:
+    browser = requests.Session()
+    page = browser.get(f"{stack.gateway_url}/login", timeout=TIMEOUT)
+    form = {"email": email, "password": password, "csrf_token": csrf_token(page.text)}
+    started = time.perf_counter()
+    answer = browser.post(
+        f"{stack.gateway_url}/login", data=form, allow_redirects=False, timeout=TIMEOUT
+    )
+    took = (time.perf_counter() - started) * 1000
+    assert answer.status_code in (302, 401), answer.status_code
+    return took
+
+
+def test_a_locked_or_disabled_account_cannot_be_told_by_login_timing(
+    stack: RunningStack, ledger: Ledger
+) -> None:
+    active, locked, disabled = new_user(stack), new_user(stack), new_user(stack)
+    for _ in range(5):  # the lockout threshold of the test settings
+        _login_ms(stack, locked["email"], "wrong password, surely")
+    sql(stack, "UPDATE users SET is_active = false WHERE id = %(id)s", {"id": disabled["id"]})
+    kinds = {
+        "active, wrong password": (active["email"], "wrong password, surely"),
+        "unknown": (f"nobody-{time.time_ns()}@example.org", PASSWORD),
+        "locked, right password": (locked["email"], PASSWORD),
+        "disabled, right password": (disabled["email"], PASSWORD),
+    }
+    times: dict[str, list[float]] = {kind: [] for kind in kinds}
+    for _ in range(9):  # interleaved, so load on the machine affects every kind alike
+        for kind, (email, password) in kinds.items():
+            times[kind].append(_login_ms(stack, email, password))
+    medians = {kind: statistics.median(values) for kind, values in times.items()}
+    reference = medians["active, wrong password"]
+    ratios = {kind: median / reference for kind, median in medians.items()}
+    ledger.record(PART, tried=len(kinds), failed=sum(r < 0.6 for r in ratios.values()))
+    ledger.note(
+        PART,
+        "login medians: " + ", ".join(f"{kind} {ms:.0f} ms" for kind, ms in medians.items()),
+    )
+    assert all(ratio >= 0.6 for ratio in ratios.values()), medians
