@@ -99,7 +99,8 @@ def blueprint() -> APIBlueprint:
         with current_bootstrap().unit_of_work() as uow:
             if fmt is None:
                 name = find_dataset(uow, path.key).name
-                response = redirect(absolute_url(f"/datasets/{name}"), code=303)
+                # Relative: a redirect never names a host taken from the request.
+                response = redirect(f"/datasets/{name}", code=303)
             else:
                 graph = export_dataset(uow, catalog_info(), path.key)
                 response = _rdf(serialize(graph, fmt), fmt)
