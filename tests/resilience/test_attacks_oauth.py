@@ -285,3 +285,59 @@ def test_forged_host_header_does_not_reach_dcat_iris(stack: RunningStack) -> Non
     )
     assert answer.status_code == 200, answer.text
     assert EVIL not in answer.text
+
+
+# Hole 9: no scope beyond its holder's rights ----------------------------------------
+
+
+def test_ownerless_app_registering_admin_scope_gets_no_token_nor_introspection_with_it(
+    stack: RunningStack,
+) -> None:
+    registered = register(stack, machine_app(scope="datasets:write reuses:write admin"))
+    assert registered.status_code == 201, registered.text
+    client = registered.json()
+    assert client["scope"] == "reuses:write"  # what an app alone may use
+    issued = client_credentials(
+        stack, client["client_id"], client["client_secret"], scope="datasets:write admin"
+    )
+    if issued.status_code == 200:
+        assert set(issued.json().get("scope", "").split()) <= {"reuses:write", "usage:read"}
+    else:
+        assert issued.json()["error"] == "invalid_scope"
+    token = client_credentials(stack, client["client_id"], client["client_secret"])
+    assert token.status_code == 200, token.text
+    assert token.json()["scope"] == "reuses:write"
+    answer = requests.post(
+        f"{stack.gateway_url}/oauth/introspect",
+        data={"token": token.json()["access_token"]},
+        auth=(client["client_id"], client["client_secret"]),
+        timeout=TIMEOUT,
+    )
+    assert answer.json()["scope"] == "reuses:write"
+
+
+def test_person_consenting_to_a_publishers_app_gets_no_token_with_the_publishers_rights(
+    stack: RunningStack,
+) -> None:
+    publisher = new_user(stack, "publisher")
+    app = new_app(
+        stack,
+        publisher["email"],
+        "--redirect-uri",
+        CALLBACK,
+        "--grant",
+        "authorization_code",
+        scope="datasets:write reuses:write",
+    )
+    developer = new_user(stack)  # may declare reuses, never publish
+    token = person_token(
+        stack, app, developer["email"], "datasets:write reuses:write", app["client_secret"]
+    )
+    assert token["scope"] == "reuses:write"
+    answer = requests.post(
+        f"{stack.gateway_url}/oauth/introspect",
+        data={"token": token["access_token"]},
+        auth=(app["client_id"], app["client_secret"]),
+        timeout=TIMEOUT,
+    )
+    assert answer.json()["scope"] == "reuses:write"

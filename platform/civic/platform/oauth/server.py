@@ -195,7 +195,7 @@ class CivicAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
             family_id = req.authorization_code.record.id
         elif grant_type == "refresh_token":
             family_id = req.refresh_token.token.family_id
-        issuance.save_token(
+        saved = issuance.save_token(
             request_uow(),
             app=req.client.app,
             user_id=req.user.id if req.user else None,
@@ -207,6 +207,11 @@ class CivicAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
             refresh_ttl_seconds=self.settings.oauth_refresh_token_ttl,
             family_id=family_id,
         )
+        # Authlib answers with this very dict: tell the client the scope it really got.
+        if saved.scope:
+            token["scope"] = saved.scope
+        else:
+            token.pop("scope", None)
 
     def metadata(self) -> dict[str, Any]:
         """RFC 8414 authorization server metadata (with RFC 9207's iss support)."""

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from civic.platform.oauth.server import current_server
 from civic.platform.web.session import check_csrf, current_user
 from civic.platform.wiring import current_bootstrap
-from civic.services.identity.rights import SCOPES, split_scope
+from civic.services.identity.rights import SCOPES, effective_scopes, split_scope
 
 Page = str | tuple[str, int] | WerkzeugResponse
 
@@ -83,12 +83,13 @@ def blueprint() -> Blueprint:
             except OAuth2Error as error:
                 return _authorization_error(error)
             app = grant.client.app
-            asked = split_scope(grant.request.scope)
+            # Only what the person may use is asked for: the token is capped at that.
+            asked = effective_scopes(split_scope(grant.request.scope), user.role)
             return render_template(
                 "oauth/consent.html",
                 app=app,
                 user=user,
-                scopes=[(name, SCOPES[name]) for name in asked if name in SCOPES],
+                scopes=[(name, SCOPES[name]) for name in SCOPES if name in asked],
                 redirect_uri=grant.redirect_uri,
             )
 

@@ -1,4 +1,10 @@
-"""Issuing, rotating and revoking access and refresh tokens."""
+"""Issuing, rotating and revoking access and refresh tokens.
+
+A token never carries a scope its holder cannot use (:func:`usable_scope`): what the
+app was granted is capped at issuance by the rights of the person who delegated it,
+else of the app's owner (client credentials), else of an app acting alone. So a
+resource server trusting the ``scope`` of a token or of its introspection is right.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,8 @@ import sqlalchemy as sa
 
 from civic.services.apps.models import App
 from civic.services.identity.accounts import utcnow
-from civic.services.identity.models import Role
+from civic.services.identity.models import Role, User
+from civic.services.identity.rights import effective_scopes, join_scope, split_scope
 from civic.services.tokens import credentials
 from civic.services.tokens.families import revoke_family
 from civic.services.tokens.models import Token
@@ -27,6 +34,17 @@ def new_refresh_token() -> str:
     return credentials.new_secret(credentials.REFRESH_TOKEN)
 
 
+def usable_scope(scope: str, *, app: App, user: User | None) -> str:
+    """``scope`` within what the token's holder may use (catalog order).
+
+    The holder is ``user`` when a person delegated the token, else ``app``'s owner
+    (client credentials act with the owner's rights), else the app alone.
+    """
+    holder = user if user is not None else app.owner
+    role = holder.role if holder is not None else None
+    return join_scope(effective_scopes(split_scope(scope), role))
+
+
 def save_token(
     uow: UnitOfWork,
     *,
@@ -41,8 +59,14 @@ def save_token(
     family_id: uuid.UUID | None = None,
     now: dt.datetime | None = None,
 ) -> Token:
-    """Store a token pair as digests; ``family_id`` None starts a new family."""
+    """Store a token pair as digests; ``family_id`` None starts a new family.
+
+    Its scope is ``scope`` within its holder's rights (:func:`usable_scope`): read the
+    stored token's ``scope`` for what to tell the client.
+    """
     now = now or utcnow()
+    user = uow.session.get(User, user_id) if user_id is not None else None
+    scope = usable_scope(scope, app=app, user=user)
     token = Token(
         family_id=family_id or uuid.uuid4(),
         app_id=app.id,
@@ -147,7 +171,8 @@ def introspection(token: Token, *, issuer: str) -> dict[str, Any]:
     """RFC 7662 claims of an active ``token`` (the caller checks it is active)."""
     claims: dict[str, Any] = {
         "active": True,
-        "scope": token.scope,
+        # Capped again: a token issued before its holder lost a right says so no more.
+        "scope": usable_scope(token.scope, app=token.app, user=token.user),
         "client_id": token.app.client_id,
         "token_type": "Bearer",
         "exp": int(token.expires_at.timestamp()),
