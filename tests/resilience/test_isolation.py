@@ -230,6 +230,14 @@ MATRIX: dict[str, Row] = {
     "GET /datasets/{name}.ttl": Row("A A A A A A", "/datasets/{dataset_a}.ttl"),
     "GET /datasets/{name}.jsonld": Row("A A A A A A", "/datasets/{dataset_a}.jsonld"),
     "GET /datasets/{name}.rdf": Row("A A A A A A", "/datasets/{dataset_a}.rdf"),
+    "GET /catalog.xml": Row("A A A A A A", "/catalog.xml"),
+    "GET /datasets/{name}.xml": Row("A A A A A A", "/datasets/{dataset_a}.xml"),
+    # ckanext-dcat's addresses (name or id); without an extension, 303 to the page.
+    "GET /dataset/{key}": Row("A A A A A A", "/dataset/{dataset_a}"),
+    "GET /dataset/{key}.ttl": Row("A A A A A A", "/dataset/{dataset_a}.ttl"),
+    "GET /dataset/{key}.jsonld": Row("A A A A A A", "/dataset/{dataset_a}.jsonld"),
+    "GET /dataset/{key}.rdf": Row("A A A A A A", "/dataset/{dataset_a}.rdf"),
+    "GET /dataset/{key}.xml": Row("A A A A A A", "/dataset/{dataset_a}.xml"),
     # The authorization server: an API access token opens none of it.
     "GET /.well-known/oauth-authorization-server": Row(
         "A A A A A A", "/.well-known/oauth-authorization-server"
