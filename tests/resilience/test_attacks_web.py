@@ -8,12 +8,15 @@ line and the API, as an attacker from outside would:
   disabling opens nothing afterwards; a cookie forged with the signing key opens
   nothing; idle and absolute expiry hold;
 - login timing: locked, disabled, unknown and active accounts answer alike;
+- ``next`` after login: CR/LF, backslashes and absolute or protocol-relative URLs are
+  ignored, never a 500 nor a redirect off the site;
 """
 
 from __future__ import annotations
 
 import statistics
 import time
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -253,3 +256,55 @@ def test_a_locked_or_disabled_account_cannot_be_told_by_login_timing(
         "login medians: " + ", ".join(f"{kind} {ms:.0f} ms" for kind, ms in medians.items()),
     )
     assert all(ratio >= 0.6 for ratio in ratios.values()), medians
+
+
+# 7. ``next`` after login ------------------------------------------------------------
+
+UNSAFE_NEXT = (
+    "/\r\nSet-Cookie:x=1",
+    "/portal/\r\nLocation: https://evil.example/",
+    "/\nx",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\\/evil.example",
+    "//evil.example/",
+    "///evil.example/",
+    "https://evil.example/",
+    "http:/evil.example",
+    "javascript:alert(1)",
+    " //evil.example",
+    "/\t/evil.example",
+)
+
+
+@pytest.mark.parametrize("target", UNSAFE_NEXT, ids=[quote(t, safe="") for t in UNSAFE_NEXT])
+def test_an_unsafe_next_after_login_is_ignored_not_a_500_nor_a_redirect_away(
+    stack: RunningStack, ledger: Ledger, target: str
+) -> None:
+    user = new_user(stack)
+    browser = requests.Session()
+    page = browser.get(
+        f"{stack.gateway_url}/login",
+        params={"next": target},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+    form = {"email": user["email"], "password": PASSWORD, "next": target}
+    if page.status_code == 200:
+        form["csrf_token"] = csrf_token(page.text)
+    answer = browser.post(
+        f"{stack.gateway_url}/login", data=form, allow_redirects=False, timeout=TIMEOUT
+    )
+    again = browser.get(
+        f"{stack.gateway_url}/login",
+        params={"next": target},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+    ledger.record(PART, tried=3, failed=sum(r.status_code >= 500 for r in (page, answer, again)))
+    assert page.status_code == 200, page.status_code
+    assert "x=1" not in page.headers.get("Set-Cookie", "")
+    assert answer.status_code == 302, answer.status_code
+    assert answer.headers["Location"] == "/portal/"
+    assert again.status_code == 302, again.status_code  # logged in: straight to next
+    assert again.headers["Location"] == "/portal/"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import re
 import secrets
 import uuid
 from collections.abc import Callable
@@ -321,14 +322,22 @@ def login_required(view: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
+# Control characters (CR/LF would split the Location header: a 500 before; browsers
+# drop tabs and newlines from URLs, so "/\t/evil.example" is "//evil.example" to them)
+# and backslashes (browsers read "/\evil.example" as "//evil.example").
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
 def safe_next(target: str | None, default: str) -> str:
-    """``target`` if it is a path on this site (no open redirect), else ``default``."""
-    if not target:
+    """``target`` if it is a path on this site (no open redirect, no header injection),
+    else ``default``: refused are absolute and protocol-relative URLs, backslashes and
+    control characters (CR, LF, tab, NUL...)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    if _UNSAFE_IN_NEXT.search(target):
         return default
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return default
-    if "\\" in target:
+    if parts.scheme or parts.netloc:
         return default
     return target
 
