@@ -13,8 +13,9 @@
   resource_name, resource_format, resource_media_type, resource_size,
   resource_checksum``.
 
-Each dataset is published in its own transaction with
-:func:`~civic.services.catalog.datasets.upsert_dataset`, so one bad row fails
+Each dataset is published on its own through the one write use case
+(:func:`~civic.services.publishing.writes.write_dataset` with
+:func:`~civic.services.catalog.datasets.upsert_dataset`), so one bad row fails
 alone and running the same file again changes nothing. Errors name the file's own
 fields (``resources[0].path``, ``licenses[0]``), not the catalog's.
 """
@@ -29,6 +30,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from civic.services.bootstrap import Bootstrap
 from civic.services.catalog.datasets import upsert_dataset
 from civic.services.catalog.inputs import DatasetInput
 from civic.services.catalog.permissions import Actor
@@ -39,7 +41,7 @@ from civic.services.publishing.datapackages import (
     is_url,
     read_datapackage,
 )
-from civic.services.uow import UnitOfWork
+from civic.services.publishing.writes import Outcome, write_dataset
 
 __all__ = ["BulkReport", "Entry", "UnreadableFile", "publish_entries", "read_entries"]
 
@@ -115,7 +117,7 @@ def read_entries(
 
 
 def publish_entries(
-    unit_of_work: Callable[[], UnitOfWork],
+    bootstrap: Bootstrap,
     actor: Actor,
     entries: Iterable[Entry],
     *,
@@ -123,14 +125,18 @@ def publish_entries(
     dry_run: bool = False,
     progress: Callable[[Entry], None] | None = None,
 ) -> BulkReport:
-    """Publish every valid entry, each in its own unit of work (rolled back in a dry run)."""
+    """Publish every valid entry through the one write use case, each on its own.
+
+    Nothing waits for CKAN (the workers carry the datasets there; ``civic publish
+    --wait`` watches them arrive); a dry run checks each and rolls it back.
+    """
     report = BulkReport()
     for entry in entries:
         if entry.data is None:
             report.failed.append((entry.where, entry.name, "; ".join(entry.errors)))
         else:
             _publish_one(
-                unit_of_work,
+                bootstrap,
                 actor,
                 entry,
                 entry.data,
@@ -144,7 +150,7 @@ def publish_entries(
 
 
 def _publish_one(
-    unit_of_work: Callable[[], UnitOfWork],
+    bootstrap: Bootstrap,
     actor: Actor,
     entry: Entry,
     data: DatasetInput,
@@ -154,10 +160,12 @@ def _publish_one(
     report: BulkReport,
 ) -> None:
     try:
-        with unit_of_work() as uow:
-            write = upsert_dataset(uow, actor, data, licenses=licenses)
-            if not dry_run:
-                uow.commit()
+        result = write_dataset(
+            bootstrap,
+            lambda uow: upsert_dataset(uow, actor, data, licenses=licenses),
+            wait=0.0,
+            dry_run=dry_run,
+        )
     except InvalidInput as error:
         reasons = "; ".join(
             f"{entry.field_name(pointer)}: {detail}" for pointer, detail in error.field_errors
@@ -167,12 +175,12 @@ def _publish_one(
     except DomainError as error:
         report.failed.append((entry.where, entry.name, str(error)))
         return
-    if write.created:
+    if result.created:
         report.created.append(entry.name)
-    elif write.changed:
-        report.updated.append(entry.name)
-    else:
+    elif result.outcome is Outcome.UNCHANGED:
         report.unchanged.append(entry.name)
+    else:
+        report.updated.append(entry.name)
 
 
 def _entry(
