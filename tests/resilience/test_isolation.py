@@ -11,7 +11,8 @@ administrator. Each cell is the status that role must get:
 The objects a row acts on are organization A's (dataset, resource, webhook) and the
 developer's app and reuse; a row that writes or deletes gets a fresh object per
 role (``fresh=``) so one role's success does not change what the next one sees.
-Every refusal must be problem+json (RFC 6749's JSON error on the OAuth endpoints).
+Every refusal must be problem+json (RFC 6749's JSON error on the OAuth endpoints,
+CKAN's envelope with an ``error.__type`` on CKAN's Action API at ``/api/3``).
 
 :func:`test_the_matrix_covers_every_operation` fails when the OpenAPI document or
 Flask's ``/api/`` routes have an operation without a row (or a row names none), so a
@@ -32,6 +33,7 @@ from flask import Flask
 from tests.integration.stack import RunningStack
 from tests.resilience.ledger import Ledger
 from tests.resilience.roles import (
+    ANONYMOUS,
     DEVELOPER,
     PUBLISHER_A,
     ROLES,
@@ -41,6 +43,7 @@ from tests.resilience.roles import (
     publish,
 )
 
+from civic.platform.ckan_action import is_action_path
 from civic.platform.docs import OPENAPI_PATH
 from civic.platform.problems import PROBLEM_MEDIA_TYPE
 
@@ -262,6 +265,83 @@ MATRIX: dict[str, Row] = {
     ),
     "DELETE /oauth/register/{client_id}": Row("U U U U U U", "/oauth/register/{app}"),
 }  # fmt: skip
+
+
+def ckan_package(roles: Roles, names: dict[str, str]) -> dict[str, Any]:
+    """A new dataset of organization A as a CKAN client writes it (package_create)."""
+    return {
+        "name": f"iso-{uuid.uuid4().hex[:10]}",
+        "title": "Matrice d'isolation",
+        "notes": "Écrit par la matrice d'isolation.",
+        "owner_org": roles.org_a,
+        "license_id": "etalab-2.0",
+        "resources": [{"url": f"https://data.example/{uuid.uuid4().hex}.csv", "format": "CSV"}],
+    }
+
+
+def ckan_shown(roles: Roles, names: dict[str, str]) -> dict[str, Any]:
+    """The fresh dataset as the facade shows it, with a new title (package_update)."""
+    shown = roles.call(
+        ANONYMOUS, "GET", f"{CKAN}/package_show", params={"id": names["fresh"]}
+    ).json()["result"]
+    return {**shown, "title": "Changé par la matrice d'isolation"}
+
+
+CKAN = "/api/3/action"
+# CKAN's Action API at the gateway: reads open to all; writes as /api/v1's, but CKAN
+# has no 401: a missing token is an Authorization Error (403), as in CKAN.
+CKAN_READS = {
+    "status_show": {},
+    "site_read": {},
+    "package_search": {"fq": "organization:{org_a}", "rows": "2"},
+    "package_show": {"id": "{dataset_a}"},
+    "package_list": {},
+    "current_package_list_with_resources": {"limit": "2"},
+    "organization_list": {"all_fields": "true"},
+    "organization_show": {"id": "{org_a}"},
+    "group_list": {},
+    "tag_list": {},
+    "license_list": {},
+    "resource_show": {"id": "{resource_a}"},
+    "help_show": {"name": "package_show"},
+}
+CKAN_WRITES: dict[str, tuple[Callable[[Roles, dict[str, str]], Any], str | None]] = {
+    "package_create": (ckan_package, None),
+    "package_update": (ckan_shown, "dataset"),
+    "package_patch": (lambda _r, n: {"id": n["fresh"], "title": "Changé"}, "dataset"),
+    "package_delete": (lambda _r, n: {"id": n["fresh"]}, "dataset"),
+    "resource_create": (
+        lambda _r, n: {"package_id": n["fresh"], "url": "https://data.example/r.csv"},
+        "dataset",
+    ),
+    "resource_update": (
+        lambda _r, n: {"id": n["fresh_resource"], "url": "https://data.example/u.csv"},
+        "dataset",
+    ),
+    "resource_patch": (lambda _r, n: {"id": n["fresh_resource"], "name": "Changé"}, "dataset"),
+    "resource_delete": (lambda _r, n: {"id": n["fresh_resource"]}, "dataset"),
+}
+for _action, _params in CKAN_READS.items():
+    MATRIX[f"GET {CKAN}/{_action}"] = Row("A A A A A A", f"{CKAN}/{_action}", params=_params)
+    MATRIX[f"POST {CKAN}/{_action}"] = Row(
+        "A A A A A A",
+        f"{CKAN}/{_action}",
+        json=lambda _r, n, p=_params: {k: v.format(**n) for k, v in p.items()},
+    )
+for _action, (_body, _fresh) in CKAN_WRITES.items():
+    MATRIX[f"POST {CKAN}/{_action}"] = Row(
+        "F F A F F A", f"{CKAN}/{_action}", json=_body, fresh=_fresh
+    )
+MATRIX |= {
+    # The platform has no groups: CKAN's Not Found for every role.
+    f"GET {CKAN}/group_show": Row("N N N N N N", f"{CKAN}/group_show", params={"id": "g"}),
+    f"POST {CKAN}/group_show": Row("N N N N N N", f"{CKAN}/group_show", json=constant({"id": "g"})),
+    "GET /api/3": Row("A A A A A A", "/api/3"),
+    f"GET {CKAN}/{{name}}": Row("A A A A A A", f"{CKAN}/status_show"),
+    f"POST {CKAN}/{{name}}": Row("A A A A A A", f"{CKAN}/site_read", json=constant({})),
+    "GET /api/action/{name}": Row("A A A A A A", "/api/action/status_show"),
+    "POST /api/action/{name}": Row("A A A A A A", "/api/action/site_read", json=constant({})),
+}
 OAUTH_FORMS = {
     "/oauth/token": {"grant_type": "client_credentials"},
     "/oauth/revoke": {"token": "x"},
@@ -380,6 +460,10 @@ def _is_a_clear_refusal(response: requests.Response) -> bool:
     content_type = response.headers.get("Content-Type", "")
     if response.request.path_url.startswith("/oauth/"):
         return content_type.startswith(("application/json", "text/html"))
+    if is_action_path(response.request.path_url):  # CKAN's envelope, not problem+json
+        body = response.json() if content_type.startswith("application/json") else None
+        error = body.get("error") if isinstance(body, dict) else None
+        return isinstance(error, dict) and bool(error.get("__type")) and body["success"] is False
     if not content_type.startswith(PROBLEM_MEDIA_TYPE):
         return False
     problem = response.json()

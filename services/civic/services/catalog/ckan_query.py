@@ -36,6 +36,7 @@ from civic.services.catalog.models import Dataset, Organization, SyncStatus
 # luqum's parser (PLY) keeps state between tokens: one parse at a time per process.
 _PARSE_LOCK = threading.Lock()
 MAX_QUERY_LENGTH = 10_000
+MAX_TERMS = 200  # a statement stays small; real clients send a handful
 _NOW = re.compile(r"^NOW(?:([+-])(\d{1,6})(SECONDS?|MINUTES?|HOURS?|DAYS?))?(?:/DAYS?)?$")
 
 
@@ -79,6 +80,7 @@ class _Context:
     """What a translation collects besides the condition: the words to rank by."""
 
     text: list[str] = field(default_factory=list)
+    terms: int = 0
 
 
 def parse(text: str) -> tree.Item:
@@ -88,7 +90,7 @@ def parse(text: str) -> tree.Item:
     try:
         with _PARSE_LOCK:
             return parser.parse(text)
-    except (ParseError, ValueError, TypeError, IndexError) as error:
+    except (ParseError, ValueError, TypeError, IndexError, RecursionError) as error:
         raise QueryError(f"cannot parse {text!r}: {error}") from error
 
 
@@ -110,7 +112,10 @@ def translate(*queries: str) -> Translated:
     for query in queries:
         if not query or not query.strip():
             continue
-        conditions.append(_node(parse(query.strip()), None, context))
+        try:
+            conditions.append(_node(parse(query.strip()), None, context))
+        except RecursionError as error:  # parentheses nested thousands deep
+            raise QueryError("the query is nested too deeply") from error
     condition = sa.and_(sa.true(), *conditions) if conditions else sa.true()
     return Translated(condition, " ".join(context.text))
 
@@ -266,6 +271,9 @@ DATE_FIELDS: dict[str, Callable[[], Any]] = {
 def _term(
     name: str | None, value: str, context: _Context, *, phrase: bool
 ) -> sa.ColumnElement[bool]:
+    context.terms += 1
+    if context.terms > MAX_TERMS:
+        raise QueryError(f"the query has more than {MAX_TERMS} terms")
     if name is None or name == "text":
         if value in ("*", ""):
             return sa.true()
