@@ -643,3 +643,7 @@ def test_ckan_clients_send_it_as_they_do_for_hours(
         pytest.raises(ckanapi.NotAuthorized),
     ):
         gateway.action.package_patch(id=name, notes="after revocation")
+    # Never logged: not by the gateway, its worker, nor CKAN.
+    logs = [path for path in (stack.var_dir / "log").rglob("*") if path.is_file()]
+    assert logs
+    assert not [path.name for path in logs if secret in path.read_text(errors="replace")]
