@@ -32,7 +32,6 @@ Every error and note names the descriptor's own fields (``resources[0].path``,
 from __future__ import annotations
 
 import copy
-import mimetypes
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -47,33 +46,11 @@ from frictionless.schemes.remote.settings import DEFAULT_HTTP_TIMEOUT
 
 from civic.services.catalog.licenses import canonical_license
 from civic.services.errors import DomainError
+from civic.services.publishing.datapackage_resources import resources_of, text_of
 
 # The platform's own properties a descriptor may carry (Data Packages allow extras).
 PLATFORM_PROPERTIES = ("organization", "themes", "temporal", "spatial", "frequency")
 CONTACT_ROLES = {"contact", "maintainer"}
-# Resource fields of the catalog -> the Data Resource property they come from.
-RESOURCE_FIELDS = {
-    "url": "path",
-    "name": "title",
-    "format": "format",
-    "media_type": "mediatype",
-    "size": "bytes",
-    "checksum": "hash",
-}
-# Media types whose usual extension the standard table gets wrong or lacks.
-FORMAT_OF_MEDIA_TYPE = {
-    "application/geo+json": "geojson",
-    "application/vnd.geo+json": "geojson",
-    "application/xml": "xml",
-    "text/xml": "xml",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
-    "application/vnd.oasis.opendocument.spreadsheet": "ods",
-    "application/x-parquet": "parquet",
-    "application/vnd.apache.parquet": "parquet",
-}
-# Python's built-in table only, not the machine's /etc/mime.types: the same answer
-# on every machine.
-_MIME = mimetypes.MimeTypes(filenames=())
 _TAG_REFUSED = re.compile(r"[^\w \-.]+")
 
 
@@ -189,7 +166,9 @@ def _dataset(package: dict[str, Any], where: str, base: str | None) -> PackageDa
         found.errors = [_field_error(reason.note, "") for reason in error.reasons or [error.error]]
         return found
     found.data = _package_fields(package, found)
-    found.data["resources"] = _resources(package, parsed, base, found)
+    found.data["resources"] = resources_of(
+        package, parsed, base, errors=found.errors, notes=found.notes, fields=found.fields
+    )
     return found
 
 
@@ -293,15 +272,15 @@ def _join(where: str, path: str) -> str:
 
 
 def _package_fields(package: dict[str, Any], found: PackageDataset) -> dict[str, Any]:
-    title = _text_of(package.get("title"))
-    name = _text_of(package.get("name"))
+    title = text_of(package.get("title"))
+    name = text_of(package.get("name"))
     if not name and title:
         name = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:100]
         found.notes.append(f"name: none given, {name!r} made from the title")
     if not title:
         title = name
         found.notes.append("title: none given, the name is used")
-    description = _text_of(package.get("description"))
+    description = text_of(package.get("description"))
     if not description:
         description = _derived_description(title, package.get("sources"))
         found.notes.append("description: none given, derived from the title (DCAT-AP requires one)")
@@ -326,14 +305,10 @@ def _package_fields(package: dict[str, Any], found: PackageDataset) -> dict[str,
     return data
 
 
-def _text_of(value: object) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
 def _derived_description(title: str, sources: object) -> str:
     names = (
         [
-            _text_of(source.get("title")) or _text_of(source.get("name"))
+            text_of(source.get("title")) or text_of(source.get("name"))
             for source in sources
             if isinstance(source, dict)
         ]
@@ -394,115 +369,6 @@ def _contact(contributors: object) -> tuple[dict[str, str] | None, str]:
         if "name" in contact and ("email" in contact or "url" in contact):
             return contact, f"contributors[{index}]"
     return None, "contributors"
-
-
-# Resources --------------------------------------------------------------------------
-def _resources(
-    package: dict[str, Any], parsed: Package, base: str | None, found: PackageDataset
-) -> list[dict[str, Any]]:
-    resources: list[dict[str, Any]] = []
-    raws = package.get("resources") or []
-    for index, (raw, resource) in enumerate(zip(raws, parsed.resources, strict=True)):
-        where = f"resources[{index}]"
-        if resource.path is None:
-            found.notes.append(f"{where}: inline data left out (the catalog links to files)")
-            continue
-        parts = [resource.path, *(resource.extrapaths or [])]
-        for part, path in enumerate(parts):
-            url = _url(path, base)
-            field_path = f"{where}.path" + (f"[{part}]" if len(parts) > 1 else "")
-            if url is None:
-                found.errors.append(
-                    f"{field_path}: {path!r} is relative to the descriptor, which was read from"
-                    " a local file; give the URL the descriptor's folder is served at"
-                    " (civic publish --base-url URL), or publish the descriptor by its URL"
-                )
-                continue
-            position = len(resources)
-            found.fields.update(
-                {
-                    f"resources.{position}.{ours}": f"{where}.{theirs}"
-                    for ours, theirs in RESOURCE_FIELDS.items()
-                }
-            )
-            found.fields[f"resources.{position}.url"] = field_path
-            title = _text_of(raw.get("title")) or resource.name
-            if len(parts) > 1:
-                title = f"{title} ({part + 1}/{len(parts)})"
-            resources.append(
-                _resource_fields(raw, resource, url=url, title=title, found=found, where=where)
-            )
-    return resources
-
-
-def _url(path: str, base: str | None) -> str | None:
-    if helpers.is_remote_path(path):
-        return path
-    return f"{base}/{path}" if base is not None else None
-
-
-def _resource_fields(
-    raw: dict[str, Any],
-    resource: Resource,
-    *,
-    url: str,
-    title: str,
-    found: PackageDataset,
-    where: str,
-) -> dict[str, Any]:
-    media_type = _media_type(raw.get("mediatype"))
-    if media_type is None:
-        guessed, encoding = _MIME.guess_type(urlsplit(url).path)
-        media_type = guessed if encoding is None else None
-    data: dict[str, Any] = {
-        "url": url,
-        "name": title,
-        "format": _format(raw, resource),
-        "media_type": media_type,
-    }
-    size = raw.get("bytes")
-    if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
-        data["size"] = size
-    checksum = _checksum(raw.get("hash"))
-    if checksum is not None:
-        data["checksum"] = checksum
-    elif raw.get("hash"):
-        found.notes.append(
-            f"{where}.hash: {raw['hash']!r} left out (not md5, sha1, sha256 or sha512 hex)"
-        )
-    return {key: value for key, value in data.items() if value is not None}
-
-
-def _media_type(value: object) -> str | None:
-    if not isinstance(value, str):
-        return None
-    bare = value.split(";", 1)[0].strip().lower()  # "text/csv; charset=utf-8"
-    return bare if re.fullmatch(r"[\w.+-]+/[\w.+-]+", bare) else None
-
-
-def _format(raw: dict[str, Any], resource: Resource) -> str:
-    given = _text_of(raw.get("format"))
-    if given:
-        return given
-    media_type = _media_type(raw.get("mediatype"))
-    if media_type:
-        known = FORMAT_OF_MEDIA_TYPE.get(media_type) or _MIME.guess_extension(media_type)
-        if known:
-            return known.lstrip(".")
-    # frictionless infers both from the path's extension ("data.csv.zip": csv in zip).
-    return resource.compression or resource.format or ""
-
-
-def _checksum(value: object) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    algorithm, digest = helpers.parse_resource_hash_v1(value.strip())
-    digest = digest.lower()
-    if algorithm in {"md5", "sha1", "sha256", "sha512"} and re.fullmatch(
-        r"[0-9a-f]{32,128}", digest
-    ):
-        return f"{algorithm}:{digest}"
-    return None
 
 
 def field_of(fields: dict[str, str], location: Iterable[str | int] | str) -> str:
