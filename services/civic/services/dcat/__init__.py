@@ -1,1 +1,4 @@
-"""DCAT-AP 3 export of the catalog (``/catalog.ttl``, ``.jsonld``, ``.rdf``, per dataset)."""
+"""DCAT-AP 3 export of the catalog, paged for harvesters, and of each dataset.
+
+At ``/catalog.ttl``, ``.jsonld``, ``.rdf``, ``.xml`` and ``/dataset/<id or name>.<ext>``.
+"""
