@@ -37,7 +37,7 @@ from typing import Any
 import ckanapi
 import requests
 import sqlalchemy as sa
-from tests.bench import report_bench, usage_bench
+from tests.bench import ckan_facade_bench, report_bench, usage_bench
 from tests.bench.oauth_throughput import make_app
 from tests.bench.results import Pair, Result, machine, table, write_results
 from tests.integration.publishing.helpers import Catalog, Person, body
@@ -97,7 +97,9 @@ SIZES = {
 ORDER = (
     "search_vs_bare_flask",
     "search_vs_ckan",
+    "ckan_search_vs_ckan",
     "show_vs_bare_flask",
+    "ckan_show_vs_v1_show",
     "token_endpoint",
     "tracking_overhead",
     "worker_rss",
@@ -113,8 +115,18 @@ def say(message: str) -> None:
 
 
 # The load generator ------------------------------------------------------------------------
-def wrk(url: str, *, seconds: int, connections: int = 8, script: str = "") -> float:
-    """Requests/s of successful answers; raises when wrk saw errors (they would flatter us)."""
+def wrk(
+    url: str,
+    *,
+    seconds: int,
+    connections: int = 8,
+    script: str = "",
+    outputs: list[str] | None = None,
+) -> float:
+    """Requests/s of successful answers; raises when wrk saw errors (they would flatter us).
+
+    ``outputs`` collects wrk's printed report (what a script's ``done`` wrote, too).
+    """
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(script)
     try:
@@ -134,6 +146,8 @@ def wrk(url: str, *, seconds: int, connections: int = 8, script: str = "") -> fl
         ).stdout
     finally:
         Path(lua.name).unlink()
+    if outputs is not None:
+        outputs.append(output)
     rate, bad, errors = _RATE.search(output), _NON_2XX.search(output), _ERRORS.search(output)
     total = _TOTAL.search(output)
     if rate is None or total is None:
@@ -545,6 +559,82 @@ def publish(running: Stack, count: int, repetitions: int) -> tuple[list[Pair], l
     return sequential_pairs, concurrent_pairs
 
 
+def ckan_facade(
+    results: list[Result],
+    running: Stack,
+    size: Size,
+    token: str,
+    wanted: Callable[[str], bool],
+) -> None:
+    """The CKAN facade's benchmarks (see :mod:`tests.bench.ckan_facade_bench`)."""
+    seconds, reps = size.seconds, size.repetitions
+    if wanted("ckan_search_vs_ckan"):
+        with attempt(results, "ckan_search_vs_ckan", "requests/s", 20.0):
+            say("ckan_search_vs_ckan")
+            mix = ckan_facade_bench.search_mix(ORGANIZATIONS)
+            distinct = len(set(mix))
+            outputs: list[str] = []
+            measured = pairs(
+                lambda s: wrk(
+                    running.gateway + "/",
+                    seconds=s,
+                    script=ckan_facade_bench.lua_counting(mix),
+                    outputs=outputs,
+                ),
+                lambda s: wrk(
+                    running.ckan + "/",
+                    seconds=s if size.name == "quick" else 2 * s,
+                    script=ckan_facade_bench.lua_counting(mix),
+                ),
+                reps,
+                seconds,
+            )
+            hits, misses = ckan_facade_bench.hit_rate(outputs[1:])  # not warm-up
+            rate = hits / (hits + misses) if hits + misses else 0.0
+            say(f"  facade search cache: {hits} hits, {misses} misses ({rate:.1%})")
+            results.append(
+                Result(
+                    "ckan_search_vs_ckan",
+                    f"the facade's package_search vs CKAN's own, same {size.datasets}"
+                    f" datasets and requests: {distinct} distinct queries (cache:"
+                    f" 256 per worker) with facets, rows 20; cache hit rate"
+                    f" {rate:.1%}; wrk -c8",
+                    "requests/s",
+                    20.0,
+                    measured,
+                )
+            )
+    if wanted("ckan_show_vs_v1_show"):
+        with attempt(results, "ckan_show_vs_v1_show", "requests/s", 0.9):
+            say("ckan_show_vs_v1_show")
+            facade_shows, v1_shows = ckan_facade_bench.show_paths(size.datasets)
+            bearer = {"Authorization": f"Bearer {token}"}
+            results.append(
+                Result(
+                    "ckan_show_vs_v1_show",
+                    "the facade's package_show vs /api/v1's dataset show, same"
+                    " datasets, both with a bearer token (auth + tracking + DB),"
+                    " wrk -c8",
+                    "requests/s",
+                    0.9,
+                    pairs(
+                        lambda s: wrk(
+                            running.gateway + "/",
+                            seconds=s,
+                            script=lua_paths(facade_shows, bearer),
+                        ),
+                        lambda s: wrk(
+                            running.gateway + "/",
+                            seconds=s,
+                            script=lua_paths(v1_shows, bearer),
+                        ),
+                        reps,
+                        seconds,
+                    ),
+                )
+            )
+
+
 def run(size: Size, only: set[str]) -> list[Result]:
     results: list[Result] = []
     seconds, reps = size.seconds, size.repetitions
@@ -656,6 +746,7 @@ def run(size: Size, only: set[str]) -> list[Result]:
                                 ),
                             )
                         )
+                ckan_facade(results, running, size, token, wanted)
                 if wanted("token_endpoint"):
                     with attempt(results, "token_endpoint", "requests/s", None):
                         say("token_endpoint")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 
 from civic.platform import tracking
 from civic.platform.ckan_action import params
@@ -23,6 +23,7 @@ from civic.services.catalog.ckan_search import (
     MAX_ROWS,
     CkanSearch,
     package_search,
+    package_search_cached,
 )
 from civic.services.catalog.errors import UnknownDataset, UnknownOrganization, UnknownResource
 from civic.services.catalog.search import SearchCache
@@ -89,9 +90,12 @@ def package_search_action(data: dict[str, Any]) -> dict[str, Any]:
         fields = tuple(part for part in data["fl"].replace(",", " ").split() if part)
     cache = search_cache()
     try:
-        result = current_bootstrap().read(lambda uow: package_search(uow, search, cache=cache))
+        result, hit = current_bootstrap().read(
+            lambda uow: package_search_cached(uow, search, cache=cache)
+        )
     except QueryError as error:
         raise bad_query(str(error)) from error
+    g.search_cache = "hit" if hit else "miss"  # the X-Search-Cache header (benchmarks)
     if fields:
         result["results"] = [
             {key: package.get(key) for key in fields} for package in result["results"]

@@ -44,7 +44,11 @@ def _action(name: str) -> Response:
         result: Any = known(data)
     except ActionError as error:
         return failure(name, error)
-    return success(name, result)
+    response = success(name, result)
+    if g.get("search_cache"):
+        # Whether a search came from the worker's cache: what the benchmarks' hit rate counts.
+        response.headers["X-Search-Cache"] = g.search_cache
+    return response
 
 
 def _api_root() -> Response:

@@ -112,10 +112,17 @@ def package_search(
 ) -> dict[str, Any]:
     """CKAN's ``package_search`` result: ``count``, ``facets``, ``results``, ``sort``,
     ``search_facets``. Raises :class:`~civic.services.catalog.ckan_query.QueryError`."""
+    return package_search_cached(uow, search, cache=cache)[0]
+
+
+def package_search_cached(
+    uow: UnitOfWork, search: CkanSearch, *, cache: SearchCache | None = None
+) -> tuple[dict[str, Any], bool]:
+    """Like :func:`package_search`; and whether the answer came from ``cache``."""
     # Checked before any statement: a query that cannot be answered costs no round trip.
     translated = translate(search.q, *search.fq)
     _order(search.sort, sa.literal(0.0))
-    answer = _cached(uow, search, translated, cache)
+    answer, hit = _cached(uow, search, translated, cache)
     facets: dict[str, dict[str, int]] = {}
     search_facets: dict[str, Any] = {}
     titles = answer.facets.get("__titles__", [])
@@ -134,13 +141,14 @@ def package_search(
                 for value, count in counts
             ],
         }
-    return {
+    result = {
         "count": answer.total,
         "facets": facets,
         "results": [dict(package) for package in answer.documents],
         "sort": search.sort or DEFAULT_SORT,
         "search_facets": search_facets,
     }
+    return result, hit
 
 
 _VERSION = sa.select(CatalogVersion.version).where(CatalogVersion.id == 1)
@@ -148,18 +156,19 @@ _VERSION = sa.select(CatalogVersion.version).where(CatalogVersion.id == 1)
 
 def _cached(
     uow: UnitOfWork, search: CkanSearch, translated: Translated, cache: SearchCache | None
-) -> SearchDocuments:
+) -> tuple[SearchDocuments, bool]:
     if cache is None or cache.size <= 0:
-        return _search(uow, search, translated)
+        return _search(uow, search, translated), False
     version = uow.session.connection().scalar(_VERSION)
     if version is None:
-        return _search(uow, search, translated)
+        return _search(uow, search, translated), False
     key: Hashable = ("ckan", search)
     answer = cache.get(key, version)
-    if answer is None:
-        answer = _search(uow, search, translated)
-        cache.put(key, version, answer)
-    return answer
+    if answer is not None:
+        return answer, True
+    answer = _search(uow, search, translated)
+    cache.put(key, version, answer)
+    return answer, False
 
 
 def _search(uow: UnitOfWork, search: CkanSearch, translated: Translated) -> SearchDocuments:
