@@ -29,7 +29,7 @@ def test_the_catalog_holds_the_seeds_six_models_three_pathways_and_seven_levers(
     for entry in catalog.entries:
         assert entry.title.fr and entry.title.en and entry.risks and entry.expectations
         for expectation in entry.expectations:
-            assert expectation.min_sample >= 5 and expectation.why
+            assert expectation.min_sample >= 3 and expectation.why
     assert catalog.version.startswith("sha256:")
 
 

@@ -116,6 +116,9 @@ class Method(_Strict):
 
     alpha: float = Field(default=0.05, gt=0, lt=0.5)
     multiple_testing: Literal["holm", "benjamini-hochberg"] = "holm"
+    # Which expectations are adjusted together: each entry's own (a verdict is one
+    # claim), or every expectation of the report.
+    family: Literal["entry", "report"] = "entry"
     sensitivity: float = Field(default=0.2, gt=0, lt=1)
     min_trend_points: int = Field(default=6, ge=3)
 

@@ -60,6 +60,13 @@ class MethodOut(_Document):
 
     alpha: float
     multiple_testing: Literal["holm", "benjamini-hochberg"]
+    family: Literal["entry", "report"] = Field(
+        description="which expectations are adjusted together: each entry's, or the report's"
+    )
+    small_samples: str = (
+        "carried by the intervals, which widen as the sample shrinks; min_sample is only a "
+        "floor against degenerate intervals, counted in the units n counts"
+    )
     trend_test: str = "Mann-Kendall (two-sided), Sen's slope"
     shares: str = "Wilson score interval (Kish's effective sample size for calls)"
     indices: str = (
@@ -127,6 +134,13 @@ class EvidenceOut(_Document):
     adjusted_p_value: float | None
     trend: TrendTestOut | None = None
     sensitivity: SensitivityOut
+    decisive_sample: int | None = Field(
+        default=None,
+        description="left undecided: the sample (in decisive_unit) at which the interval "
+        "would clear the threshold if the estimate stayed where it is; null when decided "
+        "or when no sample would decide it",
+    )
+    decisive_unit: str | None = None
 
 
 class PathwayOut(_Document):
@@ -209,6 +223,7 @@ def pathway_report_document(report: PathwayReport) -> PathwayReportDocument:
         method=MethodOut(
             alpha=method.alpha,
             multiple_testing=method.multiple_testing,
+            family=method.family,
             sensitivity=method.sensitivity,
             min_trend_points=method.min_trend_points,
         ),
@@ -304,6 +319,8 @@ def _evidence(report: PathwayReport, finding: Finding) -> EvidenceOut:
         adjusted_p_value=finding.adjusted_p_value,
         trend=_trend(finding.trend),
         sensitivity=_sensitivity(report.expectation_sensitivity[finding.id]),
+        decisive_sample=finding.decisive_sample,
+        decisive_unit=finding.decisive_unit,
     )
 
 

@@ -1,8 +1,10 @@
 """From indicators to verdicts: each expectation holds, fails, or lacks evidence.
 
 An expectation is *decided* only when its sample reaches its minimum and its test
-stays significant after adjusting for every expectation tested in the same report
-(Holm by default, see :mod:`civic.services.evaluation.inference`):
+stays significant after adjusting for the other expectations tested with it (Holm by
+default, see :mod:`civic.services.evaluation.inference`). The family is the entry by
+default (each verdict is one claim, tested on its own expectations), or the whole
+report (``family = "report"`` in the catalog's method):
 
 - a threshold (``>=``, ``<=``): the test is whether the indicator differs from the
   threshold, its p-value read from the 95 % interval on the threshold's side (so an
@@ -12,18 +14,25 @@ stays significant after adjusting for every expectation tested in the same repor
 
 An entry is ``inconclusive`` when fewer than half of its expectations are decided,
 else ``supported`` (none fails), ``contradicted`` (none holds) or ``mixed``.
+
+Small samples are handled by the intervals (Wilson, Kish, bootstrap, Kaplan-Meier),
+which widen as the sample shrinks; ``min_sample`` is only a floor against degenerate
+ones. For each expectation left undecided, :func:`decisive_sample` says at which
+sample its interval would clear the threshold if the estimate stayed where it is.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from statistics import NormalDist
 from typing import Literal
 
 from civic.services.evaluation.catalog import TREND_COMPARISONS, Catalog, Entry, Expectation
-from civic.services.evaluation.indicators import IndicatorValue
+from civic.services.evaluation.indicators import INDICATORS, IndicatorValue
 from civic.services.evaluation.inference import ADJUSTMENTS, TrendTest, mann_kendall, two_sided_p
-from civic.services.evaluation.statistics import Interval
+from civic.services.evaluation.statistics import Z95, Interval
 
 Result = Literal["holds", "fails", "insufficient_evidence"]
 Verdict = Literal["supported", "contradicted", "mixed", "inconclusive"]
@@ -50,6 +59,9 @@ class Finding:
     trend: TrendTest | None = None
     # Provisional direction before adjustment: True if the data lean towards "holds".
     leaning: bool | None = None
+    # Undecided: the sample (in ``decisive_unit``) that would decide it, if any would.
+    decisive_sample: int | None = None
+    decisive_unit: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +96,24 @@ def judge(
         for entry in catalog.entries
         for index, expectation in enumerate(entry.expectations)
     ]
-    tested = [i for i, f in enumerate(provisional) if f.p_value is not None]
-    adjusted = ADJUSTMENTS[method.multiple_testing]([_p(provisional[i]) for i in tested])
     findings = list(provisional)
-    for i, p in zip(tested, adjusted, strict=True):
-        findings[i] = _decide(provisional[i], p, method.alpha, method.multiple_testing)
+    families: dict[str, list[int]] = {}
+    for i, finding in enumerate(provisional):
+        key = finding.entry_id if method.family == "entry" else ""
+        families.setdefault(key, []).append(i)
+    for members in families.values():
+        tested = [i for i in members if provisional[i].p_value is not None]
+        adjusted = ADJUSTMENTS[method.multiple_testing]([_p(provisional[i]) for i in tested])
+        for i, p in zip(tested, adjusted, strict=True):
+            findings[i] = _decide(provisional[i], p, method.alpha, method.multiple_testing)
+        for i in members:
+            if findings[i].result == "insufficient_evidence":
+                needed = decisive_sample(findings[i], len(members), method.alpha)
+                findings[i] = replace(
+                    findings[i],
+                    decisive_sample=needed,
+                    decisive_unit=None if needed is None else _unit_of(findings[i]),
+                )
     verdicts = []
     for entry in catalog.entries:
         mine = tuple(f for f in findings if f.entry_id == entry.id)
@@ -150,7 +175,7 @@ def _test_threshold(finding: Finding, at_least: bool, threshold: float) -> Findi
     if value is None:
         # A median not reached yet: its interval's lower end still says something.
         if low is not None and low > threshold:
-            return replace(finding, p_value=0.0, leaning=not at_least)
+            return replace(finding, p_value=0.0, leaning=at_least)
         return replace(finding, reason="no value yet (median not reached)")
     above = value > threshold
     spread = (
@@ -200,6 +225,58 @@ def _decide(finding: Finding, adjusted: float, alpha: float, method: str) -> Fin
         result=result,
         reason=f"{method}-adjusted p = {adjusted:.3g} < {alpha:g}",
     )
+
+
+def decisive_sample(finding: Finding, family_size: int, alpha: float) -> int | None:
+    """The sample at which ``finding``'s interval would clear its threshold, if the
+    estimate stayed where it is: the units ``n`` counts (months or quarters for a
+    trend). None when no sample would (no estimate yet, an estimate on the threshold,
+    no trend at all).
+
+    The interval is taken at the level that decides under any step of the family's
+    adjustment (Bonferroni's ``alpha / family_size``, two-sided), so reaching it is
+    enough; and it narrows as ``1 / sqrt(n)``, as every interval of the report does.
+    Raises nothing.
+    """
+    z = NormalDist().inv_cdf(1 - alpha / (2 * max(1, family_size)))
+    if finding.trend is not None or (finding.threshold is None and finding.p_value is None):
+        return _decisive_points(finding, z)
+    value, threshold = finding.observed, finding.threshold
+    if value is None or threshold is None or finding.n == 0 or value == threshold:
+        return None
+    low, high = finding.interval
+    spread = (
+        (value - low if low is not None else None)
+        if value > threshold
+        else (high - value if high is not None else None)
+    )
+    if spread is None:
+        return None
+    ratio = spread * z / (Z95 * abs(value - threshold))
+    needed = math.ceil(finding.n * ratio * ratio - 1e-9)
+    return max(needed, finding.min_sample, finding.n)
+
+
+def _decisive_points(finding: Finding, z: float) -> int | None:
+    """Consecutive steps at which a trend as steady as the one seen (the same Kendall
+    tau) would be significant at ``z``; None without a trend or over ten years of steps."""
+    test = finding.trend
+    if test is None or test.statistic == 0:
+        return None
+    n = test.points
+    tau = abs(test.statistic) / (n * (n - 1) / 2)
+    for points in range(max(n, 3), 121):
+        s = tau * points * (points - 1) / 2
+        variance = points * (points - 1) * (2 * points + 5) / 18
+        if (s - 1) / math.sqrt(variance) >= z:
+            return points
+    return None
+
+
+def _unit_of(finding: Finding) -> str:
+    if finding.trend is not None:
+        return finding.expected.rsplit(" ", 1)[-1] + "s"
+    return INDICATORS[finding.indicator].sample
 
 
 def _p(finding: Finding) -> float:
