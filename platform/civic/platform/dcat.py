@@ -22,6 +22,7 @@ from werkzeug.wrappers.response import Response as BaseResponse
 
 from civic.platform.api.catalog_schemas import NamePath
 from civic.platform.problems import problem_responses
+from civic.platform.urls import public_base_url
 from civic.platform.wiring import current_bootstrap, current_settings
 from civic.services.dcat.export import export_catalog, export_dataset, find_dataset
 from civic.services.dcat.graph import EXTENSIONS, MEDIA_TYPES, CatalogInfo, RdfFormat, serialize
@@ -65,8 +66,9 @@ class DatasetKeyPath(BaseModel):
 
 def absolute_url(path: str = "") -> str:
     """The absolute URL of ``path`` on this site: every address the export writes goes
-    through here (the configured ``catalog_base_uri``, else the request's host)."""
-    base = current_settings().catalog_base_uri or request.host_url
+    through here (the configured ``catalog_base_uri``, else the gateway's ``public_url``;
+    never the request's ``Host``, which whoever sends it chooses)."""
+    base = current_settings().catalog_base_uri or public_base_url()
     return base.rstrip("/") + path
 
 
