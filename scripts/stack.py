@@ -381,20 +381,8 @@ def harvester_up(stack: Stack) -> None:
     # `db init` runs the plugins' migrations too (ckanext-harvest's tables).
     run([ckan, "-c", str(stack.harvester_ini), "db", "init"], log=stack.log("harvester-cli"))
     env = {**os.environ, "CKAN_INI": str(stack.harvester_ini)}
-    token_file = stack.secret("harvester_api_token")
-    if not token_file.exists():
-        output = run(
-            [
-                str(stack.ckan_venv / "bin" / "python"),
-                str(ROOT / "config" / "ckan_bootstrap.py"),
-                HARVESTER_USER,
-            ],
-            env=env,
-        )
-        token_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        token_file.touch(mode=0o600)
-        token_file.write_text(output.strip().splitlines()[-1].strip())
-    if start(
+    # gunicorn loads CKAN while the token is made: two CKAN starts side by side.
+    launched = start(
         stack,
         "harvester",
         [
@@ -411,7 +399,21 @@ def harvester_up(stack: Stack) -> None:
         ],
         env,
         stack.harvester_port,
-    ):
+    )
+    token_file = stack.secret("harvester_api_token")
+    if not token_file.exists():
+        output = run(
+            [
+                str(stack.ckan_venv / "bin" / "python"),
+                str(ROOT / "config" / "ckan_bootstrap.py"),
+                HARVESTER_USER,
+            ],
+            env=env,
+        )
+        token_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        token_file.touch(mode=0o600)
+        token_file.write_text(output.strip().splitlines()[-1].strip())
+    if launched:
         wait_http(f"{stack.harvester_url}/api/3/action/status_show", "harvester", stack, 180)
     say(
         f"harvester up in {time.monotonic() - started:.1f}s at {stack.harvester_url} "
