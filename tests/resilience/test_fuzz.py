@@ -10,7 +10,9 @@ must hold:
 - its status code, content type, headers and body are those the document declares;
 - every error of the API and of the DCAT documents is ``application/problem+json``
   whose ``status`` is the response's (the OAuth endpoints keep RFC 6749's errors,
-  which the document declares and the checks above verify).
+  which the document declares and the checks above verify; CKAN's Action API at
+  ``/api/3`` keeps CKAN's envelope, ``{"success": false, "error": {"__type": ...}}``,
+  or CKAN's JSON string for a bad request, and only there).
 
 The API operations (``/api/v1``) run once per role, with that role's bearer token
 fixed on every request. The other operations ignore API tokens (the OAuth endpoints
@@ -56,6 +58,7 @@ from tests.integration.stack import RunningStack
 from tests.resilience.ledger import Ledger, by_profile
 from tests.resilience.roles import ANONYMOUS, PUBLISHER_A, ROLES, Actor, Roles
 
+from civic.platform.ckan_action import is_action_path
 from civic.platform.docs import OPENAPI_PATH
 from civic.platform.problems import PROBLEM_MEDIA_TYPE
 
@@ -141,7 +144,13 @@ def test_oauth_health_and_dcat_operations_hold_under_fuzzing(
     schema: Any, roles: Roles, tally: Tally
 ) -> None:
     operations = [op for op in _operations(schema) if not op.path.startswith(API)]
-    assert {op.path for op in operations} >= {"/oauth/token", "/catalog.ttl", "/healthz"}
+    assert {op.path for op in operations} >= {
+        "/oauth/token",
+        "/catalog.ttl",
+        "/healthz",
+        "/api/3/action/package_search",
+        "/api/3/action/package_create",
+    }
     _fuzz(operations, roles[ANONYMOUS], roles, tally, column="-")
     _assert_none_failed(tally, "-")
 
@@ -257,10 +266,12 @@ def _existing_objects(operation: Any, roles: Roles) -> dict[str, str]:
     return {name: value for name, value in known.items() if name in names}
 
 
-def _problem_violation(path: str, response: Any) -> str | None:
+def _problem_violation(path: str, response: Any) -> str | None:  # noqa: PLR0911 - one per rule
     """Why an error response is not a proper RFC 9457 problem, or None."""
     if response.status_code < 400 or path.startswith(RFC_6749_PATHS):
         return None
+    if is_action_path(path):
+        return _ckan_error_violation(response)
     content_type = (response.headers.get("content-type") or [""])[0]  # lowercase keys, lists
     if not content_type.startswith(PROBLEM_MEDIA_TYPE):
         return f"{response.status_code} answered as {content_type!r}"
@@ -272,6 +283,27 @@ def _problem_violation(path: str, response: Any) -> str | None:
         return f"{response.status_code}: the problem's status is {body!r:.200}"
     if not isinstance(body.get("title"), str) or not isinstance(body.get("type"), str):
         return f"{response.status_code}: the problem has no type or title"
+    return None
+
+
+def _ckan_error_violation(response: Any) -> str | None:  # noqa: PLR0911 - one per rule
+    """Why an error of the CKAN facade is not in CKAN's shape, or None."""
+    content_type = (response.headers.get("content-type") or [""])[0]
+    if not content_type.startswith("application/json"):
+        return f"{response.status_code} answered as {content_type!r}"
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return f"{response.status_code}: not JSON"
+    if response.status_code == 400 and isinstance(body, str):
+        return None if body.startswith("Bad request: ") else f"400: {body!r:.200}"
+    if not isinstance(body, dict) or body.get("success") is not False:
+        return f"{response.status_code}: not CKAN's envelope: {body!r:.200}"
+    error = body.get("error")
+    if not isinstance(error, dict) or not isinstance(error.get("__type"), str):
+        return f"{response.status_code}: no error.__type: {body!r:.200}"
+    if not isinstance(body.get("help"), str):
+        return f"{response.status_code}: no help link"
     return None
 
 

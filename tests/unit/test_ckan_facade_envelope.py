@@ -99,10 +99,14 @@ def test_malformed_json_refused_before_the_view_keeps_ckans_shape(client: FlaskC
     response = client.post(
         "/api/3/action/package_search", data="{not json", content_type="application/json"
     )
-    assert response.status_code == 409
-    error = envelope(response)["error"]
-    assert error["__type"] == "Validation Error"
-    assert error["message"]
+    assert response.status_code == 400
+    assert response.get_json().startswith("Bad request: JSON Error: ")
+    nul = client.post("/api/3/action/package_search", json={"q": "a\u0000b"})
+    assert nul.status_code == 409
+    assert envelope(nul)["error"]["__type"] == "Validation Error"
+    assert set(envelope(nul)["error"]) == {"q", "__type"}
+    huge = client.get("/api/3/action/package_list?limit=96850882202578441994240")
+    assert envelope(huge)["error"] == {"limit": ["Invalid integer"], "__type": "Validation Error"}
 
 
 def test_a_form_post_and_a_json_key_form_are_read(client: FlaskClient) -> None:

@@ -143,12 +143,11 @@ def to_ckan_shape(response: Response) -> Response:
         fields: dict[str, list[str]] = {}
         for item in problem.get("errors") or ():
             pointer = str(item.get("pointer", "#")).removeprefix("#").strip("/")
-            key = pointer.split("/")[0] if pointer else "__body"
-            fields.setdefault(key or "__body", []).append(str(item.get("detail", "")))
-        if not fields:
-            fields["__body"] = [message]
+            if pointer:
+                fields.setdefault(pointer.split("/")[0], []).append(str(item.get("detail", "")))
+        if not fields:  # the body as a whole (not JSON, not UTF-8): CKAN's JSON Error
+            return bad_request(f"JSON Error: {message}")
         error = invalid(fields)
-        error.fields.setdefault("message", [message])
     elif status >= 500 and status != 503:
         error = ActionError(status, INTERNAL, INTERNAL)
     else:

@@ -18,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 from civic.platform.ckan_action.envelope import invalid
 
 TRUE = frozenset({"true", "yes", "t", "y", "1", "on"})
+MAX_INTEGER = 2**31 - 1
 
 
 class UnreadableBody(ValueError):  # noqa: N818 - what CKAN calls it: "JSON Error"
@@ -81,6 +82,8 @@ def integer(
         raise invalid({name: ["Invalid integer"]}) from None
     if minimum is not None and number < minimum:
         raise invalid({name: ["Must be a natural number"]})
+    if abs(number) > MAX_INTEGER:  # PostgreSQL's offsets and limits are 64-bit at most
+        raise invalid({name: ["Invalid integer"]})
     return number
 
 
