@@ -10,6 +10,8 @@ line and the API, as an attacker from outside would:
 - login timing: locked, disabled, unknown and active accounts answer alike;
 - ``next`` after login: CR/LF, backslashes and absolute or protocol-relative URLs are
   ignored, never a 500 nor a redirect off the site;
+- headers: pages that show a secret are never cached; every page says nosniff, a
+  referrer policy and a script policy;
 """
 
 from __future__ import annotations
@@ -308,3 +310,84 @@ def test_an_unsafe_next_after_login_is_ignored_not_a_500_nor_a_redirect_away(
     assert answer.headers["Location"] == "/portal/"
     assert again.status_code == 302, again.status_code  # logged in: straight to next
     assert again.headers["Location"] == "/portal/"
+
+
+# 12. Headers ------------------------------------------------------------------------
+
+
+def _secure_headers(answer: requests.Response) -> list[str]:
+    """What ``answer`` lacks of the headers every page must carry."""
+    missing = []
+    if answer.headers.get("X-Content-Type-Options") != "nosniff":
+        missing.append("X-Content-Type-Options")
+    if answer.headers.get("Referrer-Policy") not in (
+        "strict-origin-when-cross-origin",
+        "strict-origin",
+        "same-origin",
+        "no-referrer",
+    ):
+        missing.append("Referrer-Policy")
+    policy = answer.headers.get("Content-Security-Policy", "")
+    if "script-src 'self'" not in policy or "frame-ancestors 'none'" not in policy:
+        missing.append("Content-Security-Policy")
+    if "Strict-Transport-Security" in answer.headers:  # production only (test settings here)
+        missing.append("no HSTS outside production")
+    return missing
+
+
+def test_pages_showing_a_new_client_secret_or_initial_token_are_never_cached(
+    stack: RunningStack, ledger: Ledger
+) -> None:
+    user = new_user(stack)
+    browser = logged_in(stack, user["email"])
+    form = browser.get(f"{stack.gateway_url}/portal/apps/new", timeout=TIMEOUT)
+    created = browser.post(
+        f"{stack.gateway_url}/portal/apps/new",
+        data={
+            "csrf_token": csrf_token(form.text),
+            "client_name": "Cache probe",
+            "actor_type": "company_small",
+            "redirect_uris": "",
+            "grant_types": ["client_credentials"],
+            "client_type": "confidential",
+            "scope": ["reuses:write"],
+        },
+        timeout=TIMEOUT,
+    )
+    assert created.status_code == 200, created.text[:500]
+    portal = browser.get(f"{stack.gateway_url}/portal/", timeout=TIMEOUT)
+    token = browser.post(
+        f"{stack.gateway_url}/portal/initial-token",
+        data={"csrf_token": csrf_token(portal.text)},
+        timeout=TIMEOUT,
+    )
+    assert token.status_code == 200
+    pages = {"new client secret": created, "initial access token": token, "portal": portal}
+    cached = {
+        name: page.headers.get("Cache-Control")
+        for name, page in pages.items()
+        if "no-store" not in page.headers.get("Cache-Control", "")
+    }
+    ledger.record(PART, tried=len(pages), failed=len(cached))
+    assert not cached, cached
+    assert not any(_secure_headers(page) for page in pages.values())
+
+
+PUBLIC_PAGES = ("/catalog", "/login", "/api/v1/docs", "/api/v1/datasets", "/healthz", "/nowhere")
+
+
+def test_every_page_says_nosniff_a_referrer_policy_and_a_script_policy(
+    stack: RunningStack, ledger: Ledger
+) -> None:
+    lacking = {}
+    for path in PUBLIC_PAGES:
+        answer = requests.get(f"{stack.gateway_url}{path}", allow_redirects=False, timeout=TIMEOUT)
+        missing = _secure_headers(answer)
+        if "html" not in answer.headers.get("Content-Type", ""):
+            # JSON answers are no documents: nosniff and the referrer policy suffice.
+            missing = [m for m in missing if m != "Content-Security-Policy"]
+        if missing:
+            lacking[path] = missing
+    ledger.record(PART, tried=len(PUBLIC_PAGES), failed=len(lacking))
+    ledger.note(PART, f"security headers on {len(PUBLIC_PAGES)} public pages and answers")
+    assert not lacking, lacking

@@ -46,6 +46,7 @@ from flask.sessions import SessionInterface, SessionMixin
 from flask_wtf.csrf import CSRFError
 
 from civic.platform.settings import Settings
+from civic.platform.web import headers
 from civic.platform.wiring import current_bootstrap, current_settings
 from civic.services.identity import sessions
 from civic.services.identity.models import Role, User
@@ -265,7 +266,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.session_interface = _SessionInterface()
     app.register_error_handler(CSRFError, _csrf_refused)
     app.context_processor(lambda: {"current_user": current_user()})
-    app.after_request(_no_framing)
+    headers.init_app(app, production=settings.env == "production")
 
 
 def _browser_session() -> BrowserSession | None:
@@ -340,14 +341,6 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc:
         return default
     return target
-
-
-def _no_framing(response: Response) -> Response:
-    # A framed consent or login page could be clicked through by a hostile site.
-    if response.mimetype == "text/html":
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
-    return response
 
 
 def check_csrf() -> None:
