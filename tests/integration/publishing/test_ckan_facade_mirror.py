@@ -248,3 +248,20 @@ def test_write_refusals_in_ckans_shape(
             ACTION + "package_show", json={"id": "x-twice"}, headers={"Authorization": bearer}
         )
         assert ok.status_code == 200
+
+
+def test_cached_pages_and_facets_follow_the_catalog(
+    client: FlaskClient, three: list[str], publisher: Person
+) -> None:
+    facets = {"facet.field": '["tags"]', "rows": 1}
+    first = client.get(ACTION + "package_search", query_string=facets | {"start": 0})
+    assert first.headers["X-Search-Cache"] == "miss"
+    again = client.get(ACTION + "package_search", query_string=facets | {"start": 0})
+    assert again.headers["X-Search-Cache"] == "hit"
+    second = search(client, start=1, **facets)  # its facets come from the first page's
+    assert second["facets"] == first.get_json()["result"]["facets"]
+    assert names(second) != names(first.get_json()["result"])
+    result(call(client, "package_create", publisher, **package("nouveau", tags=[{"name": "bus"}])))
+    after = client.get(ACTION + "package_search", query_string=facets | {"start": 1})
+    assert after.headers["X-Search-Cache"] == "miss"  # the catalog changed
+    assert after.get_json()["result"]["facets"]["tags"]["bus"] == 2

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -166,12 +166,23 @@ def _cached(
     answer = cache.get(key, version)
     if answer is not None:
         return answer, True
-    answer = _search(uow, search, translated)
+    # The facets do not depend on the page or the order: the other pages' are reused.
+    counted = replace(search, start=0, rows=0, sort="")
+    facets_key: Hashable = ("ckan-facets", counted)
+    known = cache.get(facets_key, version) if search.facet and search.facet_fields else None
+    answer = _search(uow, search, translated, known.facets if known is not None else None)
     cache.put(key, version, answer)
+    if known is None and answer.facets:
+        cache.put(facets_key, version, SearchDocuments([], answer.total, 1, 0, answer.facets))
     return answer, False
 
 
-def _search(uow: UnitOfWork, search: CkanSearch, translated: Translated) -> SearchDocuments:
+def _search(
+    uow: UnitOfWork,
+    search: CkanSearch,
+    translated: Translated,
+    known_facets: dict[str, list[tuple[str, int]]] | None = None,
+) -> SearchDocuments:
     rank = None
     if translated.text:
         words = sa.bindparam("rank_text", translated.text, type_=sa.Text)
@@ -209,7 +220,9 @@ def _search(uow: UnitOfWork, search: CkanSearch, translated: Translated) -> Sear
     packages = packages_by_id(uow, ids)
     facets: dict[str, list[tuple[str, int]]] = {}
     wanted = [name for name in search.facet_fields if search.facet]
-    if wanted and total:
+    if known_facets is not None:
+        facets = known_facets
+    elif wanted and total:
         facets = _facets(uow, conditions, wanted, search.facet_limit, search.facet_mincount)
     return SearchDocuments(packages, total, search.start // max(rows, 1) + 1, rows, facets)
 
@@ -222,23 +235,27 @@ def _facets(
     mincount: int,
 ) -> dict[str, list[tuple[str, int]]]:
     facets: dict[str, list[tuple[str, int]]] = {name: [] for name in names}
+    wanted = [name for name in dict.fromkeys(names) if name in _FACETS]
+    # The matches are found once (a materialized CTE) and each facet counted over them.
+    columns = {name: _FACETS[name][1].label(f"f_{index}") for index, name in enumerate(wanted)}
+    matched = (
+        sa.select(*columns.values())
+        .join(Organization, Organization.id == Dataset.organization_id)
+        .where(*conditions)
+        .cte("matched")
+        .prefix_with("MATERIALIZED")
+    )
     parts = []
-    for name in dict.fromkeys(names):
-        if name not in _FACETS:
-            continue  # CKAN answers an unknown facet field with no values
-        kind, column = _FACETS[name]
-        base = (
-            sa.select(Dataset.id)
-            .join(Organization, Organization.id == Dataset.organization_id)
-            .where(*conditions)
-        )
+    for name in wanted:
+        kind = _FACETS[name][0]
+        column = matched.c[columns[name].name]
         if kind == "array":
             item = sa.func.unnest(column).table_valued("value").render_derived()
             value: Any = item.c.value
-            select = base.join(item, sa.true())
+            select = sa.select(matched).join(item, sa.true())
         else:
             value = column
-            select = base.where(column.is_not(None))
+            select = sa.select(matched).where(column.is_not(None))
         parts.append(
             select.with_only_columns(
                 sa.literal(name).label("facet"),
