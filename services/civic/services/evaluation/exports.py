@@ -2,7 +2,8 @@
 
 The pathway CSV has a ``section`` column: ``report`` rows (period, scope, catalog
 version, method, counts as key/value), ``indicator`` rows, and ``evidence`` rows (one
-per expectation, with its pathway and the pathway's verdict).
+per expectation, with its pathway and the pathway's verdict). Text cells are written
+so that spreadsheets never run them as formulas (:mod:`civic.services.csv_cells`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from civic.services.csv_cells import formula_safe
 from civic.services.evaluation.documents import PathwayReportDocument
 from civic.services.evaluation.reuse_report import DIMENSIONS, ReuseReportDocument
 
@@ -103,5 +105,7 @@ def _write(columns: Iterable[str], rows: list[dict[str, Any]]) -> str:
     writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: "" if value is None else value for key, value in row.items()})
+        writer.writerow(
+            {key: "" if value is None else formula_safe(value) for key, value in row.items()}
+        )
     return buffer.getvalue()

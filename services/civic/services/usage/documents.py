@@ -10,6 +10,7 @@ from typing import Any
 
 from civic.services.apps.models import App
 from civic.services.catalog.models import Dataset, Organization
+from civic.services.csv_cells import formula_safe_row
 from civic.services.reuses.models import Reuse
 from civic.services.usage.analytics import ANONYMOUS, Counts, KindCounts, UsageReport
 from civic.services.usage.models import UsageKind
@@ -137,23 +138,26 @@ def report_csv(report: UsageReport, apps: dict[str, App] | None = None) -> str:
     writer.writerow(
         ["day", "dataset", "app", "actor_type", "kind", "events", "errors", "bytes", "mean_ms"]
     )
+    # Names and ids are text a spreadsheet must not run as formulas.
     for (day, dataset, app, actor, kind), counts in sorted(
         report.cells.items(), key=lambda item: (item[0][0], *(str(part) for part in item[0][1:]))
     ):
         known = (apps or {}).get(app)
         timed = sum(counts.histogram)
         writer.writerow(
-            [
-                day.isoformat(),
-                dataset or "",
-                known.client_id if known else app,
-                actor,
-                kind,
-                counts.events,
-                counts.errors,
-                counts.bytes,
-                round(counts.duration_ms_sum / timed, 2) if timed else "",
-            ]
+            formula_safe_row(
+                [
+                    day.isoformat(),
+                    dataset or "",
+                    known.client_id if known else app,
+                    actor,
+                    kind,
+                    counts.events,
+                    counts.errors,
+                    counts.bytes,
+                    round(counts.duration_ms_sum / timed, 2) if timed else "",
+                ]
+            )
         )
     return output.getvalue()
 
