@@ -207,10 +207,21 @@ def test_a_local_descriptor_with_relative_paths_needs_a_base_url(
     assert "resources.0.url" not in failure["error"]
 
 
+REQUESTS: list[tuple[str, str]] = []
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    """Serves files and remembers each request's path and User-Agent."""
+
+    def do_GET(self) -> None:
+        REQUESTS.append((self.path, self.headers.get("User-Agent", "")))
+        super().do_GET()
+
+
 @pytest.fixture(scope="module")
 def served() -> Iterator[str]:
     """tests/data/datapackages over HTTP on loopback, as a repository would serve it."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HERE))
+    handler = functools.partial(Handler, directory=str(HERE))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -236,6 +247,8 @@ def test_a_descriptor_given_by_url_resolves_its_paths_against_that_url(
         timeout=60,
     )
     assert package["license_id"] == "PDDL-1.0"
+    # The descriptor was fetched, with the platform's User-Agent; no data file was.
+    assert set(REQUESTS) == {("/house-prices-us/datapackage.json", "civic-platform/0.1")}
     code, again, output = publish(stack, publisher, url)
     assert code == 0, output
     assert again["unchanged"] == ["house-prices-us"]

@@ -91,6 +91,7 @@ def publish(
             default_organization=organization,
             default_license=license_id,
             base_url=base_url,
+            user_agent=settings.user_agent,
         )
         with bootstrap.unit_of_work() as uow:
             actor = actor_for_user(uow, find_user(uow, email))

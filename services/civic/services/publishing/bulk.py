@@ -89,12 +89,14 @@ def read_entries(
     default_organization: str | None = None,
     default_license: str | None = None,
     base_url: str | None = None,
+    user_agent: str = "civic-platform",
 ) -> list[Entry]:
     """The datasets described by ``source``: a ``.csv`` file, or a Data Package descriptor.
 
     A descriptor may be a local file or an http(s) URL (JSON, ``.yaml`` or ``.yml``);
     its relative resource paths are resolved against ``base_url``, else its own URL.
-    ``default_organization`` and ``default_license`` fill datasets that name none.
+    ``default_organization`` and ``default_license`` fill datasets that name none;
+    ``user_agent`` is sent when the descriptor is fetched.
     Raises :class:`UnreadableFile`; invalid datasets are entries with errors.
     """
     defaults = {"organization": default_organization, "license": default_license}
@@ -105,7 +107,7 @@ def read_entries(
             raise UnreadableFile(f"cannot read {source}: {error}") from error
         return [_entry(where, data, defaults) for where, data in _csv_datasets(text)]
     entries = []
-    for package in read_datapackage(source, base_url=base_url):
+    for package in read_datapackage(source, base_url=base_url, user_agent=user_agent):
         name = str(package.data.get("name") or "")
         if package.errors:
             entries.append(Entry(package.where, name, None, tuple(package.errors)))
