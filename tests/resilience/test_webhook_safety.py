@@ -357,3 +357,46 @@ def test_a_delivery_to_a_receiver_that_never_answers_times_out(
         ).one()
     assert status_code is None
     assert "timed out" in (error or "").lower(), error
+
+
+# IPv6 forms that carry an internal IPv4 address inside, or reach a site's own network.
+EMBEDDED_TARGETS = (
+    "http://[2002:7f00:1::1]/hook",  # 6to4 of 127.0.0.1
+    "http://[2002:a9fe:a9fe::1]/hook",  # 6to4 of 169.254.169.254 (metadata service)
+    "http://[2002:0a00:0001::1]/hook",  # 6to4 of 10.0.0.1
+    "http://[fec0::1]/hook",  # site-local (deprecated, still routed on some networks)
+    "http://[64:ff9b::7f00:1]/hook",  # NAT64 (well-known prefix) of 127.0.0.1
+    "http://[64:ff9b::a9fe:a9fe]/hook",  # NAT64 of 169.254.169.254
+    "http://[64:ff9b:1::a00:1]/hook",  # local-use NAT64 prefix (RFC 8215)
+    "http://[::ffff:169.254.169.254]/hook",  # IPv4-mapped
+    "http://[::127.0.0.1]/hook",  # IPv4-compatible (deprecated)
+    "http://[::ffff:0:7f00:1]/hook",  # IPv4-translated (SIIT)
+    "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",  # Teredo of 127.0.0.1
+    "http://sixtofour.rebind.test/hook",  # a name whose only answer is a 6to4 of loopback
+)
+
+
+def test_6to4_nat64_teredo_mapped_and_site_local_forms_of_internal_targets_are_refused(
+    bootstrap: Bootstrap, dns: Dns, ledger: Ledger
+) -> None:
+    dns.answers["sixtofour.rebind.test"] = [["2002:7f00:1::1"]]
+    client = gateway(bootstrap, allow_private=False)
+    parties = Parties(bootstrap)
+    accepted = [
+        (target, answer.status_code)
+        for target in EMBEDDED_TARGETS
+        if (answer := parties.add_webhook(client, target)).status_code != 422
+    ]
+    # At connect time: the sender's own check and the connection's peer check.
+    policy = AddressPolicy()
+    peers = ["2002:7f00:1::1", "2002:a9fe:a9fe::1", "fec0::1", "64:ff9b::7f00:1"]
+    connectable = [peer for peer in peers if policy.refuses(peer) is None]
+    ledger.record(
+        PART, tried=len(EMBEDDED_TARGETS) + len(peers), failed=len(accepted) + len(connectable)
+    )
+    ledger.note(PART, f"6to4, NAT64, Teredo, mapped, site-local: {len(EMBEDDED_TARGETS)} refused")
+    assert not accepted, accepted
+    assert not connectable, connectable
+    # The control: 6to4 and NAT64 of a public address are no way inside.
+    assert policy.refuses("2002:5db8:d70e::1") is None
+    assert policy.refuses("64:ff9b::5db8:d70e") is None

@@ -1,4 +1,6 @@
-"""The SSRF guard: webhook targets may not be private, loopback or link-local addresses.
+"""The SSRF guard: webhook targets may not be private, loopback or link-local addresses,
+nor IPv6 forms that carry one (6to4, NAT64, IPv4-mapped, -compatible, -translated,
+Teredo) or reach a site's own network (site-local, local-use NAT64).
 
 A publisher gives a URL; the gateway's worker will POST to it from inside the
 platform's network. Without this guard a URL could reach the metadata service
@@ -38,25 +40,78 @@ class AddressPolicy:
     allow_private: bool = False
 
     def refuses(self, address: str) -> str | None:
-        """Why ``address`` is refused, or None when it may be reached."""
+        """Why ``address`` is refused, or None when it may be reached.
+
+        An IPv6 address that carries an IPv4 one (IPv4-mapped, -compatible and
+        -translated, 6to4, NAT64) is judged by that IPv4 address too: the network
+        delivers it there (``2002:7f00:1::1`` is 127.0.0.1 through 6to4). Site-local,
+        local-use NAT64 and Teredo addresses are refused whatever they carry.
+        """
         if self.allow_private:
             return None
         try:
             ip: IpAddress = ipaddress.ip_address(address.split("%", 1)[0])
         except ValueError:
             return f"{address!r} is not an IP address"
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is loopback too
-        for refused, kind in (
-            (ip.is_loopback, "a loopback address"),
-            (ip.is_link_local, "a link-local address"),
-            (ip.is_private, "a private address"),
-            (ip.is_multicast or ip.is_unspecified or ip.is_reserved, "a reserved address"),
-            (not ip.is_global, "a non-global address"),
-        ):
-            if refused:
-                return kind
-        return None
+        if isinstance(ip, ipaddress.IPv6Address):
+            for network, kind in _REFUSED_IPV6:
+                if ip in network:
+                    return kind
+            embedded = _embedded_ipv4(ip)
+            if embedded is not None:
+                form, inner = embedded
+                reason = self.refuses(str(inner))
+                if reason is not None:
+                    return f"{reason} ({inner}) inside {form}"
+                if form in _TRANSLATED:  # reached at the IPv4 address alone
+                    return None
+        return _non_global(ip)
+
+
+# IPv6 blocks refused whatever they carry: site-local (RFC 3879 deprecated it, some
+# networks still route it), the local-use NAT64 prefix (RFC 8215: a site's own
+# translators, towards any IPv4 address of the site), and Teredo (RFC 4380: a tunnel
+# whose relay decides where the packet goes).
+_REFUSED_IPV6 = (
+    (ipaddress.IPv6Network("fec0::/10"), "a site-local address"),
+    (ipaddress.IPv6Network("64:ff9b:1::/48"), "a local-use NAT64 address"),
+    (ipaddress.IPv6Network("2001::/32"), "a Teredo address"),
+)
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052's well-known prefix
+_COMPATIBLE = ipaddress.IPv6Network("::/96")  # ::a.b.c.d, deprecated by RFC 4291
+_TRANSLATED_BLOCK = ipaddress.IPv6Network("::ffff:0:0:0/96")  # SIIT, RFC 2765
+# Forms whose packets reach the IPv4 address through a translator: judged by it alone
+# (an IPv6-only host behind DNS64 sees every IPv4 site as 64:ff9b::a.b.c.d).
+_TRANSLATED = ("an IPv4-mapped address", "a NAT64 address")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> tuple[str, ipaddress.IPv4Address] | None:
+    """The IPv4 address ``ip`` carries, and the form that carries it, if any."""
+    if ip.ipv4_mapped is not None:
+        return "an IPv4-mapped address", ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return "a 6to4 address", ip.sixtofour
+    last32 = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip in _NAT64:
+        return "a NAT64 address", last32
+    if ip in _TRANSLATED_BLOCK:
+        return "an IPv4-translated address", last32
+    if ip in _COMPATIBLE and int(ip) > 1:  # not :: nor ::1
+        return "an IPv4-compatible address", last32
+    return None
+
+
+def _non_global(ip: IpAddress) -> str | None:
+    for refused, kind in (
+        (ip.is_loopback, "a loopback address"),
+        (ip.is_link_local, "a link-local address"),
+        (ip.is_private, "a private address"),
+        (ip.is_multicast or ip.is_unspecified or ip.is_reserved, "a reserved address"),
+        (not ip.is_global, "a non-global address"),
+    ):
+        if refused:
+            return kind
+    return None
 
 
 def system_resolver(host: str, port: int) -> list[str]:
