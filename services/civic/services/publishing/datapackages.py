@@ -181,8 +181,9 @@ def _upgraded(package: dict[str, Any], notes: list[str]) -> dict[str, Any]:
         notes.append("license: read as licenses[0] (the Data Package 1.0 name)")
     for item in package.get("licenses") or []:
         if isinstance(item, dict):
-            # licenses[].id / .type and .url are the names before Data Package 1.0.
-            identifier = item.pop("id", None) or item.pop("type", None)
+            # licenses[].id / .type and .url are the names before Data Package 1.0 (the
+            # id stays too: _license tries it when the name is not a known one).
+            identifier = item.get("id") or item.get("type")
             if identifier and not item.get("name") and isinstance(identifier, str):
                 item["name"] = identifier
             url = item.pop("url", None)
@@ -258,6 +259,8 @@ def _field_error(note: str, where: str) -> str:
     required = re.fullmatch(r"'(\w+)' is a required property", note)
     if required:
         return f"{_join(where, required.group(1))}: is required"
+    if note.startswith('license requires "path" or "name"'):
+        return f"{_join(where, 'licenses')}: each licence needs a name or a path (a URL)"
     unsafe = re.fullmatch(r'path "(.*)" is not safe', note)
     if unsafe:
         return (
@@ -338,7 +341,7 @@ def _license(licenses: object) -> tuple[str | None, str]:
         [item for item in licenses if isinstance(item, dict)] if isinstance(licenses, list) else []
     )
     for index, item in enumerate(items):
-        for key in ("name", "path"):
+        for key in ("name", "id", "type", "path"):
             value = item.get(key)
             known = canonical_license(value) if isinstance(value, str) else None
             if known:
