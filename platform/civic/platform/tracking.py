@@ -8,7 +8,9 @@ has been sent* (``call_on_close``): an event is never recorded for an answer the
 client did not get. The writer (:mod:`civic.services.usage.writer`) queues it in
 memory and a background thread writes batches with ``COPY`` at least every
 ``usage_flush_interval`` second. The client's address is hashed by that thread
-with the day's salt; it is never stored.
+with the day's salt; it is never stored. After each pass the thread tells Redis up to
+when this worker's events are written, so a report can wait for every worker's
+buffer (:mod:`civic.services.evaluation.freshness`).
 
 Gunicorn: call :func:`flush_all` from ``worker_exit`` so a worker that stops
 writes what it holds (``atexit`` does the same for other servers).
@@ -30,6 +32,7 @@ from civic.platform.ckan_action import is_action_path
 from civic.platform.oauth.protection import current_principal
 from civic.platform.settings import Settings
 from civic.services.bootstrap import Bootstrap
+from civic.services.evaluation.freshness import announce_flushed
 from civic.services.usage.events import Event
 from civic.services.usage.models import UsageKind, UsageSource
 from civic.services.usage.privacy import IpHasher, RedisSaltStore, SaltStore
@@ -60,6 +63,8 @@ def init_app(
         batch_size=settings.usage_batch_size,
         interval=settings.usage_flush_interval,
         queue_size=settings.usage_queue_size,
+        # Reports wait on it to count the events still buffered in every worker.
+        on_flushed=partial(announce_flushed, lambda: bootstrap.redis_client),
     )
     app.extensions[_EXTENSION] = writer
     _writers.add(writer)

@@ -13,8 +13,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from civic.platform.reports.catalog import default_catalog
+from civic.platform.tracking import current_writer
 from civic.platform.wiring import current_bootstrap
 from civic.services.evaluation.catalog import load_catalog
+from civic.services.evaluation.freshness import await_writers
 from civic.services.evaluation.records import Period, Scope
 from civic.services.evaluation.report import PathwayReport, build_pathway_report
 from civic.services.evaluation.reuse_report import ReuseReportDocument, build_reuse_report
@@ -65,10 +67,30 @@ class ReportQuery(BaseModel):
 
 
 def pathway_report(query: ReportQuery) -> PathwayReport:
-    """The pathway report over the platform's database (the caller checks rights)."""
+    """The pathway report over the platform's database (the caller checks rights).
+
+    Its usage runs to the instant it was asked for: the events still buffered in every
+    gateway worker at that instant are awaited first (about one flush interval at
+    most), then read with the rollups (see :mod:`civic.services.evaluation.freshness`).
+    """
     catalog = load_catalog(default_catalog())
+    cutoff, note = usage_cutoff()
     with current_bootstrap().unit_of_work() as uow:
-        return build_pathway_report(evidence_source(uow), catalog, query.period(), query.scope())
+        source = evidence_source(uow, cutoff=cutoff, note=note)
+        return build_pathway_report(source, catalog, query.period(), query.scope())
+
+
+def usage_cutoff() -> tuple[dt.datetime, str]:
+    """Now, once every worker has written the events it recorded before now; and a
+    sentence saying how that was made sure of."""
+    cutoff = dt.datetime.now(dt.UTC)
+    writer = current_writer()
+    if writer is None:
+        return cutoff, "usage tracking is off in this gateway"
+    writer.flush(timeout=2 * writer.interval)  # this worker's own buffer, at once
+    bootstrap = current_bootstrap()
+    barrier = await_writers(bootstrap.redis_client, cutoff, timeout=3 * writer.interval + 1)
+    return cutoff, barrier.describe()
 
 
 def reuse_report(query: ReportQuery) -> ReuseReportDocument:

@@ -187,6 +187,11 @@ class PathwayReportDocument(_Document):
 
     report: Literal["pathways"] = "pathways"
     generated_at: dt.datetime
+    usage_until: dt.datetime = Field(
+        description="the instant the usage counted runs to: the report's cut-off, or the "
+        "end of its period when earlier"
+    )
+    usage_note: str = Field(description="how usage up to that instant was read")
     period: PeriodOut
     scope: ScopeOut
     catalog: CatalogOut
@@ -206,6 +211,8 @@ def pathway_report_document(report: PathwayReport) -> PathwayReportDocument:
     charted = sorted({e.indicator for entry in catalog.entries for e in entry.expectations})
     return PathwayReportDocument(
         generated_at=report.generated_at,
+        usage_until=report.freshness.until,
+        usage_note=report.freshness.note,
         period=period_out(report.period),
         scope=ScopeOut.model_validate(
             {

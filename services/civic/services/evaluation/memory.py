@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from civic.services.evaluation.freshness import Freshness
 from civic.services.evaluation.records import (
     AccessRecord,
     AppRecord,
@@ -111,6 +112,10 @@ class InMemoryEvidenceSource:
         return ids
 
     # -- the protocol ----------------------------------------------------------
+
+    def freshness(self, period: Period) -> Freshness:
+        """The records are all there: usage runs to the end of ``period``."""
+        return Freshness(period.end_instant, "the records given")
 
     def organizations(self) -> Sequence[OrganizationRecord]:
         """Every organization."""

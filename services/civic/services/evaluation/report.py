@@ -9,6 +9,7 @@ from typing import Literal
 
 from civic.services.evaluation.catalog import Catalog
 from civic.services.evaluation.evidence import Evidence, gather
+from civic.services.evaluation.freshness import Freshness
 from civic.services.evaluation.indicators import INDICATORS, IndicatorValue
 from civic.services.evaluation.measures import compute_indicators
 from civic.services.evaluation.records import EvidenceCounts, Period, Scope
@@ -59,6 +60,7 @@ class PathwayReport:
     entry_sensitivity: Mapping[str, Sensitivity]
     concentration_curve: tuple[tuple[float, float], ...]
     calls_by_actor: Mapping[str, int]
+    freshness: Freshness
 
     def entries_with(self, verdict: Verdict) -> list[EntryVerdict]:
         """The entries that got ``verdict``, in catalog order."""
@@ -119,6 +121,7 @@ def build_pathway_report(
         },
         concentration_curve=tuple(lorenz([float(u.total) for u in evidence.usage])),
         calls_by_actor=_calls_by_actor(evidence),
+        freshness=source.freshness(period),
     )
 
 

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+from civic.services.evaluation.freshness import Freshness
 from civic.services.evaluation.records import (
     AccessRecord,
     AppRecord,
@@ -36,6 +37,10 @@ class EvidenceSource(Protocol):
     app when the scope filters nothing). Implementations raise nothing of their own;
     a database source lets its driver's errors through.
     """
+
+    def freshness(self, period: Period) -> Freshness:
+        """Up to which instant usage is counted for ``period``, and how."""
+        ...
 
     def organizations(self) -> Sequence[OrganizationRecord]:
         """Every publishing organization (whatever the scope: names are needed for labels)."""

@@ -1,8 +1,11 @@
 """The :class:`EvidenceSource` over the platform's own tables in PostgreSQL.
 
 Usage comes from the daily rollups (``usage_daily``), aggregated in SQL: a report
-over millions of events reads thousands of rows. Conventions, shared with the
-in-memory source:
+over millions of events reads thousands of rows. The events not rolled up yet are
+added in the same statement (those at or above the rollup's watermark), and the
+cut-off's own day is read from the raw events up to the cut-off, so a report asked
+for right after a call counts it (:mod:`civic.services.evaluation.freshness`).
+Conventions, shared with the in-memory source:
 
 - calls are ``api_call`` rows and downloads ``download`` rows, counting the answers
   that succeeded (``events - errors``); imported page views and anonymous calls
@@ -24,6 +27,7 @@ from typing import Any, TypeVar, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from civic.services.evaluation.freshness import Freshness
 from civic.services.evaluation.records import (
     AccessRecord,
     AppRecord,
@@ -40,8 +44,29 @@ from civic.services.uow import UnitOfWork
 
 T = TypeVar("T")
 
+# Daily rows up to the day before the cut-off, the events of those days not rolled up
+# yet, and the cut-off's own day from the raw events up to the cut-off instant.
+_FRESH_ROWS = """
+    SELECT day, kind, app_id, actor_type, dataset_id, events, errors FROM usage_daily
+    WHERE day BETWEEN :start AND :end AND day < :cut_day
+    UNION ALL
+    SELECT (e.occurred_at AT TIME ZONE 'UTC')::date, e.kind, e.app_id, e.actor_type,
+           e.dataset_id, count(*), count(*) FILTER (WHERE e.status >= 400)
+    FROM usage_events e
+    WHERE e.txid >= COALESCE(
+            (SELECT txid FROM usage_rollup_state WHERE name = 'daily'), '0'::xid8)
+      AND e.occurred_at >= :start_at AND e.occurred_at < LEAST(:end_at, :cut_day_start)
+    GROUP BY 1, 2, 3, 4, 5
+    UNION ALL
+    SELECT (e.occurred_at AT TIME ZONE 'UTC')::date, e.kind, e.app_id, e.actor_type,
+           e.dataset_id, count(*), count(*) FILTER (WHERE e.status >= 400)
+    FROM usage_events e
+    WHERE e.occurred_at >= GREATEST(:start_at, :cut_day_start)
+      AND e.occurred_at < LEAST(:end_at, :cutoff)
+    GROUP BY 1, 2, 3, 4, 5
+"""
 _USAGE = """
-    FROM usage_daily u
+    FROM ({rows}) u
     JOIN datasets d ON d.id = u.dataset_id
     JOIN organizations o ON o.id = d.organization_id
     LEFT JOIN apps a ON a.id = u.app_id
@@ -85,8 +110,12 @@ class SqlEvidenceSource:
     dates that decide whether it existed by then.
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(
+        self, session: Session, *, cutoff: dt.datetime | None = None, note: str = ""
+    ) -> None:
         self.session = session
+        self.cutoff = cutoff or dt.datetime.now(dt.UTC)
+        self.note = note
         self._read: dict[tuple[str, Scope], tuple[dt.date, Any]] = {}
         self._parts: dict[tuple[str, Scope], tuple[Period, dict[dt.date, Any]]] = {}
 
@@ -107,8 +136,29 @@ class SqlEvidenceSource:
         self, select: str, scope: Scope, period: Period, tail: str = ""
     ) -> Sequence[sa.Row[Any]]:
         where, params = _scope_sql(scope)
-        sql = f"SELECT {select} {_USAGE.format(scope=where)} {tail}"
-        return self._rows(sql, start=period.start, end=period.end, **params)
+        sql = f"SELECT {select} {_USAGE.format(scope=where, rows=self._usage_table())} {tail}"
+        cut_day = self.cutoff.astimezone(dt.UTC).date()
+        return self._rows(
+            sql,
+            start=period.start,
+            end=period.end,
+            start_at=period.start_instant,
+            end_at=period.end_instant,
+            cut_day=cut_day,
+            cut_day_start=_end(cut_day - dt.timedelta(days=1)),
+            cutoff=self.cutoff,
+            **params,
+        )
+
+    def _usage_table(self) -> str:
+        """The rows usage is read from: rollups, events not rolled up, the cut-off's day."""
+        return _FRESH_ROWS
+
+    def freshness(self, period: Period) -> Freshness:
+        """Usage runs to the cut-off, or to the end of ``period`` when that is earlier."""
+        until = min(period.end_instant, self.cutoff)
+        how = "daily rollups, the events not rolled up yet and the cut-off's day read raw"
+        return Freshness(until, f"{how}; {self.note}" if self.note else how)
 
     def _scoped_apps(self, scope: Scope) -> tuple[str, dict[str, Any]]:
         """SQL restricting ``a.id`` to the apps that touched the scope by ``:until``."""
@@ -183,13 +233,14 @@ class SqlEvidenceSource:
             f"""SELECT a.id, a.actor_type::text AS actor_type, a.created, a.territory,
                        a.client_name,
                        (SELECT e.occurred_at FROM usage_events e
-                         WHERE e.app_id = a.id AND e.status < 400
+                         WHERE e.app_id = a.id AND e.status < 400 AND e.occurred_at < :cutoff
                          ORDER BY e.occurred_at LIMIT 1) AS first_call,
                        ARRAY(SELECT m.organization_id FROM memberships m
                              WHERE m.user_id = a.owner_id) AS organization_ids
                 FROM apps a WHERE a.created < :until_end {restriction}""",
             until=until,
             until_end=_end(until),
+            cutoff=self.cutoff,
             **params,
         )
         return [
@@ -448,6 +499,9 @@ def _added(one: AppUsage, other: AppUsage) -> AppUsage:
     )
 
 
-def evidence_source(uow: UnitOfWork) -> SqlEvidenceSource:
-    """The database's evidence, read within ``uow``'s transaction."""
-    return SqlEvidenceSource(uow.session)
+def evidence_source(
+    uow: UnitOfWork, *, cutoff: dt.datetime | None = None, note: str = ""
+) -> SqlEvidenceSource:
+    """The database's evidence up to ``cutoff`` (default: now), read within ``uow``'s
+    transaction; ``note`` says how buffered events were awaited."""
+    return SqlEvidenceSource(uow.session, cutoff=cutoff, note=note)

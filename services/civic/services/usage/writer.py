@@ -21,7 +21,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -89,6 +89,7 @@ class BatchWriter:
         queue_size: int = 50_000,
         retry_max: float = 30.0,
         name: str = "usage-writer",
+        on_flushed: Callable[[float], None] | None = None,
     ) -> None:
         self.sink = sink
         self.hasher = hasher
@@ -105,6 +106,10 @@ class BatchWriter:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._pending: list[Event] = []
+        # Every event recorded before this wall-clock time (``time.time()``) is written;
+        # ``on_flushed`` hears it after each pass, idle ones too (reports wait on it).
+        self.flushed_through = 0.0
+        self.on_flushed = on_flushed
 
     def record(self, event: Event, address: str | None = None) -> bool:
         """Queue ``event`` (with the client's address, to be hashed off the request path).
@@ -176,19 +181,32 @@ class BatchWriter:
                 self._wake.wait(pause or self.interval)
                 self._wake.clear()
                 stopping = self._stopping.is_set()
+            began = time.time()
             self._take()
+            drained = not self._buffer  # so every event recorded before ``began`` was taken
             if not self._pending:
+                self._flushed(began)
                 if stopping and not self._buffer:
                     return
                 continue
             if self._write():
                 pause = 0.0
+                if drained:
+                    self._flushed(began)
             elif stopping:
                 log.error("usage writer: %d events lost at exit", len(self._pending))
                 self._pending = []
                 return
             else:
                 pause = min(self.retry_max, max(0.5, pause * 2))
+
+    def _flushed(self, through: float) -> None:
+        self.flushed_through = through
+        if self.on_flushed is not None:
+            try:
+                self.on_flushed(through)
+            except Exception:  # telling readers is a courtesy; writing events is the job
+                log.debug("usage writer: on_flushed failed", exc_info=True)
 
     def _take(self) -> None:
         """Move up to a batch of events from the buffer to the pending batch."""
