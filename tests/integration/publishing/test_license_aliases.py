@@ -82,3 +82,12 @@ def test_civic_publish_names_licenses_0_when_the_licence_is_not_allowed(
     assert result.exit_code == 1
     [failure] = json.loads(result.output)["failed"]
     assert failure["error"].startswith("licenses[0]: 'CC-BY-NC-4.0' is not an allowed licence")
+    text = CliRunner().invoke(
+        main,
+        ["publish", str(path), "--as", publisher.email, "--license", "ODC-PDDL-1.0"],
+        env={"CIVIC_ENV": "test", "CIVIC_DATABASE_URL": bootstrap.settings.database_url},
+        catch_exceptions=False,
+    )
+    assert text.exit_code == 1  # --license fills packages naming none, it overrides nothing
+    assert "notes (what was derived or left out)" in text.output
+    assert "description: none given, derived from the title" in text.output
