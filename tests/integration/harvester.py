@@ -79,15 +79,16 @@ class HarvesterSite:
 
     def harvested(self, source_id: str) -> dict[str, dict[str, Any]]:
         """The active datasets a source's current harvest objects hold, by harvest guid:
-        their name, title and metadata_modified in this site's database."""
+        their name, title, license_id and metadata_modified in this site's database."""
         with psycopg.connect(self.database_url) as connection:
             rows = connection.execute(
-                "SELECT o.guid, p.name, p.title, p.metadata_modified FROM harvest_object o"
+                "SELECT o.guid, p.name, p.title, p.license_id, p.metadata_modified"
+                " FROM harvest_object o"
                 " JOIN package p ON p.id = o.package_id"
                 " WHERE o.harvest_source_id = %s AND o.current AND p.state = 'active'",
                 (source_id,),
             ).fetchall()
         return {
-            guid: {"name": name, "title": title, "metadata_modified": modified}
-            for guid, name, title, modified in rows
+            guid: {"name": name, "title": title, "license_id": licence, "metadata_modified": when}
+            for guid, name, title, licence, when in rows
         }

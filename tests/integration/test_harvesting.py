@@ -42,6 +42,17 @@ with warnings.catch_warnings():
 PAGE_SIZE = 4
 SEEDED = PAGE_SIZE + 2  # more than one DCAT page of the seeded datasets alone
 STATS = ("added", "updated", "not modified", "errored", "deleted")
+# One licence per seeded dataset, and the id a CKAN with the default licence register
+# gives each; Etalab-2.0 is not in that register, so such a CKAN leaves it empty.
+LICENCES = ("etalab-2.0", "ODbL-1.0", "CC-BY-4.0", "CC-BY-SA-4.0", "CC0-1.0", "ODC-By-1.0")
+CKAN_LICENCE_IDS = {
+    "ODbL-1.0": "odc-odbl",
+    "ODC-By-1.0": "odc-by",
+    "PDDL-1.0": "odc-pddl",
+    "CC0-1.0": "cc-zero",
+    "CC-BY-4.0": "cc-by",
+    "CC-BY-SA-4.0": "cc-by-sa",
+}
 
 
 def action_api(stack: RunningStack) -> str:
@@ -101,6 +112,7 @@ def published(stack: RunningStack, publisher: Person) -> list[dict[str, Any]]:
         sent = body(
             organization=org_of(publisher),
             title=f"Relevés harvestés {number}",
+            license=LICENCES[number % len(LICENCES)],
             resources=[
                 {"url": f"https://data.example.org/releves-{number}.csv", "format": "CSV"},
                 {"url": f"https://data.example.org/releves-{number}.json", "format": "JSON"},
@@ -176,10 +188,10 @@ def test_ckan_harvester_brings_every_dataset_then_exactly_the_changed_one(
         time.sleep(0.5)
 
 
-def gateway_titles(stack: RunningStack, since: dt.datetime) -> dict[str, str]:
-    """The gateway's datasets modified at or after ``since``, name: title, read through
-    every page of /api/v1."""
-    titles: dict[str, str] = {}
+def gateway_datasets(stack: RunningStack, since: dt.datetime) -> dict[str, tuple[str, str]]:
+    """The gateway's datasets modified at or after ``since``, name: (title, licence), read
+    through every page of /api/v1."""
+    found: dict[str, tuple[str, str]] = {}
     seen = 0
     page = 1
     while True:
@@ -189,9 +201,9 @@ def gateway_titles(stack: RunningStack, since: dt.datetime) -> dict[str, str]:
         seen += len(results)
         for result in results:
             if dt.datetime.fromisoformat(result["modified"]) >= since:
-                titles[result["name"]] = result["title"]
+                found[result["name"]] = (result["title"], result["license"])
         if seen >= answer.json()["total"] or not results:
-            return titles
+            return found
         page += 1
 
 
@@ -203,7 +215,7 @@ def test_dcat_rdf_harvester_follows_every_page_of_the_catalog(
 ) -> None:
     # From the first seeded dataset's creation on, by the gateway's own clock.
     since = min(dt.datetime.fromisoformat(dataset["created"]) for dataset in published)
-    expected = gateway_titles(stack, since)
+    expected = gateway_datasets(stack, since)
     assert len(expected) > PAGE_SIZE
     assert {dataset["name"] for dataset in published} <= set(expected)
     moment = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -220,7 +232,13 @@ def test_dcat_rdf_harvester_follows_every_page_of_the_catalog(
     harvested = harvester_site.harvested(source["id"])
     by_name = {guid.rsplit("/", 1)[-1]: row for guid, row in harvested.items()}
     assert set(by_name) == set(expected)
-    assert {name: row["title"] for name, row in by_name.items()} == expected
+    assert {name: row["title"] for name, row in by_name.items()} == {
+        name: title for name, (title, _) in expected.items()
+    }
+    # Licences by the address CKAN's register knows them by (dct:license).
+    assert {name: row["license_id"] or "" for name, row in by_name.items()} == {
+        name: CKAN_LICENCE_IDS.get(licence, "") for name, (_, licence) in expected.items()
+    }
 
 
 def test_frictionless_ckan_portal_reads_a_package_as_api_v1_shows_it(
