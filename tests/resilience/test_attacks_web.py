@@ -435,3 +435,70 @@ def test_a_formula_in_a_report_parameter_is_text_in_the_pathway_csv(
     ledger.note(PART, f"CSV: {len(FORMULAS)} formulas as a report parameter, written as text")
     assert shown >= 4  # the parameter is in the CSV (as text)
     assert not formulas, formulas
+
+
+# Bad input at the web doors ------------------------------------------------------------
+
+# Percent-encoded as a browser would send them: a lone surrogate (UTF-8 of U+D800, which
+# is not valid UTF-8), a backslash, a double quote, CR/LF, an XML-invalid control.
+HOSTILE = {
+    "lone surrogate": "x%ED%A0%80y",
+    "backslash": "a%5Cb",
+    "double quote": "a%22b",
+    "CR/LF": "a%0D%0Ab",
+    "control U+0001": "a%01b",
+}
+
+
+def _form(fields: dict[str, str]) -> str:
+    return "&".join(f"{name}={quote(value, safe='')}" for name, value in fields.items())
+
+
+def test_hostile_characters_in_every_field_of_the_web_forms_are_never_a_500(
+    stack: RunningStack, ledger: Ledger
+) -> None:
+    user = new_user(stack)
+    browser = logged_in(stack, user["email"])
+    portal = browser.get(f"{stack.gateway_url}/portal/", timeout=TIMEOUT)
+    token = csrf_token(portal.text)
+    forms = {
+        "/login": {"email": user["email"], "password": PASSWORD, "next": "/portal/"},
+        "/account/password": {"current_password": "wrong password!", "new_password": "x" * 14},
+        "/portal/apps/new": {
+            "client_name": "Probe",
+            "actor_type": "company_small",
+            "organization_name": "Org",
+            "territory": "69123",
+            "client_uri": "https://probe.example",
+            "redirect_uris": "https://probe.example/cb",
+            "grant_types": "authorization_code",
+            "client_type": "confidential",
+            "contacts": "dev@probe.example",
+        },
+    }
+    errors, tried = [], 0
+    for path, fields in forms.items():
+        for field in fields:
+            for kind, encoded in HOSTILE.items():
+                sent = {**fields, "csrf_token": token}
+                body = _form(sent).replace(
+                    f"{field}={quote(fields[field], safe='')}", f"{field}={encoded}", 1
+                )
+                # /login logs this browser in again; keep the session of the others.
+                who = requests.Session() if path == "/login" else browser
+                if path == "/login":
+                    page = who.get(f"{stack.gateway_url}/login", timeout=TIMEOUT)
+                    body = body.replace(quote(token, safe=""), csrf_token(page.text))
+                answer = who.post(
+                    f"{stack.gateway_url}{path}",
+                    data=body,
+                    headers={"Content-Type": "application/x-www-form-urlencoded"},
+                    allow_redirects=False,
+                    timeout=TIMEOUT,
+                )
+                tried += 1
+                if answer.status_code >= 500:
+                    errors.append((path, field, kind, answer.status_code))
+    ledger.record(PART, tried=tried, failed=len(errors))
+    ledger.note(PART, f"web forms: {tried} fields x hostile characters, no 5xx")
+    assert not errors, errors
