@@ -48,6 +48,7 @@ class World:
     apps: dict[str, int] = field(default_factory=dict)
     calls: int = 30  # per app and month
     skew: int = 1  # the first app calls this many times more than the others
+    first_app_datasets: int = 2  # how many datasets the first app calls (others: 2)
     targets: Literal["all", "national", "subnational", "one_territory"] = "all"
     reach: float = 1.0  # share of the backlog datasets that apps call
     own: bool = False  # public apps belong to the publishers whose data they call
@@ -147,7 +148,8 @@ def _apps_and_usage(
             registered = (
                 _at(PERIOD.start + dt.timedelta(days=index % 28), 9) if world.new_apps else BACKLOG
             )
-            mine = [targets[(index + k) % len(targets)] for k in range(2)] if targets else []
+            spread = world.first_app_datasets if index == 0 else 2
+            mine = [targets[(index + k) % len(targets)] for k in range(spread)] if targets else []
             owned = (
                 frozenset(d.organization_id for d in mine)
                 if world.own and actor in PUBLIC_ACTORS

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from civic.services.evaluation.capture import Actor
 from civic.services.evaluation.indicators import INDICATORS
 from civic.services.evaluation.inference import TrendTest
 from civic.services.evaluation.records import Period
@@ -143,6 +144,29 @@ class EvidenceOut(_Document):
     decisive_unit: str | None = None
 
 
+class ActorOut(_Document):
+    """The largest app (by calls and downloads) or reuser (by live reuses)."""
+
+    kind: Literal["app", "reuser"]
+    id: str
+    name: str
+    share: float = Field(description="its share of the calls and downloads, or of live reuses")
+
+
+class RestsOnOut(_Document):
+    """An actor without whom the entry's verdict would change, and the verdict then."""
+
+    actor: ActorOut
+    verdict_without: Verdict
+
+
+class CaptureOut(_Document):
+    """The capture check: every verdict again without one actor."""
+
+    actor: ActorOut
+    changed: list[str] = Field(description="entries whose verdict changes without it")
+
+
 class PathwayOut(_Document):
     """A catalog entry and its verdict."""
 
@@ -153,6 +177,10 @@ class PathwayOut(_Document):
     verdict: Verdict
     evidence: list[EvidenceOut]
     sensitivity: SensitivityOut
+    rests_on: list[RestsOnOut] = Field(
+        default_factory=list,
+        description="actors without whom the verdict changes (the capture check)",
+    )
 
 
 class TrendPointOut(_Document):
@@ -180,6 +208,9 @@ class SummaryOut(_Document):
     mixed: list[str]
     inconclusive: list[str]
     fragile: list[str]
+    resting_on_one_actor: list[str] = Field(
+        default_factory=list, description="entries whose verdict changes without one actor"
+    )
 
 
 class PathwayReportDocument(_Document):
@@ -201,6 +232,7 @@ class PathwayReportDocument(_Document):
     indicators: list[IndicatorOut]
     pathways: list[PathwayOut]
     trends: list[TrendOut]
+    capture: list[CaptureOut] = Field(default_factory=list)
 
 
 def pathway_report_document(report: PathwayReport) -> PathwayReportDocument:
@@ -249,6 +281,9 @@ def pathway_report_document(report: PathwayReport) -> PathwayReportDocument:
             mixed=[v.entry.id for v in report.entries_with("mixed")],
             inconclusive=[v.entry.id for v in report.entries_with("inconclusive")],
             fragile=[id for id, s in report.entry_sensitivity.items() if s.changes],
+            resting_on_one_actor=[
+                v.entry.id for v in report.verdicts if report.resting_on(v.entry.id)
+            ],
         ),
         indicators=[
             IndicatorOut(
@@ -271,6 +306,12 @@ def pathway_report_document(report: PathwayReport) -> PathwayReportDocument:
                 verdict=verdict.verdict,
                 evidence=[_evidence(report, finding) for finding in verdict.findings],
                 sensitivity=_sensitivity(report.entry_sensitivity[verdict.entry.id]),
+                rests_on=[
+                    RestsOnOut(
+                        actor=_actor(check.actor), verdict_without=check.verdicts[verdict.entry.id]
+                    )
+                    for check in report.resting_on(verdict.entry.id)
+                ],
             )
             for verdict in report.verdicts
         ],
@@ -288,7 +329,15 @@ def pathway_report_document(report: PathwayReport) -> PathwayReportDocument:
             for series in report.series.values()
             for indicator in charted
         ],
+        capture=[
+            CaptureOut(actor=_actor(check.actor), changed=list(check.changed))
+            for check in report.capture
+        ],
     )
+
+
+def _actor(actor: Actor) -> ActorOut:
+    return ActorOut(kind=actor.kind, id=actor.id, name=actor.name, share=actor.share)
 
 
 def period_out(period: Period) -> PeriodOut:

@@ -86,10 +86,16 @@ class InMemoryEvidenceSource:
             self._scoped[scope] = scoped
         return dataset_id in scoped
 
-    def _usage(self, scope: Scope, period: Period) -> Iterable[DailyUsage]:
+    def _usage(
+        self, scope: Scope, period: Period, without_app: uuid.UUID | None = None
+    ) -> Iterable[DailyUsage]:
         low = bisect.bisect_left(self._days, period.start)
         high = bisect.bisect_right(self._days, period.end)
-        return (row for row in self.usage_rows[low:high] if self._in_scope(scope, row.dataset_id))
+        return (
+            row
+            for row in self.usage_rows[low:high]
+            if self._in_scope(scope, row.dataset_id) and row.app_id != without_app
+        )
 
     def _is_external(self, row: DailyUsage) -> bool:
         app = self._apps.get(row.app_id)
@@ -190,29 +196,38 @@ class InMemoryEvidenceSource:
             for app_id, total in sorted(totals.items())
         ]
 
-    def territory_usage(self, scope: Scope, period: Period) -> Mapping[str, int]:
-        """Calls and downloads by the publisher's territory."""
+    def territory_usage(
+        self, scope: Scope, period: Period, *, without_app: uuid.UUID | None = None
+    ) -> Mapping[str, int]:
+        """Calls and downloads by the publisher's territory (without one app's, if asked)."""
         counts: dict[str, int] = defaultdict(int)
-        for row in self._usage(scope, period):
+        for row in self._usage(scope, period, without_app):
             territory = self._orgs[self._datasets[row.dataset_id].organization_id].territory
             if territory is not None:
                 counts[territory] += row.count
         return dict(sorted(counts.items()))
 
-    def datasets_used_externally(self, scope: Scope, period: Period) -> frozenset[uuid.UUID]:
-        """Datasets with a third-party use during ``period``."""
+    def datasets_used_externally(
+        self, scope: Scope, period: Period, *, without_app: uuid.UUID | None = None
+    ) -> frozenset[uuid.UUID]:
+        """Datasets with a third-party use during ``period`` (by other apps than
+        ``without_app``, if given)."""
         return frozenset(
             row.dataset_id
-            for row in self._usage(scope, period)
+            for row in self._usage(scope, period, without_app)
             if row.count > 0 and self._is_external(row)
         )
 
-    def first_external_use(self, scope: Scope, until: dt.date) -> Mapping[uuid.UUID, dt.date]:
-        """First day of third-party use per dataset in scope, up to ``until``."""
+    def first_external_use(
+        self, scope: Scope, until: dt.date, *, without_app: uuid.UUID | None = None
+    ) -> Mapping[uuid.UUID, dt.date]:
+        """First day of third-party use per dataset in scope, up to ``until`` (by other
+        apps than ``without_app``, if given)."""
         first: dict[uuid.UUID, dt.date] = {}
         for row in self.usage_rows:
             if (
                 row.day <= until
+                and row.app_id != without_app
                 and row.count > 0
                 and self._in_scope(scope, row.dataset_id)
                 and self._is_external(row)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from civic.services.evaluation.capture import CaptureCheck, WithoutActor, largest_actors
 from civic.services.evaluation.catalog import Catalog
 from civic.services.evaluation.evidence import Evidence, gather
 from civic.services.evaluation.freshness import Freshness
@@ -61,6 +62,11 @@ class PathwayReport:
     concentration_curve: tuple[tuple[float, float], ...]
     calls_by_actor: Mapping[str, int]
     freshness: Freshness
+    capture: tuple[CaptureCheck, ...] = ()
+
+    def resting_on(self, entry_id: str) -> list[CaptureCheck]:
+        """The capture checks under which entry ``entry_id``'s verdict changes."""
+        return [check for check in self.capture if entry_id in check.changed]
 
     def entries_with(self, verdict: Verdict) -> list[EntryVerdict]:
         """The entries that got ``verdict``, in catalog order."""
@@ -102,6 +108,11 @@ def build_pathway_report(
         if expectation.period is not None
     }
     verdicts = judge(catalog, indicators, by_indicator)
+    base = {verdict.entry.id: verdict.verdict for verdict in verdicts}
+    capture = tuple(
+        _capture(WithoutActor(source, actor), catalog, period, scope, base)
+        for actor in largest_actors(evidence)
+    )
     scale = catalog.method.sensitivity
     lower = judge(catalog, indicators, by_indicator, threshold_scale=1 - scale)
     higher = judge(catalog, indicators, by_indicator, threshold_scale=1 + scale)
@@ -122,7 +133,26 @@ def build_pathway_report(
         concentration_curve=tuple(lorenz([float(u.total) for u in evidence.usage])),
         calls_by_actor=_calls_by_actor(evidence),
         freshness=source.freshness(period),
+        capture=capture,
     )
+
+
+def _capture(
+    source: WithoutActor, catalog: Catalog, period: Period, scope: Scope, base: Mapping[str, str]
+) -> CaptureCheck:
+    """The verdicts again from ``source`` (the evidence without one actor)."""
+    indicators = compute_indicators(gather(source, period, scope))
+    trends = {
+        (e.indicator, e.period)
+        for entry in catalog.entries
+        for e in entry.expectations
+        if e.period is not None
+    }
+    series = {step: _series(source, period, scope, step) for step in {s for _, s in trends}}
+    by_indicator = {indicator: series[step].values[indicator] for indicator, step in trends if step}
+    verdicts = {v.entry.id: v.verdict for v in judge(catalog, indicators, by_indicator)}
+    changed = tuple(id for id, verdict in verdicts.items() if verdict != base[id])
+    return CaptureCheck(source.actor, verdicts, changed)
 
 
 def _series(source: EvidenceSource, period: Period, scope: Scope, step: Step) -> StepSeries:

@@ -65,17 +65,25 @@ class EvidenceSource(Protocol):
         """Per app, its calls and downloads of datasets in scope during ``period``."""
         ...
 
-    def territory_usage(self, scope: Scope, period: Period) -> Mapping[str, int]:
-        """Calls and downloads during ``period`` by the publisher's territory (none: skipped)."""
+    def territory_usage(
+        self, scope: Scope, period: Period, *, without_app: uuid.UUID | None = None
+    ) -> Mapping[str, int]:
+        """Calls and downloads during ``period`` by the publisher's territory (none:
+        skipped); without those of ``without_app`` when given (the capture check)."""
         ...
 
-    def datasets_used_externally(self, scope: Scope, period: Period) -> frozenset[uuid.UUID]:
+    def datasets_used_externally(
+        self, scope: Scope, period: Period, *, without_app: uuid.UUID | None = None
+    ) -> frozenset[uuid.UUID]:
         """Datasets in scope called or downloaded during ``period`` by an app not of their
-        organization (a third-party use)."""
+        organization (a third-party use), other than ``without_app`` when given."""
         ...
 
-    def first_external_use(self, scope: Scope, until: dt.date) -> Mapping[uuid.UUID, dt.date]:
-        """For datasets in scope, the first day of a third-party use on or before ``until``."""
+    def first_external_use(
+        self, scope: Scope, until: dt.date, *, without_app: uuid.UUID | None = None
+    ) -> Mapping[uuid.UUID, dt.date]:
+        """For datasets in scope, the first day of a third-party use on or before
+        ``until`` (by other apps than ``without_app``, when given)."""
         ...
 
     def access_events(self, scope: Scope, until: dt.date) -> Sequence[AccessRecord]:

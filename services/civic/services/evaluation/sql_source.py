@@ -133,9 +133,17 @@ class SqlEvidenceSource:
         return self.session.execute(sa.text(sql), params).all()
 
     def _usage_rows(
-        self, select: str, scope: Scope, period: Period, tail: str = ""
+        self,
+        select: str,
+        scope: Scope,
+        period: Period,
+        tail: str = "",
+        without_app: uuid.UUID | None = None,
     ) -> Sequence[sa.Row[Any]]:
         where, params = _scope_sql(scope)
+        if without_app is not None:
+            where += " AND u.app_id <> :without_app"
+            params["without_app"] = without_app
         sql = f"SELECT {select} {_USAGE.format(scope=where, rows=self._usage_table())} {tail}"
         cut_day = self.cutoff.astimezone(dt.UTC).date()
         return self._rows(
@@ -367,53 +375,76 @@ class SqlEvidenceSource:
             )
         return parts
 
-    def territory_usage(self, scope: Scope, period: Period) -> Mapping[str, int]:
-        """Calls and downloads by the publisher's territory."""
+    def territory_usage(
+        self, scope: Scope, period: Period, *, without_app: uuid.UUID | None = None
+    ) -> Mapping[str, int]:
+        """Calls and downloads by the publisher's territory (without one app's, if asked)."""
         totals: dict[str, int] = {}
-        for part in self._by_month("territory", scope, period, partial(self._territories, scope)):
+        read = partial(self._territories, scope, without_app=without_app)
+        for part in self._by_month(f"territory:{without_app}", scope, period, read):
             for territory, n in part.items():
                 totals[territory] = totals.get(territory, 0) + n
         return dict(sorted(totals.items()))
 
-    def _territories(self, scope: Scope, period: Period) -> dict[dt.date, dict[str, int]]:
+    def _territories(
+        self, scope: Scope, period: Period, *, without_app: uuid.UUID | None
+    ) -> dict[dt.date, dict[str, int]]:
         rows = self._usage_rows(
             f"{_MONTH} AS month, o.territory, sum({_SUCCEEDED}) AS n",
             scope,
             period,
             "AND o.territory IS NOT NULL GROUP BY 1, 2",
+            without_app,
         )
         parts: dict[dt.date, dict[str, int]] = {}
         for r in rows:
             parts.setdefault(r.month, {})[r.territory] = int(r.n)
         return parts
 
-    def datasets_used_externally(self, scope: Scope, period: Period) -> frozenset[uuid.UUID]:
-        """Datasets with a successful third-party use during ``period``."""
-        parts = self._by_month("external", scope, period, partial(self._external, scope))
+    def datasets_used_externally(
+        self, scope: Scope, period: Period, *, without_app: uuid.UUID | None = None
+    ) -> frozenset[uuid.UUID]:
+        """Datasets with a successful third-party use during ``period`` (by other apps
+        than ``without_app``, if given)."""
+        read = partial(self._external, scope, without_app=without_app)
+        parts = self._by_month(f"external:{without_app}", scope, period, read)
         return frozenset().union(*parts)
 
-    def _external(self, scope: Scope, period: Period) -> dict[dt.date, set[uuid.UUID]]:
+    def _external(
+        self, scope: Scope, period: Period, *, without_app: uuid.UUID | None
+    ) -> dict[dt.date, set[uuid.UUID]]:
         rows = self._usage_rows(
             f"DISTINCT {_MONTH} AS month, u.dataset_id",
             scope,
             period,
             f"AND m.user_id IS NULL AND {_SUCCEEDED} > 0",
+            without_app,
         )
         parts: dict[dt.date, set[uuid.UUID]] = {}
         for r in rows:
             parts.setdefault(r.month, set()).add(r.dataset_id)
         return parts
 
-    def first_external_use(self, scope: Scope, until: dt.date) -> Mapping[uuid.UUID, dt.date]:
-        """First day of successful third-party use per dataset, up to ``until``.
+    def first_external_use(
+        self, scope: Scope, until: dt.date, *, without_app: uuid.UUID | None = None
+    ) -> Mapping[uuid.UUID, dt.date]:
+        """First day of successful third-party use per dataset, up to ``until`` (by
+        other apps than ``without_app``, if given).
 
         A first day up to a later day is the first day up to ``until`` when it is not
         after ``until`` (and there is none otherwise): one read serves every month.
         """
-        read = self._as_of("first_use", scope, until, lambda: self._first_uses(scope, until))
+        read = self._as_of(
+            f"first_use:{without_app}",
+            scope,
+            until,
+            lambda: self._first_uses(scope, until, without_app),
+        )
         return {dataset: day for dataset, day in read.items() if day <= until}
 
-    def _first_uses(self, scope: Scope, until: dt.date) -> dict[uuid.UUID, dt.date]:
+    def _first_uses(
+        self, scope: Scope, until: dt.date, without_app: uuid.UUID | None = None
+    ) -> dict[uuid.UUID, dt.date]:
         epoch = dt.date(1970, 1, 1)
         if until < epoch:
             return {}  # a report of an earlier period has no usage (and no valid Period)
@@ -422,6 +453,7 @@ class SqlEvidenceSource:
             scope,
             Period(epoch, until),
             f"AND m.user_id IS NULL AND {_SUCCEEDED} > 0 GROUP BY u.dataset_id",
+            without_app,
         )
         return {r.dataset_id: r.first_day for r in rows}
 
