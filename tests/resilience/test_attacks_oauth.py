@@ -341,3 +341,23 @@ def test_person_consenting_to_a_publishers_app_gets_no_token_with_the_publishers
         timeout=TIMEOUT,
     )
     assert answer.json()["scope"] == "reuses:write"
+
+
+# Hole 10: one client authentication method per request ------------------------------
+
+
+@pytest.mark.parametrize("endpoint", ["token", "introspect", "revoke"])
+def test_two_client_authentication_methods_in_one_request_are_refused(
+    stack: RunningStack, endpoint: str
+) -> None:
+    client = register(stack, machine_app()).json()
+    data = {"grant_type": "client_credentials"} if endpoint == "token" else {"token": "x" * 40}
+    answer = requests.post(
+        f"{stack.gateway_url}/oauth/{endpoint}",
+        data={**data, "client_id": client["client_id"], "client_secret": client["client_secret"]},
+        auth=(client["client_id"], client["client_secret"]),
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"] == "invalid_request"
+    assert "access_token" not in answer.json()

@@ -6,6 +6,7 @@ one service; Authlib keeps every RFC check and every RFC error body. Policy:
 - authorization code with PKCE, S256 only (RFC 9700 2.1.1): a request without a
   challenge, or with ``plain``, is refused, for confidential clients too;
 - client credentials (acting with the app owner's rights, see ``rights``);
+- one client authentication method per request (RFC 6749 2.3);
 - refresh tokens rotated at each use; a reused one revokes its family;
 - no implicit and no password grant (not registered, hence ``unsupported_*``);
 - RFC 7009 revocation, RFC 7662 introspection, RFC 7591/7592 registration,
@@ -22,6 +23,7 @@ from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import InvalidRequestError, grants
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -183,6 +185,27 @@ class CivicAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         self.register_endpoint(Introspection)
         self.register_endpoint(RegistrationEndpoint(self))
         self.register_endpoint(ConfigurationEndpoint(self))
+
+    def authenticate_client(
+        self, request: Any, methods: list[str], endpoint: str = "token"
+    ) -> OAuthClient:
+        """Authlib's client authentication, one method per request (RFC 6749 2.3).
+
+        HTTP Basic and ``client_secret`` in the body together are refused with
+        ``invalid_request`` (Authlib would take the first that works), as is a body
+        ``client_id`` naming another client than the Basic credentials.
+        """
+        basic_id, _ = extract_basic_authorization(request.headers)
+        form = request.form
+        if basic_id is not None and form.get("client_secret") is not None:
+            raise InvalidRequestError(
+                "Use one client authentication method per request (RFC 6749 2.3): "
+                "HTTP Basic or client_secret in the body, not both."
+            )
+        if basic_id is not None and form.get("client_id") not in (None, basic_id):
+            raise InvalidRequestError("The client_id in the body is not the one of HTTP Basic.")
+        client: OAuthClient = super().authenticate_client(request, methods, endpoint)
+        return client
 
     def query_client(self, client_id: str) -> OAuthClient | None:
         app = registry.find_app(request_uow(), client_id)
