@@ -30,6 +30,7 @@ from tests.integration.identity import (
     CALLBACK,
     bootstrap,
     consent,
+    csrf_token,
     logged_in,
     new_app,
     new_user,
@@ -361,3 +362,88 @@ def test_two_client_authentication_methods_in_one_request_are_refused(
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"] == "invalid_request"
     assert "access_token" not in answer.json()
+
+
+# Hole 7 (OAuth): 4xx, never 500 ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "client_name",
+        "organization_name",
+        "territory",
+        "scope",
+        "actor_type",
+        "client_uri",
+        "redirect_uris",
+        "contacts",
+        "token_endpoint_auth_method",
+    ],
+)
+def test_lone_surrogate_in_rfc_7591_metadata_is_refused_not_a_500(
+    stack: RunningStack, field: str
+) -> None:
+    body = machine_app(grant_types=["authorization_code"], redirect_uris=["https://app.example/cb"])
+    if field == "redirect_uris":
+        body[field] = [f"https://app.example/{SURROGATE}"]
+    elif field == "contacts":
+        body[field] = [f"{SURROGATE}@example.org"]
+    elif field == "client_uri":
+        body[field] = f"https://app.example/{SURROGATE}"
+    else:
+        body[field] = SURROGATE
+    answer = register(stack, body)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"] in {"invalid_client_metadata", "invalid_redirect_uri"}
+
+
+@pytest.mark.parametrize("field", ["client_name", "redirect_uris", "organization_name"])
+def test_lone_surrogate_in_rfc_7592_update_is_refused_not_a_500(
+    stack: RunningStack, field: str
+) -> None:
+    body = machine_app(grant_types=["authorization_code"], redirect_uris=["https://app.example/cb"])
+    client = register(stack, body).json()
+    changed = {**body, "client_id": client["client_id"]}
+    changed[field] = [f"https://app.example/{SURROGATE}"] if field == "redirect_uris" else SURROGATE
+    answer = requests.put(
+        client["registration_client_uri"],
+        json=changed,
+        headers={"Authorization": f"Bearer {client['registration_access_token']}"},
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"] in {"invalid_client_metadata", "invalid_redirect_uri"}
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value"),
+    [
+        ("redirect_uri", CALLBACK + "\\evil"),
+        ("redirect_uri", CALLBACK + '"evil'),
+        ("response_type", 'code"'),
+        ("response_type", "code\\"),
+        ("scope", 'reuses:write"'),
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_backslash_or_quote_in_an_authorization_request_is_a_clear_400(
+    stack: RunningStack, parameter: str, value: str, method: str
+) -> None:
+    app = shared_public_app(stack)
+    browser = logged_in(stack, new_user(stack)["email"])
+    params = {
+        "redirect_uri": CALLBACK,
+        "code_challenge": pkce().challenge,
+        "code_challenge_method": "S256",
+        parameter: value,
+    }
+    url = authorize_url(stack, app["client_id"], **params)
+    form = {"decision": "approve"}
+    if method == "POST":
+        page = browser.get(f"{stack.gateway_url}/login", timeout=TIMEOUT)
+        form["csrf_token"] = csrf_token(page.text)
+    answer = browser.request(method, url, data=form, allow_redirects=False, timeout=TIMEOUT)
+    assert answer.status_code == 400, answer.text
+    assert "invalid_request" in answer.text
+    assert "Location" not in answer.headers

@@ -21,6 +21,17 @@ from civic.platform.wiring import current_bootstrap
 from civic.services.identity.rights import SCOPES, effective_scopes, split_scope
 
 Page = str | tuple[str, int] | WerkzeugResponse
+# Authorization request parameters whose values (RFC 6749 A.3-A.6, RFC 7636 4.2) are
+# printable ASCII without " and \, and which Authlib may quote in an error description
+# (RFC 6749 forbids these there; Authlib then raises instead of answering).
+_ASCII_PARAMETERS = (
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "code_challenge",
+    "code_challenge_method",
+)
 
 
 @contextmanager
@@ -73,6 +84,8 @@ def blueprint() -> Blueprint:
 
     @bp.get("/oauth/authorize")
     def authorize() -> Page:
+        if (refused := _unusable_parameter()) is not None:
+            return refused
         user = current_user()
         if user is None:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
@@ -96,6 +109,8 @@ def blueprint() -> Blueprint:
     @bp.post("/oauth/authorize")
     def authorize_decision() -> Page:
         check_csrf()
+        if (refused := _unusable_parameter()) is not None:
+            return refused
         user = current_user()
         if user is None:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
@@ -112,6 +127,23 @@ def blueprint() -> Blueprint:
             return response
 
     return bp
+
+
+def _unusable_parameter() -> Page | None:
+    """A 400 page for a parameter holding characters no valid value has, else None.
+
+    Such a request matches no client, redirect URI or scope: it is refused here, on
+    the server's page (never redirected), before Authlib quotes it back.
+    """
+    for name in _ASCII_PARAMETERS:
+        for value in request.values.getlist(name):
+            if any(not 0x20 <= ord(ch) <= 0x7E or ch in '"\\' for ch in value):
+                description = f"{name} holds characters it cannot hold (quotes, backslashes...)."
+                page = render_template(
+                    "oauth/error.html", error="invalid_request", description=description
+                )
+                return page, 400
+    return None
 
 
 def _authorization_error(error: OAuth2Error) -> Page:

@@ -4,7 +4,9 @@ One parser serves the RFC 7591 endpoint, the developer portal and the command li
 so the three accept exactly the same apps. Redirect URIs follow RFC 9700 and
 RFC 8252: https; http only on a loopback address; a native app's private-use scheme
 in reverse-domain form; never a fragment, user info or wildcard. They are matched
-exactly later, so they are kept exactly as sent.
+exactly later, so they are kept exactly as sent; being URIs (RFC 3986), they are
+printable ASCII without ``"``, ``\\``, ``<``, ``>`` and the like. No field may hold what
+is not text (lone surrogates, control characters: :mod:`civic.services.text`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from urllib.parse import urlsplit
 from civic.services.apps.errors import InvalidAppMetadata, InvalidRedirectUri
 from civic.services.apps.models import ActorType
 from civic.services.identity.rights import join_scope, split_scope, unknown_scopes
+from civic.services.text import text_problem
 
 AUTHORIZATION_CODE = "authorization_code"
 REFRESH_TOKEN = "refresh_token"  # noqa: S105 - a grant type name
@@ -32,6 +35,21 @@ MAX_CONTACTS = 10
 _LOOPBACK_NAMES = ("localhost",)
 _PRIVATE_SCHEME = re.compile(r"^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+$")
 _TERRITORY = re.compile(r"^[A-Za-z0-9_-]{1,50}$")
+# RFC 3986: a URI is printable ASCII, and never holds these (nor spaces, checked apart).
+_NOT_IN_URIS = frozenset('"<>\\^`{|}')
+FIELDS = (
+    "client_name",
+    "actor_type",
+    "redirect_uris",
+    "grant_types",
+    "response_types",
+    "token_endpoint_auth_method",
+    "scope",
+    "client_uri",
+    "contacts",
+    "organization_name",
+    "territory",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +101,7 @@ def parse_metadata(data: Mapping[str, Any]) -> AppMetadata:
     Raises :class:`InvalidRedirectUri` for a refused redirect URI and
     :class:`InvalidAppMetadata` (whose ``field`` names the field) for anything else.
     """
+    _check_text(data)
     grant_types = _grant_types(data.get("grant_types"))
     auth_method = _choice(
         data.get("token_endpoint_auth_method", "client_secret_basic"),
@@ -131,6 +150,10 @@ def check_redirect_uri(uri: str) -> str:
         raise InvalidRedirectUri("a redirect URI is a non-empty string of at most 2000 characters")
     if "*" in uri or any(ch.isspace() for ch in uri):
         raise InvalidRedirectUri(f"{uri}: no wildcards or spaces; redirect URIs match exactly")
+    if not _uri_characters(uri):
+        raise InvalidRedirectUri(
+            'a redirect URI holds printable ASCII only, without " \\ < > ^ ` { | } (RFC 3986)'
+        )
     try:
         parts = urlsplit(uri)
         parts.port  # noqa: B018 - parsing the port raises ValueError for a bad one
@@ -156,6 +179,22 @@ def check_redirect_uri(uri: str) -> str:
     raise InvalidRedirectUri(
         f"{uri}: use https, http on a loopback address, or a reverse-domain private scheme"
     )
+
+
+def _uri_characters(uri: str) -> bool:
+    return all(0x21 <= ord(ch) <= 0x7E and ch not in _NOT_IN_URIS for ch in uri)
+
+
+def _check_text(data: Mapping[str, Any]) -> None:
+    # Before any other check: refusals may quote the value, which must then be text.
+    for field in FIELDS:
+        value = data.get(field)
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            if isinstance(item, str) and (problem := text_problem(item)) is not None:
+                if field == "redirect_uris":
+                    raise InvalidRedirectUri(f"a redirect URI {problem}")
+                raise InvalidAppMetadata(f"{field} {problem}", field=field)
 
 
 def _is_loopback(host: str) -> bool:
@@ -217,6 +256,11 @@ def _web_uri(value: Any, field: str) -> str | None:
         return None
     if not isinstance(value, str) or len(value) > 2000:
         raise InvalidAppMetadata(f"{field} is a URL of at most 2000 characters", field=field)
+    if not _uri_characters(value):
+        raise InvalidAppMetadata(
+            f'{field} holds printable ASCII only, without spaces and " \\ < > ^ ` {{ | }}',
+            field=field,
+        )
     parts = urlsplit(value)
     local = parts.scheme == "http" and parts.hostname is not None and _is_loopback(parts.hostname)
     if not (parts.scheme == "https" and parts.hostname) and not local:
