@@ -18,6 +18,7 @@ asserts what the attacker must not get:
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -28,6 +29,7 @@ import pytest
 import requests
 from tests.integration.identity import (
     CALLBACK,
+    CIVIC,
     bootstrap,
     consent,
     csrf_token,
@@ -41,6 +43,7 @@ from tests.integration.identity import (
 )
 from tests.integration.stack import RunningStack
 from tests.resilience.ledger import Ledger
+from tests.resilience.roles import Roles
 
 from civic.services.apps import access
 from civic.services.apps.models import AccessAction
@@ -447,3 +450,135 @@ def test_backslash_or_quote_in_an_authorization_request_is_a_clear_400(
     assert answer.status_code == 400, answer.text
     assert "invalid_request" in answer.text
     assert "Location" not in answer.headers
+
+
+# Hole 3: a suspended app does nothing, and nothing is done in its name ----------------
+
+
+@pytest.fixture
+def suspended(stack: RunningStack) -> dict[str, Any]:
+    """A developer logged in, owner of a confidential app that was then suspended."""
+    owner = new_user(stack)
+    app = new_app(stack, owner["email"], scope="reuses:write usage:read")
+    suspend(stack, app["client_id"])
+    return {**app, "browser": logged_in(stack, owner["email"])}
+
+
+def test_suspended_apps_owner_cannot_declare_a_reuse_in_its_name_through_the_portal(
+    stack: RunningStack, roles: Roles, suspended: dict[str, Any]
+) -> None:
+    browser = suspended["browser"]
+    form = browser.get(f"{stack.gateway_url}/portal/reuses/new", timeout=TIMEOUT)
+    assert form.status_code == 200
+    body = reuse_body(roles.dataset_a)
+    answer = browser.post(
+        f"{stack.gateway_url}/portal/reuses/new",
+        data={
+            **{key: value for key, value in body.items() if key != "datasets"},
+            "datasets": roles.dataset_a,
+            "description": "",
+            "image_url": "",
+            "owner": f"app:{suspended['client_id']}",
+            "actor_type": "",
+            "csrf_token": csrf_token(form.text),
+        },
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 403, (answer.status_code, answer.headers.get("Location"))
+    listed = requests.get(
+        f"{stack.gateway_url}/api/v1/reuses",
+        params={"owner": suspended["client_id"]},
+        timeout=TIMEOUT,
+    )
+    assert listed.json()["total"] == 0
+
+
+def test_suspended_apps_owner_cannot_rotate_its_secret_through_the_portal(
+    stack: RunningStack, suspended: dict[str, Any]
+) -> None:
+    browser = suspended["browser"]
+    page = browser.get(f"{stack.gateway_url}/portal/apps/{suspended['client_id']}", timeout=TIMEOUT)
+    assert page.status_code == 200  # reading its state (and why) stays allowed
+    before = app_row(stack, suspended["client_id"])
+    answer = browser.post(
+        f"{stack.gateway_url}/portal/apps/{suspended['client_id']}/secret",
+        data={"csrf_token": csrf_token(page.text)},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 403, answer.status_code
+    assert "cvc_" not in answer.text or "client_secret" not in answer.text
+    assert app_row(stack, suspended["client_id"]) == before
+
+
+def test_suspended_apps_owner_cannot_rename_nor_retype_it_through_the_portal(
+    stack: RunningStack, suspended: dict[str, Any]
+) -> None:
+    browser = suspended["browser"]
+    page = browser.get(f"{stack.gateway_url}/portal/apps/{suspended['client_id']}", timeout=TIMEOUT)
+    before = app_row(stack, suspended["client_id"])
+    answer = browser.post(
+        f"{stack.gateway_url}/portal/apps/{suspended['client_id']}/edit",
+        data={
+            "client_name": "Renamed while suspended",
+            "actor_type": "association",
+            "grant_types": "client_credentials",
+            "client_type": "confidential",
+            "csrf_token": csrf_token(page.text),
+        },
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 403, answer.status_code
+    assert app_row(stack, suspended["client_id"]) == before
+
+
+def test_suspended_app_cannot_be_renamed_nor_retyped_through_rfc_7592(
+    stack: RunningStack,
+) -> None:
+    body = machine_app()
+    client = register(stack, body).json()
+    suspend(stack, client["client_id"])
+    bearer = {"Authorization": f"Bearer {client['registration_access_token']}"}
+    read = requests.get(client["registration_client_uri"], headers=bearer, timeout=TIMEOUT)
+    assert read.status_code == 200  # reading its state stays allowed
+    assert read.json()["status"] == "suspended"
+    before = app_row(stack, client["client_id"])
+    changed = {
+        **body,
+        "client_id": client["client_id"],
+        "client_name": "Renamed while suspended",
+        "actor_type": "association",
+    }
+    answer = requests.put(
+        client["registration_client_uri"], json=changed, headers=bearer, timeout=TIMEOUT
+    )
+    assert answer.status_code == 403, answer.text
+    assert answer.json()["error"]
+    assert app_row(stack, client["client_id"]) == before
+    deleted = requests.delete(client["registration_client_uri"], headers=bearer, timeout=TIMEOUT)
+    assert deleted.status_code == 403, deleted.text
+
+
+def test_suspended_apps_secret_cannot_be_rotated_at_the_command_line(
+    stack: RunningStack, suspended: dict[str, Any]
+) -> None:
+    before = app_row(stack, suspended["client_id"])
+    result = subprocess.run(
+        [str(CIVIC), "apps", "rotate-secret", suspended["client_id"], "--json"],
+        env=stack.env
+        | {
+            "CIVIC_DATABASE_URL": stack.database_url,
+            "CIVIC_REDIS_URL": stack.redis_url,
+            "CIVIC_CKAN_URL": stack.ckan_url,
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode != 0, result.stdout
+    assert "suspended" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert app_row(stack, suspended["client_id"]) == before

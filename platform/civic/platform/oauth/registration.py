@@ -4,7 +4,8 @@ Metadata goes through the services' one parser (the portal and the CLI use it to
 its refusals become RFC 7591 ``invalid_redirect_uri`` / ``invalid_client_metadata``.
 Registration is open to anyone when configured so (an app registered that way has
 no owner and acts for itself alone); otherwise it needs an initial access token,
-and the app then belongs to the token's owner. Part of :mod:`.server`'s wiring.
+and the app then belongs to the token's owner. A suspended or refused app's record
+is read, never changed nor deleted (403). Part of :mod:`.server`'s wiring.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from authlib.oauth2.claims import BaseClaims
+from authlib.oauth2.rfc6749 import UnauthorizedClientError
 from authlib.oauth2.rfc6750 import InvalidTokenError
 from authlib.oauth2.rfc7591 import (
     ClientRegistrationEndpoint,
@@ -24,7 +26,7 @@ from authlib.oauth2.rfc7592 import ClientConfigurationEndpoint
 from civic.platform.oauth.context import issuer, request_uow
 from civic.platform.oauth.models import OAuthClient
 from civic.services.apps import registry
-from civic.services.apps.errors import InvalidAppMetadata, InvalidRedirectUri
+from civic.services.apps.errors import AppNotActive, InvalidAppMetadata, InvalidRedirectUri
 from civic.services.apps.metadata import AppMetadata, parse_metadata
 from civic.services.apps.models import App
 from civic.services.identity.models import User
@@ -59,6 +61,11 @@ def _described(error: Exception) -> str:
     # RFC 6749 5.2: error_description is printable ASCII without " and \; the message
     # may quote what the client sent (Authlib raises, a 500, on anything else).
     return "".join(ch for ch in str(error) if 0x20 <= ord(ch) <= 0x7E and ch not in '"\\')
+
+
+def _forbidden(error: AppNotActive) -> UnauthorizedClientError:
+    # RFC 7592 2.2 and 2.3: a client that may not change or delete its record gets a 403.
+    return UnauthorizedClientError(status_code=403, description=_described(error))
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,13 +182,18 @@ class ConfigurationEndpoint(ClientConfigurationEndpoint):  # type: ignore[misc]
         return True  # the registration access token is the permission
 
     def delete_client(self, client: OAuthClient, req: Any) -> None:
-        registry.delete_app(request_uow(), client.app)
+        try:
+            registry.delete_app(request_uow(), client.app)
+        except AppNotActive as error:
+            raise _forbidden(error) from error
 
     def update_client(
         self, client: OAuthClient, client_metadata: dict[str, Any], req: Any
     ) -> OAuthClient:
         try:
             registry.update_app(request_uow(), client.app, parse_registration(client_metadata))
+        except AppNotActive as error:
+            raise _forbidden(error) from error
         except InvalidAppMetadata as error:
             raise InvalidClientMetadataError(_described(error)) from error
         return client

@@ -34,3 +34,7 @@ class NotAppOwner(AppError, PermissionDenied):  # noqa: N818 - reads as the HTTP
 
 class InvalidAccessChange(AppError):  # noqa: N818 - named for what the caller asked
     """A suspension or restoration that cannot be made (no reason, already in that state)."""
+
+
+class AppNotActive(AppError, PermissionDenied):  # noqa: N818 - reads as the HTTP meaning
+    """The app is suspended or refused: nothing is done in its name (see ``apps.standing``)."""

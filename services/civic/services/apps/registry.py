@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from civic.services.apps.errors import InvalidAppMetadata, NotAppOwner, UnknownApp
 from civic.services.apps.metadata import AUTHORIZATION_CODE, AppMetadata
 from civic.services.apps.models import App
+from civic.services.apps.standing import ensure_may_act
 from civic.services.identity.accounts import utcnow
 from civic.services.identity.models import Role, User
 from civic.services.identity.rights import effective_scopes, join_scope, split_scope
@@ -78,8 +79,10 @@ def update_app(uow: UnitOfWork, app: App, metadata: AppMetadata) -> App:
     """Replace ``app``'s metadata (RFC 7592 PUT semantics: omitted fields take defaults).
 
     A confidential app turned public loses its secret. Raises
-    :class:`InvalidAppMetadata` for a public app turned confidential (it has no secret).
+    :class:`InvalidAppMetadata` for a public app turned confidential (it has no secret),
+    :class:`AppNotActive` for a suspended or refused app.
     """
+    ensure_may_act(app, "changing its registration")
     metadata = within_rights(metadata, app.owner)
     was_public = app.is_public
     if was_public and not metadata.is_public:
@@ -113,8 +116,10 @@ def within_rights(metadata: AppMetadata, owner: User | None) -> AppMetadata:
 def rotate_client_secret(uow: UnitOfWork, app: App) -> str:
     """A new client secret for a confidential ``app``; the old one stops working at once.
 
-    Raises :class:`UnknownApp` for a public app, which has no secret to rotate.
+    Raises :class:`UnknownApp` for a public app, which has no secret to rotate, and
+    :class:`AppNotActive` for a suspended or refused app.
     """
+    ensure_may_act(app, "a new client secret")
     if app.is_public:
         raise UnknownApp("a public client has no secret to rotate")
     secret = credentials.new_secret(credentials.CLIENT_SECRET)
@@ -125,7 +130,11 @@ def rotate_client_secret(uow: UnitOfWork, app: App) -> str:
 
 
 def rotate_registration_token(uow: UnitOfWork, app: App) -> str:
-    """A new RFC 7592 registration access token for ``app``; the old one stops working."""
+    """A new RFC 7592 registration access token for ``app``; the old one stops working.
+
+    Raises :class:`AppNotActive` for a suspended or refused app.
+    """
+    ensure_may_act(app, "a new registration access token")
     token = credentials.new_secret(credentials.REGISTRATION_TOKEN)
     app.registration_token_hash = credentials.digest(token)
     uow.session.flush()
@@ -135,8 +144,11 @@ def rotate_registration_token(uow: UnitOfWork, app: App) -> str:
 def delete_app(uow: UnitOfWork, app: App, *, now: dt.datetime | None = None) -> None:
     """Delete ``app``: its credentials and every token stop working at once.
 
-    The row stays (marked deleted) for usage, reuses and access records.
+    The row stays (marked deleted) for usage, reuses and access records. Raises
+    :class:`AppNotActive` for a suspended or refused app: it stays as administrators
+    left it until they restore it.
     """
+    ensure_may_act(app, "deleting it")
     now = now or utcnow()
     app.deleted_at = now
     app.registration_token_hash = None

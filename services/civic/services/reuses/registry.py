@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from civic.services.apps.models import ActorType
+from civic.services.apps.models import ActorType, App
+from civic.services.apps.standing import ensure_may_act
 from civic.services.catalog.models import Dataset, Organization
 from civic.services.errors import InvalidInput
 from civic.services.identity.accounts import utcnow
@@ -94,8 +95,10 @@ def declare_reuse(
     """Record a new reuse owned by ``actor`` and queue its notifications.
 
     Raises :class:`InvalidInput` for an unknown topic or dataset, an actor without
-    an actor type; :class:`ReuseUrlTaken` when another reuse has the URL.
+    an actor type; :class:`ReuseUrlTaken` when another reuse has the URL;
+    :class:`AppNotActive` when the actor's app is suspended or refused.
     """
+    _ensure_app_may_act(uow, actor, "declaring a reuse in its name")
     problems = _topic_problems(data.topic, topics)
     if actor.actor_type is None:
         problems.append(("#/actor_type", "choose the actor type of whoever made the reuse"))
@@ -137,8 +140,9 @@ def update_reuse(
     """Change the fields given in ``patch``. Only its owner or an administrator may.
 
     Raises :class:`UnknownReuse`, :class:`ReuseRefused`, :class:`InvalidInput`,
-    :class:`ReuseUrlTaken`.
+    :class:`ReuseUrlTaken`, :class:`AppNotActive` (the actor's app is suspended).
     """
+    _ensure_app_may_act(uow, actor, "changing a reuse through it")
     reuse = get_reuse(uow, reuse_id, viewer=actor)
     if not (actor.is_admin or actor.owns(reuse)):
         raise ReuseRefused("only the reuse's owner or an administrator may change it")
@@ -254,6 +258,13 @@ def moderation_history(uow: UnitOfWork, reuse_id: uuid.UUID) -> list[ReuseModera
             .order_by(ReuseModerationEvent.created, ReuseModerationEvent.id)
         )
     )
+
+
+def _ensure_app_may_act(uow: UnitOfWork, actor: ReuseActor, doing: str) -> None:
+    # Whatever the door: a token of such an app is refused already, the portal is not.
+    app = uow.session.get(App, actor.app_id) if actor.app_id is not None else None
+    if app is not None:
+        ensure_may_act(app, doing)
 
 
 def _topic_problems(topic: str, topics: Sequence[str]) -> list[tuple[str, str]]:
