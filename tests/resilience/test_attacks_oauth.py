@@ -582,3 +582,52 @@ def test_suspended_apps_secret_cannot_be_rotated_at_the_command_line(
     assert "suspended" in result.stderr
     assert "Traceback" not in result.stderr
     assert app_row(stack, suspended["client_id"]) == before
+
+
+# Hole 4: a reuse declared by a person through a shared app is that person's ---------
+
+
+def test_second_person_of_a_shared_public_app_cannot_edit_the_first_ones_reuse(
+    stack: RunningStack, roles: Roles
+) -> None:
+    app = shared_public_app(stack)
+    first = person_token(stack, app, new_user(stack)["email"], "reuses:write")
+    second = person_token(stack, app, new_user(stack)["email"], "reuses:write")
+    declared = requests.post(
+        f"{stack.gateway_url}/api/v1/reuses",
+        json=reuse_body(roles.dataset_a),
+        headers={"Authorization": f"Bearer {first['access_token']}"},
+        timeout=TIMEOUT,
+    )
+    assert declared.status_code == 201, declared.text
+    reuse = declared.json()
+    hijack = {"url": f"https://evil.example/{uuid.uuid4().hex}"}
+    answer = requests.patch(
+        f"{stack.gateway_url}/api/v1/reuses/{reuse['id']}",
+        json=hijack,
+        headers={"Authorization": f"Bearer {second['access_token']}"},
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 403, answer.text
+    shown = requests.get(f"{stack.gateway_url}/api/v1/reuses/{reuse['id']}", timeout=TIMEOUT)
+    assert shown.json()["url"] == reuse["url"]
+    # Its person still changes it, through the same app.
+    mine = requests.patch(
+        f"{stack.gateway_url}/api/v1/reuses/{reuse['id']}",
+        json={"title": "Carte des écoles, 2e édition"},
+        headers={"Authorization": f"Bearer {first['access_token']}"},
+        timeout=TIMEOUT,
+    )
+    assert mine.status_code == 200, mine.text
+
+
+def test_a_confidential_app_acting_for_itself_still_owns_what_it_declared(
+    roles: Roles,
+) -> None:
+    changed = roles.call(
+        "developer",
+        "PATCH",
+        f"/api/v1/reuses/{roles.reuse_dev}",
+        json={"description": f"changed by its app {uuid.uuid4().hex[:6]}"},
+    )
+    assert changed.status_code == 200, changed.text

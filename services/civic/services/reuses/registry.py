@@ -2,10 +2,12 @@
 
 Anyone with ``reuses:write`` declares reuses: an app (the token's; its actor type
 is the reuse's) or a person in the portal (with one of their apps, or with an
-actor type they choose). Only the owner (the same app, or the same person) and
-administrators change a reuse; only administrators archive, flag or restore it,
-always with a reason, always recorded. Declaring a reuse tells the publishers of
-its datasets (see :mod:`civic.services.notifications`). Services never commit.
+actor type they choose). Only the owner (the person who declared it, whatever app
+they used; or the app that declared it acting for itself) and administrators change
+a reuse (:meth:`ReuseActor.owns`), and nothing is done in a suspended app's name;
+only administrators archive, flag or restore it, always with a reason, always
+recorded. Declaring a reuse tells the publishers of its datasets (see
+:mod:`civic.services.notifications`). Services never commit.
 """
 
 from __future__ import annotations
@@ -56,10 +58,18 @@ class ReuseActor:
     via: str = "api"
 
     def owns(self, reuse: Reuse) -> bool:
-        """Whether this actor is the reuse's owner (its app, or its person)."""
-        if self.app_id is not None and reuse.owner_app_id == self.app_id:
-            return True
-        return self.user_id is not None and reuse.owner_user_id == self.user_id
+        """Whether this actor is the reuse's owner.
+
+        A reuse a person declared (with a token they delegated to any app, or in the
+        portal) is that person's alone: others using the same shared app do not own
+        it. A reuse an app declared acting for itself (client credentials, no person)
+        is that app's, when it acts for itself again.
+        """
+        if reuse.owner_user_id is not None:
+            return self.user_id == reuse.owner_user_id
+        return (
+            self.user_id is None and self.app_id is not None and self.app_id == reuse.owner_app_id
+        )
 
 
 @dataclass(frozen=True, slots=True)
