@@ -16,6 +16,7 @@ from civic.platform.ckan_action import params
 from civic.platform.ckan_action.envelope import bad_query, base_url, invalid, not_found
 from civic.platform.wiring import current_bootstrap, current_settings
 from civic.services.catalog import ckan_documents as documents
+from civic.services.catalog import ckan_lists as lists
 from civic.services.catalog.ckan_query import QueryError
 from civic.services.catalog.ckan_search import (
     DEFAULT_FACET_LIMIT,
@@ -149,7 +150,7 @@ def organization_list(data: dict[str, Any]) -> list[Any]:
     sort = params.text(data, "sort", "title asc")
     names = params.json_list(data, "organizations") if data.get("organizations") else ()
     return current_bootstrap().read(
-        lambda uow: documents.organization_list(
+        lambda uow: lists.organization_list(
             uow, all_fields=all_fields, sort=sort, limit=limit, offset=offset, names=names
         )
     )
@@ -159,7 +160,7 @@ def organization_show(data: dict[str, Any]) -> dict[str, Any]:
     """An organization by name or id; its datasets with ``include_datasets``."""
     key = params.required_text(data, "id")
     try:
-        organization = current_bootstrap().read(lambda uow: documents.organization_show(uow, key))
+        organization = current_bootstrap().read(lambda uow: lists.organization_show(uow, key))
     except UnknownOrganization:
         raise not_found("Organization was not found") from None
     if params.boolean(data, "include_datasets"):
@@ -184,7 +185,7 @@ def group_show(data: dict[str, Any]) -> dict[str, Any]:
 def tag_list(data: dict[str, Any]) -> list[Any]:
     """Tags of live datasets (``query`` keeps those containing it; ``all_fields``)."""
     query = params.text(data, "query")
-    names = current_bootstrap().read(lambda uow: documents.tag_list(uow, query=query))
+    names = current_bootstrap().read(lambda uow: lists.tag_list(uow, query=query))
     if params.boolean(data, "all_fields"):
         return [{"display_name": name, "name": name, "vocabulary_id": None} for name in names]
     return names
@@ -192,7 +193,7 @@ def tag_list(data: dict[str, Any]) -> list[Any]:
 
 def license_list(_: dict[str, Any]) -> list[dict[str, Any]]:
     """The licences a dataset may use."""
-    return documents.license_list()
+    return lists.license_list()
 
 
 def resource_show(data: dict[str, Any]) -> dict[str, Any]:
