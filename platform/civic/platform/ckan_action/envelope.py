@@ -74,9 +74,8 @@ def bad_query(message: str) -> ActionError:
 
 
 def base_url() -> str:
-    """The gateway's address: the configured public URL when there is one, else the request's."""
-    configured = getattr(current_settings(), "public_url", None)
-    return str(configured).rstrip("/") if configured else request.host_url.rstrip("/")
+    """The gateway's public address (``public_url``), never the request's Host header."""
+    return current_settings().public_url.rstrip("/")
 
 
 def help_url(action: str) -> str:
