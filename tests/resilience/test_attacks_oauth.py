@@ -278,11 +278,6 @@ def test_forged_host_header_does_not_reach_atom_links(stack: RunningStack) -> No
     assert f'href="{stack.gateway_url}/feeds/organizations/{organization}.atom"' in feed.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the one-line change in platform/civic/platform/dcat.py (catalog_info: "
-    "public_base_url() instead of request.host_url), owned by the DCAT work in progress",
-)
 def test_forged_host_header_does_not_reach_dcat_iris(stack: RunningStack) -> None:
     answer = requests.get(
         f"{stack.gateway_url}/catalog.ttl?page_size=1", headers=FORGED, timeout=TIMEOUT
