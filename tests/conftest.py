@@ -173,13 +173,16 @@ def harvester_site(stack: RunningStack) -> Iterator[HarvesterSite]:
         started = script("harvester-up")
         if started.returncode != 0:
             pytest.fail(f"the harvester did not start:\n{started.stdout}\n{started.stderr}")
-        yield HarvesterSite(
+        site = HarvesterSite(
             url=f"http://127.0.0.1:{env['CIVIC_HARVESTER_PORT']}",
             api_token=(stack.var_dir / "secrets" / "harvester_api_token").read_text().strip(),
             ini=stack.var_dir / "harvester" / "ckan.ini",
             ckan_venv=Path(env.get("CKAN_VENV", str(ROOT / ".venv-ckan"))),
             database_url=f"postgresql://postgres@127.0.0.1:5432/{database}",
+            redis_url=f"redis://127.0.0.1:6379/{env['CIVIC_CKAN_REDIS_DB']}",
         )
+        yield site
+        site.drop_gather_queue()
     finally:
         script("harvester-down")
         drop_database(database)

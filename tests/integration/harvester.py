@@ -17,6 +17,7 @@ from typing import Any
 
 import ckanapi
 import psycopg
+import redis
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class HarvesterSite:
     ini: Path
     ckan_venv: Path
     database_url: str
+    redis_url: str
 
     def api(self) -> Any:
         """ckanapi on the site's Action API as its sysadmin (harvest actions included)."""
@@ -92,3 +94,9 @@ class HarvesterSite:
             guid: {"name": name, "title": title, "license_id": licence, "metadata_modified": when}
             for guid, name, title, licence, when in rows
         }
+
+    def drop_gather_queue(self) -> None:
+        """Drop the jobs ckanext-harvest queued for a gather consumer that never runs here
+        (harvest_job_create queues each job; run-test then runs it in-process)."""
+        with redis.Redis.from_url(self.redis_url) as client:
+            client.delete("ckanext-harvest:civic_harvester:harvest_job_id")  # its site_id
