@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The local stack: install, start and stop CKAN, the gateway and the worker.
 
-    python3 scripts/stack.py install   # venvs only (project .venv, CKAN .venv-ckan)
+    python3 scripts/stack.py install   # .venv, .venv-ckan, frontend/node_modules (npm ci)
     python3 scripts/stack.py up        # install, prepare databases, start, wait, print URLs
     python3 scripts/stack.py down      # stop what `up` started (by pid file)
     python3 scripts/stack.py status    # what runs, and /readyz
@@ -226,6 +226,40 @@ def install(stack: Stack) -> None:
         (ROOT / "config" / "ckan-requirements.lock", ckanext / "pyproject.toml"),
         [["-r", "config/ckan-requirements.lock"], ["--no-deps", "-e", str(ckanext)]],
     )
+    ensure_frontend()
+
+
+def ensure_frontend() -> None:
+    """The pages' design system (DSFR) and the browser tests' axe-core, from the npm lock.
+
+    ``npm ci`` into frontend/node_modules (out of git); the gateway serves the DSFR's
+    dist/ from there. Skipped while the lock is unchanged since the last install.
+    """
+    frontend = ROOT / "frontend"
+    modules = frontend / "node_modules"
+    stamp = modules / ".civic-stamp"
+    wanted = fingerprint(frontend / "package-lock.json")
+    if stamp.exists() and stamp.read_text() == wanted:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        raise StackError("npm is missing: install Node.js 20 (apt-get install nodejs npm)")
+    started = time.monotonic()
+    say("installing frontend/node_modules (npm ci)")
+    run(
+        [
+            npm,
+            "ci",
+            "--prefix",
+            str(frontend),
+            "--include=dev",
+            "--ignore-scripts",
+            "--no-audit",
+            "--no-fund",
+        ]
+    )
+    stamp.write_text(wanted)
+    say(f"frontend/node_modules ready in {time.monotonic() - started:.1f}s")
 
 
 # Databases, configuration, secrets ---------------------------------------------

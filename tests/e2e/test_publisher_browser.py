@@ -86,7 +86,7 @@ def test_publish_a_dataset_in_the_form_and_find_it_in_the_catalog(
 
     page.get_by_role("link", name="Catalog").first.click()
     page.get_by_label("Words to look for").fill("stationnement vélo")
-    page.get_by_role("button", name="Search", exact=True).click()
+    page.locator("#content").get_by_role("button", name="Search", exact=True).click()
     result = page.get_by_role("link", name="Stationnements vélo sécurisés")
     expect(result).to_be_visible()
     page.get_by_label("CSV").check()

@@ -22,6 +22,7 @@ from civic.platform import (
     problems,
     quotas,
     request_guards,
+    site,
     tracking,
     web,
     wiring,
@@ -111,6 +112,7 @@ def create_app(
     usage_pages.init_app(app)
     evaluation_pages.init_app(app)
     pages.init_app(app)
+    site.init_app(app, settings)  # the layout, home page, error pages for people
 
     app.register_api(health.blueprint())
     api.register(app)

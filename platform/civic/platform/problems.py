@@ -235,7 +235,14 @@ def problem_response(
         request_id=current_request_id(),
         errors=list(errors) if errors is not None else None,
     )
-    response = jsonify(body.model_dump(exclude_none=True))
+    document = body.model_dump(exclude_none=True)
+    # A person's browser gets a page instead (civic.platform.site.errors installs it).
+    page = current_app.extensions.get("civic_problem_page")
+    if page is not None:
+        answer: Response | None = page(document, headers or {})
+        if answer is not None:
+            return answer
+    response = jsonify(document)
     response.status_code = status
     response.mimetype = PROBLEM_MEDIA_TYPE
     response.headers.update(headers or {})

@@ -200,6 +200,16 @@ class Settings(BaseModel):
     # Only for tests, whose receivers listen on loopback: production refuses private,
     # loopback and link-local webhook targets (SSRF).
     webhook_allow_private_targets: bool = False
+    # The pages (civic.platform.site). The DSFR, the State's design system, is the
+    # default: its terms reserve the Marianne and the "République française" block to
+    # State sites, so any other deployment sets "neutral" (same layout, no State brand).
+    site_theme: Literal["dsfr", "neutral"] = "dsfr"
+    site_name: str = Field(default="Civic Platform", min_length=1, max_length=80)
+    frontend_dir: str | None = Field(
+        default=None,
+        description="folder holding node_modules/@gouvfr/dsfr (default: frontend/ in the "
+        "checkout, where `make install` runs npm ci; the image sets CIVIC_FRONTEND_DIR)",
+    )
 
     @field_validator("catalog_licenses", mode="before")
     @classmethod

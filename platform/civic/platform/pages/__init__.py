@@ -1,26 +1,18 @@
 """The catalog's web pages: search with facets, dataset and organization pages, publisher form.
 
 Server-rendered, in English and French (Flask-Babel; the language comes from
-``?lang=`` or else the browser's Accept-Language), usable with a keyboard alone:
+``?lang=``, the ``civic_lang`` cookie or else the browser's Accept-Language; see
+:mod:`civic.platform.site.locale`), usable with a keyboard alone:
 every field has a label, errors are tied to their fields, no script is needed.
 """
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask
 from flask_babel import Babel, get_locale
 
 from civic.platform.pages import catalog, labels, publisher
-
-LANGUAGES = ("en", "fr")
-
-
-def select_locale() -> str:
-    """``?lang=fr`` if given, else the best of the browser's languages, else English."""
-    asked = request.args.get("lang")
-    if asked in LANGUAGES:
-        return asked
-    return request.accept_languages.best_match(LANGUAGES) or "en"
+from civic.platform.site.locale import select_locale
 
 
 def init_app(app: Flask) -> None:
