@@ -65,6 +65,8 @@ class Stack:
     demo: str
     harvester_port: int = 5001
     harvester_db_name: str = "civic_ckan_harvester"
+    # The local SMTP sink (scripts/mail_sink.py): the gateway's mail lands in var/mail/.
+    mail_port: int = 8025
 
     @classmethod
     def from_env(cls) -> Stack:
@@ -95,6 +97,7 @@ class Stack:
             demo=env("CIVIC_DEMO", "none" if env("CIVIC_ENV") == "test" else "mixed"),
             harvester_port=int(env("CIVIC_HARVESTER_PORT", "5001")),
             harvester_db_name=env("CIVIC_HARVESTER_DB_NAME", "civic_ckan_harvester"),
+            mail_port=int(env("CIVIC_MAIL_PORT", "8025")),
         )
 
     # Derived places and URLs -------------------------------------------------
@@ -153,7 +156,16 @@ class Stack:
             "CIVIC_CKAN_PUSH_SECRET": read_or_make_secret(self, "ckan_push_secret"),
             "CIVIC_BIND": f"{self.host}:{self.gateway_port}",
             "CIVIC_GATEWAY_WORKERS": str(self.gateway_workers),
+            # Outgoing mail goes to the local sink, never to a real relay.
+            "CIVIC_MAIL_HOST": self.host,
+            "CIVIC_MAIL_PORT": str(self.mail_port),
+            "CIVIC_MAIL_TLS": "none",
+            "CIVIC_MAIL_SINK_DIR": str(self.mail_dir),
         }
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.var_dir / "mail"
 
 
 def say(message: str) -> None:
@@ -573,6 +585,7 @@ def up(stack: Stack) -> None:
         say(f"CKAN started in {took:.1f}s")
     token = ensure_ckan_token(stack)
     env = stack.gateway_env(token)
+    start_mail_sink(stack, env)
     run([str(stack.venv / "bin" / "civic"), "db", "upgrade"], env=env, log=stack.log("migrate"))
     seed_demo(stack, env)
     if start(
@@ -601,11 +614,44 @@ def up(stack: Stack) -> None:
         f"  API docs     {stack.gateway_url}/api/v1/docs\n"
         f"  Readiness    {stack.gateway_url}/readyz\n"
         f"  CKAN         {stack.ckan_url}/\n"
+        f"  Mail sink    {stack.mail_dir}/ (and /admin/mail for admins)\n"
         f"{demo_lines(stack)}"
         f"  Logs         {stack.var_dir / 'log'}/\n"
         f"  Stop with    make stop\n",
         flush=True,
     )
+
+
+def start_mail_sink(stack: Stack, env: dict[str, str]) -> None:
+    """The SMTP sink on loopback (aiosmtpd, from the project venv): a file per mail."""
+    if not start(
+        stack,
+        "mail",
+        [
+            str(stack.venv / "bin" / "python"),
+            str(ROOT / "scripts" / "mail_sink.py"),
+            "--host",
+            stack.host,
+            "--port",
+            str(stack.mail_port),
+            "--dir",
+            str(stack.mail_dir),
+        ],
+        env,
+        stack.mail_port,
+    ):
+        return
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if not running_pid(stack, "mail"):
+            raise StackError(f"the mail sink exited during start; see {stack.log('mail')}")
+        with socket.socket() as sock:
+            sock.settimeout(1)
+            if sock.connect_ex((stack.host, stack.mail_port)) == 0:
+                say(f"mail sink on {stack.host}:{stack.mail_port}, mails in {stack.mail_dir}")
+                return
+        time.sleep(0.2)
+    raise StackError(f"the mail sink did not listen in 30s; see {stack.log('mail')}")
 
 
 DEMO_EVALUATOR = "evaluator@demo.example.org"
@@ -653,7 +699,7 @@ def demo_lines(stack: Stack) -> str:
     )
 
 
-SERVICES = ("harvester", "jobs", "worker", "gateway", "ckan")
+SERVICES = ("harvester", "jobs", "worker", "gateway", "mail", "ckan")
 
 
 def down(stack: Stack, names: list[str]) -> None:
@@ -663,7 +709,7 @@ def down(stack: Stack, names: list[str]) -> None:
 
 
 def status(stack: Stack) -> int:
-    for name in ("ckan", "gateway", "worker", "jobs"):
+    for name in ("ckan", "mail", "gateway", "worker", "jobs"):
         pid = running_pid(stack, name)
         say(f"{name}: {'running, pid ' + str(pid) if pid else 'stopped'}")
     try:

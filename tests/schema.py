@@ -24,4 +24,6 @@ DOMAIN_TABLES = {
     "webhook_deliveries",
     "webhook_attempts",
     "web_sessions",
+    "account_tokens",
+    "role_requests",
 }

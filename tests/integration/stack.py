@@ -52,6 +52,8 @@ def stack_env(name: str, redis_dbs: tuple[int, int], **extra: str) -> dict[str, 
         "CIVIC_VAR_DIR": str(ROOT / "var" / f"{name}-{pid}"),
         "CIVIC_GATEWAY_PORT": str(free_port()),
         "CIVIC_CKAN_PORT": str(free_port()),
+        # The stack's own SMTP sink; its mails are files under CIVIC_VAR_DIR/mail.
+        "CIVIC_MAIL_PORT": str(free_port()),
         # Per run, so two sessions on one machine never share a database.
         "CIVIC_DB_NAME": f"civic_{name.replace('-', '_')}_{pid}",
         "CIVIC_CKAN_DB_NAME": f"civic_ckan_{name.replace('-', '_')}_{pid}",

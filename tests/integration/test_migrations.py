@@ -46,6 +46,8 @@ DOMAIN_ENUMS = {
     "reuse_state",
     "reuse_moderation_action",
     "webhook_delivery_status",
+    "account_token_purpose",
+    "role_request_status",
 }
 
 

@@ -13,6 +13,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from civic.platform import (
+    admin,
     api,
     dcat,
     docs,
@@ -112,6 +113,7 @@ def create_app(
     usage_pages.init_app(app)
     evaluation_pages.init_app(app)
     pages.init_app(app)
+    admin.init_app(app, settings)  # the admin console (/admin)
     site.init_app(app, settings)  # the layout, home page, error pages for people
 
     app.register_api(health.blueprint())

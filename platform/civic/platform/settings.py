@@ -79,6 +79,36 @@ class Settings(BaseModel):
     login_max_failures: int = Field(default=5, ge=1, description="failures before a lockout")
     login_lockout: int = Field(default=900, gt=0, description="seconds an account stays locked")
     login_rate_limit: str = Field(default="20/minute", description="login attempts per address")
+    # Accounts (issue 17): self-service sign-up, address verification, password reset.
+    # The limits count per e-mail address asked about and per client address; answers
+    # never say whether an address has an account.
+    signup_open: bool = Field(default=True, description="anyone may create a developer account")
+    signup_rate_limit: str = Field(
+        default="5/hour", description="sign-ups and reset requests per e-mail address"
+    )
+    signup_address_rate_limit: str = Field(
+        default="30/hour", description="sign-ups and reset requests per client address"
+    )
+    account_verify_ttl: int = Field(
+        default=48 * 3600, gt=0, description="seconds an address-verification link works"
+    )
+    account_reset_ttl: int = Field(
+        default=3600, gt=0, description="seconds a password-reset link works"
+    )
+    # Outgoing mail (civic.connectors.mail). `make run` points it at the local sink.
+    mail_host: str = Field(default="127.0.0.1", description="SMTP relay host")
+    mail_port: int = Field(default=8025, gt=0, lt=65536, description="SMTP relay port")
+    mail_tls: Literal["none", "starttls", "ssl"] = Field(
+        default="starttls", description="none, starttls (submission, 587) or ssl (465)"
+    )
+    mail_username: str | None = Field(default=None, description="SMTP login, if any")
+    mail_password: SecretStr | None = Field(default=None, description="SMTP password (secret)")
+    mail_sender: str = Field(
+        default="Civic Platform <no-reply@localhost>", description="From: of every mail"
+    )
+    mail_timeout: float = Field(default=10.0, gt=0, description="seconds per SMTP step")
+    # Development only: the folder the local sink writes (admins read it at /admin/mail).
+    mail_sink_dir: str | None = Field(default=None, description="the dev SMTP sink's folder")
     # The gateway's address as clients reach it. Every absolute URL the platform writes
     # (the OAuth issuer and endpoints, registration_client_uri, Atom and DCAT links)
     # starts with it, never with a request's Host header, which the client chooses.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
+from civic.connectors.mail import SmtpSettings
 from civic.platform.settings import Settings
 from civic.services.bootstrap import Bootstrap, ConnectionSettings
 
@@ -13,6 +14,7 @@ _EXTENSION = "civic"
 def connection_settings(settings: Settings) -> ConnectionSettings:
     """What the services' bootstrap needs to know of the settings (secrets unwrapped)."""
     token = settings.ckan_api_token
+    mail_password = settings.mail_password
     return ConnectionSettings(
         database_url=settings.database_url,
         redis_url=settings.redis_url,
@@ -25,6 +27,16 @@ def connection_settings(settings: Settings) -> ConnectionSettings:
         redis_timeout=settings.redis_timeout,
         probe_timeout=settings.readiness_timeout,
         user_agent=settings.user_agent,
+        mail=SmtpSettings(
+            host=settings.mail_host,
+            port=settings.mail_port,
+            sender=settings.mail_sender,
+            tls=settings.mail_tls,
+            username=settings.mail_username,
+            password=mail_password.get_secret_value() if mail_password is not None else None,
+            timeout=settings.mail_timeout,
+            user_agent=settings.user_agent,
+        ),
     )
 
 

@@ -1,7 +1,7 @@
 """Bootstrap: builds the platform's connections from settings, once, when first used.
 
 One :class:`Bootstrap` lives per Flask app or CLI command. It creates the SQLAlchemy
-engine, the session factory, the Redis client and the CKAN client on first access
+engine, the session factory, the Redis client, the CKAN client and the mailer on first access
 (never at import time), and hands out units of work. Tests pass ready-made fakes
 through the keyword arguments instead of patching modules.
 """
@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from civic.connectors.ckan.interfaces import CkanClient
+from civic.connectors.mail import Mailer, SmtpMailer, SmtpSettings
 from civic.services import db, health
 from civic.services.uow import ReadUnitOfWork, SqlAlchemyUnitOfWork, UnitOfWork
 
@@ -41,6 +42,8 @@ class ConnectionSettings:
     # Readiness probes must answer fast, whatever the clients' normal patience.
     probe_timeout: float = 2.0
     user_agent: str = "civic-platform"
+    # The SMTP relay of outgoing mail; None: port 25 of this machine, without TLS.
+    mail: SmtpSettings | None = None
 
 
 class Bootstrap:
@@ -48,7 +51,8 @@ class Bootstrap:
 
     ``engine``, ``redis_client``, ``ckan`` and ``ckan_probe_client`` replace what would
     be built from the settings (unit tests pass fakes; CKAN's probe client defaults to
-    ``ckan`` when that is given). Safe to share between threads.
+    ``ckan`` when that is given; ``mailer`` replaces the SMTP mailer). Safe to share
+    between threads.
     """
 
     def __init__(
@@ -59,6 +63,7 @@ class Bootstrap:
         redis_client: redis.Redis | None = None,
         ckan: CkanClient | None = None,
         ckan_probe_client: CkanClient | None = None,
+        mailer: Mailer | None = None,
     ) -> None:
         self.settings = settings
         self._lock = threading.RLock()
@@ -69,6 +74,7 @@ class Bootstrap:
         self._redis = redis_client
         self._ckan = ckan
         self._ckan_probe = ckan_probe_client or ckan
+        self._mailer = mailer
 
     @property
     def engine(self) -> Engine:
@@ -102,6 +108,11 @@ class Bootstrap:
     def ckan_probe_client(self) -> CkanClient:
         """A CKAN client for readiness: the probe timeout, and no retries."""
         return self._once("_ckan_probe", lambda: self._build_ckan(self.settings.probe_timeout, 0))
+
+    @property
+    def mailer(self) -> Mailer:
+        """The mailer of outgoing mail (connects to the relay per message)."""
+        return self._once("_mailer", self._build_mailer)
 
     def unit_of_work(self) -> SqlAlchemyUnitOfWork:
         """A new unit of work; use it in a ``with`` block and commit explicitly."""
@@ -173,6 +184,12 @@ class Bootstrap:
         return redis.Redis.from_url(
             self.settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
         )
+
+    def _build_mailer(self) -> Mailer:
+        mail = self.settings.mail or SmtpSettings(
+            host="127.0.0.1", port=25, sender="civic-platform@localhost", tls="none"
+        )
+        return SmtpMailer(mail)
 
     def _build_ckan(self, timeout: float, retries: int | None = None) -> CkanClient:
         # Imported here so that the gateway starts, and unit tests run, without

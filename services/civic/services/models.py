@@ -9,7 +9,13 @@ from __future__ import annotations
 from civic.services.apps.models import AccessEvent, App
 from civic.services.catalog.models import Dataset, Organization, Resource
 from civic.services.db import metadata
-from civic.services.identity.models import User, WebSession, memberships
+from civic.services.identity.models import (
+    AccountToken,
+    RoleRequest,
+    User,
+    WebSession,
+    memberships,
+)
 from civic.services.notifications.models import Webhook, WebhookAttempt, WebhookDelivery
 from civic.services.outbox.models import OutboxMessage
 from civic.services.reuses.models import Reuse, ReuseModerationEvent, reuse_datasets
@@ -18,6 +24,7 @@ from civic.services.usage.models import UsageDaily, UsageEvent, UsageRollupState
 
 __all__ = [
     "AccessEvent",
+    "AccountToken",
     "App",
     "AuthorizationCode",
     "Dataset",
@@ -27,6 +34,7 @@ __all__ = [
     "Resource",
     "Reuse",
     "ReuseModerationEvent",
+    "RoleRequest",
     "Token",
     "UsageDaily",
     "UsageEvent",

@@ -16,7 +16,7 @@ from civic.platform.web.session import (
 )
 from civic.platform.wiring import current_bootstrap, current_settings
 from civic.services.identity import accounts
-from civic.services.identity.errors import InvalidAccount, LoginRefused
+from civic.services.identity.errors import AddressUnverified, InvalidAccount, LoginRefused
 
 
 def blueprint() -> Blueprint:
@@ -46,7 +46,13 @@ def blueprint() -> Blueprint:
                 )
             except LoginRefused as error:
                 uow.commit()  # the failure count, and a lockout, must last
-                page = render_template("web/login.html", next=target, email=email, error=error)
+                page = render_template(
+                    "web/login.html",
+                    next=target,
+                    email=email,
+                    error=error,
+                    unverified=isinstance(error, AddressUnverified),
+                )
                 return page, 401
             log_in(uow, user)
             uow.commit()

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from civic.services.catalog.models import Organization
 from civic.services.identity import passwords, sessions
 from civic.services.identity.errors import (
+    AddressUnverified,
     EmailTaken,
     InvalidAccount,
     LoginRefused,
@@ -61,8 +62,12 @@ def create_user(
     display_name: str | None = None,
     password: str | None = None,
     organizations: Sequence[str] = (),
+    verified: bool = True,
 ) -> User:
     """Create an account; ``password`` None makes one that cannot log in yet.
+
+    An operator's account is verified; sign-up passes ``verified=False`` (the owner
+    proves the address with a mailed link before logging in).
 
     Raises :class:`InvalidAccount` (bad email or password, organizations given to a
     non-publisher, a publisher without one), :class:`EmailTaken` and
@@ -90,6 +95,7 @@ def create_user(
         role=role,
         password_hash=passwords.hash_password(password) if password is not None else None,
         organizations=members,
+        email_verified_at=utcnow() if verified else None,
     )
     session.add(user)
     session.flush()
@@ -138,7 +144,8 @@ def authenticate(
     guessing gains nothing). The failure count is written even when this raises:
     the caller commits in both cases.
 
-    Raises :class:`LoginRefused`, with one message for every cause.
+    Raises :class:`LoginRefused`, with one message for every cause, and its subclass
+    :class:`AddressUnverified` when the password is right but the address unverified.
     """
     now = now or utcnow()
     user = uow.session.scalar(
@@ -159,6 +166,8 @@ def authenticate(
                 user.locked_until = now + dt.timedelta(seconds=policy.lock_seconds)
                 user.failed_logins = 0
         raise LoginRefused("wrong email or password, or the account is locked")
+    if user.email_verified_at is None:
+        raise AddressUnverified("verify your address first: open the link mailed to you")
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now

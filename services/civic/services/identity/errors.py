@@ -31,3 +31,20 @@ class LoginRefused(IdentityError):  # noqa: N818 - what happened to the attempt
     The message is the same whatever the cause, so that a login form does not tell
     an attacker which emails have accounts.
     """
+
+
+class AddressUnverified(LoginRefused):
+    """The right password, but the address was never verified (told only to whoever
+    knows the password, so it reveals nothing to others)."""
+
+
+class WeakPassword(InvalidAccount):
+    """A password that is too short, too long, common or easy to guess (the message says why)."""
+
+
+class LinkInvalid(IdentityError):  # noqa: N818 - what the caller holds
+    """A mailed link that is unknown, used, superseded or expired (one message for all)."""
+
+
+class RoleRequestRefused(IdentityError):  # noqa: N818 - what happened to the request
+    """A role request that cannot be made or decided (the message says why)."""

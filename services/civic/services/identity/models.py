@@ -1,4 +1,6 @@
-"""Tables of identity: accounts, their organizations, and their web sessions."""
+"""Tables of identity: accounts, their organizations, their web sessions, the one-use
+links mailed to them (address verification, password reset), and their requests for
+a role that only an administrator grants."""
 
 from __future__ import annotations
 
@@ -56,6 +58,12 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     locked_until: Mapped[dt.datetime | None] = mapped_column()
     last_login_at: Mapped[dt.datetime | None] = mapped_column()
+    # When the owner proved the address is theirs (a link mailed to it). Accounts made
+    # by an operator count as verified; one made by sign-up cannot log in before.
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column()
+    # Set when the owner deleted the account: the row stays, emptied of personal data,
+    # so that its apps, reuses and access records keep an (anonymous) owner.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column()
     created: Mapped[dt.datetime] = created_at()
     modified: Mapped[dt.datetime] = modified_at()
 
@@ -84,3 +92,63 @@ class WebSession(Base):
     last_seen_at: Mapped[dt.datetime] = mapped_column(server_default=sa.func.now())
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=sa.text("'{}'"))
+
+
+class AccountTokenPurpose(enum.StrEnum):
+    """What a mailed link lets its holder do, once."""
+
+    VERIFY = "verify"
+    RESET = "reset"
+
+
+class AccountToken(Base):
+    """A one-use link mailed to an account's address: the mail holds a random token,
+    this row its SHA-256, its purpose and its expiry. Used or superseded links die."""
+
+    __tablename__ = "account_tokens"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[AccountTokenPurpose] = mapped_column(
+        pg_enum(AccountTokenPurpose, "account_token_purpose")
+    )
+    created: Mapped[dt.datetime] = created_at()
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    used_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class RoleRequestStatus(enum.StrEnum):
+    """Where a request for a role stands."""
+
+    PENDING = "pending"
+    GRANTED = "granted"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+
+class RoleRequest(Base):
+    """A person asks an administrator for the publisher or evaluator role."""
+
+    __tablename__ = "role_requests"
+    __table_args__ = (sa.Index("ix_role_requests_status_created", "status", "created"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[Role] = mapped_column(User.__table__.c.role.type)
+    # For a publisher: the organization they publish for, as they name it.
+    organization_name: Mapped[str | None] = mapped_column(sa.String(300))
+    message: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    status: Mapped[RoleRequestStatus] = mapped_column(
+        pg_enum(RoleRequestStatus, "role_request_status"),
+        default=RoleRequestStatus.PENDING,
+        server_default=RoleRequestStatus.PENDING.value,
+    )
+    created: Mapped[dt.datetime] = created_at()
+    decided_at: Mapped[dt.datetime | None] = mapped_column()
+    # The deciding administrator's email as it was then; the answer the person reads.
+    decided_by: Mapped[str | None] = mapped_column(sa.String(320))
+    answer: Mapped[str | None] = mapped_column(sa.Text)
