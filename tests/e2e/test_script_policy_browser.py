@@ -39,7 +39,7 @@ def test_the_pages_run_under_the_script_policy(gateway: Gateway, page: Page) -> 
     page.get_by_role("button", name="Register").click()
     expect(page.get_by_role("heading", name="Policy probe is registered")).to_be_visible()
     page.goto(f"{gateway.url}/portal/")
-    page.get_by_role("link", name="Policy probe").click()
+    page.get_by_role("link", name="Policy probe", exact=True).click()
 
     questions: list[str] = []
 
@@ -55,6 +55,6 @@ def test_the_pages_run_under_the_script_policy(gateway: Gateway, page: Page) -> 
     expect(page.get_by_role("heading", name="Policy probe")).to_be_visible()
     page.get_by_role("button", name="Delete").click()
     expect(page.get_by_role("heading", name="My apps")).to_be_visible()
-    expect(page.get_by_role("link", name="Policy probe")).to_have_count(0)
+    expect(page.get_by_role("link", name="Policy probe", exact=True)).to_have_count(0)
     assert questions == ["Delete this app? Its tokens stop working at once."] * 2
     assert violations == []
