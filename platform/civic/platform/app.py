@@ -13,6 +13,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from civic.platform import (
+    abuse,
     admin,
     api,
     dcat,
@@ -103,6 +104,7 @@ def create_app(
     app.before_request(_refuse_oversize_body)
     request_guards.init_app(app)  # NUL characters, invalid UTF-8, bad or too deep JSON
     problems.init_app(app)
+    abuse.init_app(app, settings)  # per-address limits, before any token is looked up
     protection.init_app(app)  # before the limiter, whose key is the token's app
     limiter = quotas.init_app(app, settings)
     tracking.init_app(app, settings, bootstrap)  # after the token check: events name the app

@@ -147,6 +147,20 @@ class Settings(BaseModel):
         description="limit of CKAN Action API calls without a token, per address (CKAN "
         "clients read one dataset per call: `ckanapi dump datasets --all` is one per dataset)",
     )
+    # Per-address limits outside the per-app quotas (civic.platform.abuse).
+    quotas_invalid_credentials: str = Field(
+        default="30/minute",
+        description="refused tokens or client secrets per address before its requests "
+        "with credentials are refused unchecked",
+    )
+    quotas_registration: str = Field(
+        default="20/hour;100/day", description="app registrations (RFC 7591) per address"
+    )
+    quotas_oauth: str = Field(default="300/minute", description="/oauth/* requests per address")
+    quotas_exports: str = Field(
+        default="120/minute", description="DCAT and Atom export requests per address"
+    )
+    quotas_pages: str = Field(default="600/minute", description="page requests per address")
     # How many reverse proxies in front of the gateway set X-Forwarded-For/-Proto/-Host
     # (Werkzeug's ProxyFix trusts that many hops, counted from the gateway). 0: none,
     # the headers are ignored and the client address is the socket's. Behind one nginx,

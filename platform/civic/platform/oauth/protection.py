@@ -31,6 +31,9 @@ from civic.services.tokens.principals import Principal, check_access_token
 
 REALM = "civic"
 _PRINCIPAL = "civic_principal"
+# Set on ``g`` when the request's token was refused (counted per address by .abuse,
+# whatever shape the answer then takes: the facade answers CKAN's 403).
+CREDENTIALS_REFUSED = "civic_credentials_refused"
 
 
 class TokenRequired(Exception):  # noqa: N818 - what the view says, as RFC 6750's answer
@@ -112,6 +115,7 @@ def _authenticate() -> Response | None:
     try:
         g.setdefault(_PRINCIPAL, protector.validate_request(None, FlaskJsonRequest(request)))
     except OAuth2Error as error:
+        g.setdefault(CREDENTIALS_REFUSED, True)
         description = error.get_error_description() or INVALID_TOKEN.title
         return _bearer_problem(
             401, INVALID_TOKEN.title, description, INVALID_TOKEN.uri, error="invalid_token"
@@ -128,6 +132,7 @@ def _authenticate_ckan_client() -> Response | None:
     try:
         principal = current_bootstrap().read(lambda uow: check_access_token(uow, token))
     except InvalidToken as error:
+        g.setdefault(CREDENTIALS_REFUSED, True)
         return _bearer_problem(401, INVALID_TOKEN.title, str(error), INVALID_TOKEN.uri)
     g.setdefault(_PRINCIPAL, principal)
     return None
