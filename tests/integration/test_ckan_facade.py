@@ -271,8 +271,20 @@ def test_ckanapi_maps_the_facades_errors_to_its_exceptions(
     assert requests.get(f"{stack.gateway_url}/api/3", timeout=10).json() == {"version": 3}
 
 
-def test_anonymous_facade_calls_have_a_limit_sized_for_dumps(stack: RunningStack) -> None:
+def test_facade_limits_are_sized_for_dumps(stack: RunningStack, world: dict[str, Any]) -> None:
     facade = requests.get(f"{stack.gateway_url}/api/3/action/site_read", timeout=10)
     v1 = requests.get(f"{stack.gateway_url}/api/v1/datasets?page_size=1", timeout=10)
     assert int(facade.headers["RateLimit-Limit"]) >= 1200  # a dump of ~1,100 datasets
     assert int(v1.headers["RateLimit-Limit"]) < int(facade.headers["RateLimit-Limit"])
+    # With a token: the app's plan times quotas_ckan_factor (20), counted apart from /api/v1.
+    headers = {"X-CKAN-API-Key": world["publisher"].token}
+    app_facade = requests.get(
+        f"{stack.gateway_url}/api/3/action/site_read", headers=headers, timeout=10
+    )
+    app_v1 = requests.get(
+        f"{stack.gateway_url}/api/v1/me", headers=world["publisher"].headers, timeout=10
+    )
+    assert int(app_facade.headers["RateLimit-Limit"]) == 20 * int(app_v1.headers["RateLimit-Limit"])
+    assert int(app_facade.headers["RateLimit-Remaining"]) > int(
+        app_v1.headers["RateLimit-Remaining"]
+    )

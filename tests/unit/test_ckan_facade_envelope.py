@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from civic.platform.ckan_action import is_action_path
 from civic.platform.oauth.protection import ckan_credentials
+from civic.platform.quotas import scaled_limit
 
 
 def envelope(response: Any) -> dict[str, Any]:
@@ -171,3 +172,8 @@ def test_the_openapi_document_describes_the_facade(client: FlaskClient) -> None:
     assert "__type" in schemas["CkanError"]["properties"]
     assert "ckan_api_key" in document["components"]["securitySchemes"]
     assert any(tag["name"] == "ckan" for tag in document["tags"])
+
+
+def test_an_apps_facade_limit_is_its_plans_scaled() -> None:
+    assert scaled_limit("600/minute;50000/day", 20) == "12000/minute;1000000/day"
+    assert scaled_limit("10 per minute", 3) == "30 per minute"

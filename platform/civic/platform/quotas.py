@@ -1,7 +1,9 @@
 """Per-app rate limits on ``/api/v1`` and the CKAN Action API facade, counted in Redis.
 
 One application-wide limit per caller: an app (by client id, whatever the token)
-gets its plan's limit; calls without a token are limited per address. Counters
+gets its plan's limit; calls without a token are limited per address. CKAN's Action
+API at the gateway is counted apart, with larger limits (``quotas_ckan_anonymous``,
+the plan's times ``quotas_ckan_factor``): a CKAN client makes one call per dataset. Counters
 live in Redis, so all gateway workers and replicas share them. A 429 is a
 problem+json with ``Retry-After``; every limited response carries ``RateLimit-Limit``,
 ``RateLimit-Remaining`` and ``RateLimit-Reset`` (seconds until the window resets, as
@@ -11,6 +13,7 @@ the IETF RateLimit header fields draft defines it). If Redis fails, calls go thr
 
 from __future__ import annotations
 
+import re
 import time
 
 from flask import Flask, Response, request
@@ -43,9 +46,12 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
             if is_action_path(request.path):
                 return settings.quotas_ckan_anonymous
             return settings.quotas_anonymous
-        return limit_for(
+        plan = limit_for(
             principal.plan, plans=settings.quotas_plans, default_plan=settings.quotas_default_plan
         )
+        if is_action_path(request.path):
+            return scaled_limit(plan, settings.quotas_ckan_factor)
+        return plan
 
     # Registered before the limiter's own hook, so it runs after it (Flask runs
     # after-request hooks in reverse) and sees the headers the limiter added.
@@ -71,6 +77,14 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
     )
     app.extensions[_EXTENSION] = limiter
     return limiter
+
+
+def scaled_limit(limit: str, factor: int) -> str:
+    """``limit`` (``"600/minute;50000/day"``) with every amount multiplied by ``factor``."""
+    return _AMOUNT.sub(lambda found: str(int(found.group(1)) * factor), limit)
+
+
+_AMOUNT = re.compile(r"(\d+)(?=\s*(?:/|per\b))")
 
 
 def current_limiter(app: Flask) -> Limiter:

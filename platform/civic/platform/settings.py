@@ -147,6 +147,13 @@ class Settings(BaseModel):
         description="limit of CKAN Action API calls without a token, per address (CKAN "
         "clients read one dataset per call: `ckanapi dump datasets --all` is one per dataset)",
     )
+    quotas_ckan_factor: int = Field(
+        default=20,
+        ge=1,
+        description="an app's CKAN Action API limit is its plan's times this (a CKAN client "
+        "reads one dataset per call where an /api/v1 client reads a page of 20, and ckanapi "
+        "does not retry a 429)",
+    )
     # Per-address limits outside the per-app quotas (civic.platform.abuse).
     quotas_invalid_credentials: str = Field(
         default="30/minute",
