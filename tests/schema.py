@@ -26,4 +26,6 @@ DOMAIN_TABLES = {
     "web_sessions",
     "account_tokens",
     "role_requests",
+    "admin_actions",
+    "app_contests",
 }

@@ -48,6 +48,7 @@ DOMAIN_ENUMS = {
     "webhook_delivery_status",
     "account_token_purpose",
     "role_request_status",
+    "contest_status",
 }
 
 

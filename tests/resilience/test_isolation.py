@@ -130,6 +130,43 @@ MATRIX: dict[str, Row] = {
         json=constant({"action": "suspend", "reason": "isolation matrix"}),
         fresh="app",
     ),
+    # The admin console's API (issue 17): administrators only. Rows that name an
+    # object that does not exist answer 404 to the administrator, 403 to the others
+    # before any lookup.
+    f"GET {V1}/admin/users": Row("U F F F F A", f"{V1}/admin/users"),
+    f"POST {V1}/admin/users/{{user_id}}/role": Row(
+        "U F F F F N", f"{V1}/admin/users/{uuid.UUID(int=0)}/role",
+        json=constant({"role": "developer"}),
+    ),
+    f"POST {V1}/admin/users/{{user_id}}/active": Row(
+        "U F F F F N", f"{V1}/admin/users/{uuid.UUID(int=0)}/active",
+        json=constant({"active": False, "reason": "isolation matrix"}),
+    ),
+    f"GET {V1}/admin/role-requests": Row("U F F F F A", f"{V1}/admin/role-requests"),
+    f"POST {V1}/admin/role-requests/{{request_id}}": Row(
+        "U F F F F N", f"{V1}/admin/role-requests/{uuid.UUID(int=0)}",
+        json=constant({"grant": True}),
+    ),
+    f"GET {V1}/admin/apps": Row("U F F F F A", f"{V1}/admin/apps"),
+    f"POST {V1}/admin/apps/{{client_id}}/access": Row(
+        "U F F F F A", f"{V1}/admin/apps/{{fresh}}/access",
+        json=constant({"action": "suspend", "reason": "isolation matrix"}), fresh="app",
+    ),
+    f"PUT {V1}/admin/apps/{{client_id}}/plan": Row(
+        "U F F F F A", f"{V1}/admin/apps/{{app}}/plan", json=constant({"plan": None}),
+    ),
+    f"POST {V1}/admin/apps/{{client_id}}/actor-type": Row(
+        "U F F F F A", f"{V1}/admin/apps/{{fresh}}/actor-type",
+        json=constant({"verified": True, "reason": "isolation matrix"}), fresh="app",
+    ),
+    f"GET {V1}/admin/contests": Row("U F F F F A", f"{V1}/admin/contests"),
+    f"POST {V1}/admin/contests/{{contest_id}}": Row(
+        "U F F F F N", f"{V1}/admin/contests/{uuid.UUID(int=0)}",
+        json=constant({"decision": "answer", "answer": "isolation matrix"}),
+    ),
+    f"GET {V1}/admin/reuses": Row("U F F F F A", f"{V1}/admin/reuses"),
+    f"GET {V1}/admin/audit": Row("U F F F F A", f"{V1}/admin/audit"),
+    f"GET {V1}/admin/audit.csv": Row("U F F F F A", f"{V1}/admin/audit.csv"),
     # Organizations: read by all, written by administrators.
     f"GET {V1}/organizations": Row("A A A A A A", f"{V1}/organizations"),
     f"POST {V1}/organizations": Row(

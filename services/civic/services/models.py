@@ -6,6 +6,7 @@ full set of tables matters; a domain that adds models adds its import below.
 
 from __future__ import annotations
 
+from civic.services.admin.models import AdminAction, AppContest
 from civic.services.apps.models import AccessEvent, App
 from civic.services.catalog.models import Dataset, Organization, Resource
 from civic.services.db import metadata
@@ -25,6 +26,8 @@ from civic.services.usage.models import UsageDaily, UsageEvent, UsageRollupState
 __all__ = [
     "AccessEvent",
     "AccountToken",
+    "AdminAction",
+    "AppContest",
     "App",
     "AuthorizationCode",
     "Dataset",

@@ -1,7 +1,8 @@
 """The admin console at ``/admin``: pages for administrators only (everyone else gets
 403, anonymous visitors the login page), every form with the session's CSRF token.
 
-The pages call the same services as the API (``/api/v1/admin/...``) and the CLI.
+The pages call the same services as the API (``/api/v1/admin/...``) and the
+``civic admin`` commands (:mod:`civic.services.admin`); every action is logged.
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort
+from flask import Flask, abort, request
 
 from civic.platform.settings import Settings
 from civic.platform.web.session import WebUser, current_user, login_required
+from civic.services.admin.audit import Operator
 from civic.services.identity.models import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
+PAGE_SIZE = 50
 
 
 def admin_required(view: F) -> F:
@@ -40,8 +43,31 @@ def current_admin() -> WebUser:
     return me
 
 
+def operator() -> Operator:
+    """The logged-in administrator as the audit log names them."""
+    me = current_admin()
+    return Operator(me.id, me.email, "pages")
+
+
+def page_number() -> int:
+    """The ``page`` query parameter (1 when absent or not a positive number)."""
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+
+
 def init_app(app: Flask, settings: Settings) -> None:
     """Register the admin console's pages on ``app``."""
-    from civic.platform.admin import mail  # noqa: PLC0415 - the pages import this module
+    # Imported here: the page modules import this one.
+    from civic.platform.admin import (  # noqa: PLC0415
+        apps,
+        audit,
+        home,
+        mail,
+        moderation,
+        organizations,
+        people,
+    )
 
+    for module in (home, people, apps, moderation, organizations, audit):
+        app.register_blueprint(module.blueprint())
     app.register_blueprint(mail.blueprint(settings))

@@ -49,6 +49,7 @@ def register(app: OpenAPI) -> None:
     """Add every API feature to ``app``."""
     # Imported here: the features import this module.
     from civic.platform.api import (  # noqa: PLC0415
+        admin,
         apps,
         ckan_events,
         datasets,
@@ -65,6 +66,7 @@ def register(app: OpenAPI) -> None:
     app.register_api(index.blueprint())
     app.register_api(me.blueprint())
     app.register_api(apps.blueprint())
+    app.register_api(admin.blueprint())
     app.register_api(organizations.blueprint())
     app.register_api(datasets.blueprint())
     app.register_api(ckan_events.blueprint())

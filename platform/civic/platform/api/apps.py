@@ -13,6 +13,8 @@ from pydantic import BaseModel, Field
 from civic.platform.api import BEARER, feature_blueprint
 from civic.platform.oauth.protection import require
 from civic.platform.wiring import current_bootstrap
+from civic.services.admin import apps as admin_apps
+from civic.services.admin.audit import Operator
 from civic.services.apps import access
 from civic.services.apps.models import AccessAction, AccessEvent
 from civic.services.identity.rights import ADMIN
@@ -74,12 +76,12 @@ def blueprint() -> APIBlueprint:
         """Needs the ``admin`` scope. The app's tokens stop (or start) working at once."""
         principal = require(ADMIN)
         with current_bootstrap().unit_of_work() as uow:
-            app, _ = access.change_access_of(
+            app, _ = admin_apps.change_access(
                 uow,
+                Operator.of_account(uow, principal.person_id, "api"),
                 path.client_id,
                 _ACTIONS[body.action],
                 reason=body.reason,
-                actor_id=principal.person_id,
             )
             history = access.access_history(uow, app.id)
             uow.commit()

@@ -10,10 +10,12 @@ from civic.platform.api import BEARER, feature_blueprint
 from civic.platform.api.catalog_schemas import NamePath, OrganizationList, OrganizationOut, PageArgs
 from civic.platform.oauth.protection import require
 from civic.platform.wiring import current_bootstrap
+from civic.services.admin import organizations as admin_organizations
+from civic.services.admin.audit import Operator
 from civic.services.catalog import organizations as service
 from civic.services.catalog.documents import organization_document
 from civic.services.catalog.inputs import OrganizationInput
-from civic.services.catalog.permissions import load_actor
+from civic.services.catalog.permissions import ensure_admin, load_actor
 from civic.services.identity.rights import ADMIN
 
 TAG = Tag(
@@ -57,7 +59,9 @@ def blueprint() -> APIBlueprint:
                 role=principal.person_role,
                 scopes=principal.effective_scopes,
             )
-            organization = service.create_organization(uow, actor, body)
+            ensure_admin(actor)  # the admin role and scope, as the catalog checks them
+            operator = Operator.of_account(uow, principal.person_id, "api")
+            organization = admin_organizations.create(uow, operator, body)
             uow.commit()
             response = jsonify(organization_document(organization))
         response.status_code = 201
@@ -88,7 +92,9 @@ def blueprint() -> APIBlueprint:
                 role=principal.person_role,
                 scopes=principal.effective_scopes,
             )
-            organization = service.update_organization(uow, actor, path.name, body)
+            ensure_admin(actor)  # the admin role and scope, as the catalog checks them
+            operator = Operator.of_account(uow, principal.person_id, "api")
+            organization = admin_organizations.edit(uow, operator, path.name, body)
             uow.commit()
             return jsonify(organization_document(organization))
 

@@ -24,6 +24,8 @@ from civic.platform.api.reuse_schemas import (
 )
 from civic.platform.oauth.protection import current_principal, require
 from civic.platform.wiring import current_bootstrap, current_settings
+from civic.services.admin import reuses as admin_reuses
+from civic.services.admin.audit import Operator
 from civic.services.apps import registry as apps
 from civic.services.apps.models import ActorType
 from civic.services.identity import accounts
@@ -111,7 +113,8 @@ def blueprint() -> APIBlueprint:
         reuse_id = _reuse_id(path.reuse_id)
         with current_bootstrap().unit_of_work() as uow:
             actor = reuse_actor(uow, principal)
-            registry.moderate_reuse(uow, actor, reuse_id, body.action, reason=body.reason)
+            operator = Operator.of_account(uow, principal.person_id, "api")
+            admin_reuses.moderate(uow, operator, reuse_id, body.action, reason=body.reason)
             uow.commit()
             return _moderation_state(uow, actor, reuse_id)
 

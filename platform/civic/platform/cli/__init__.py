@@ -52,6 +52,7 @@ def main(ctx: click.Context, env: str | None) -> None:
 def _add_commands() -> None:
     # Imported here: they import `main`'s module.
     from civic.platform.cli import (  # noqa: PLC0415
+        admin,
         apps,
         catalog,
         config,
@@ -69,6 +70,7 @@ def _add_commands() -> None:
     main.add_command(db.db)
     main.add_command(users.users)
     main.add_command(apps.apps)
+    main.add_command(admin.admin)
     main.add_command(tokens.tokens)
     main.add_command(config.config)
     main.add_command(serve.serve)

@@ -8,12 +8,13 @@ import click
 
 from civic.platform.cli import settings_from
 from civic.platform.cli.session import emit, unit_of_work
+from civic.services.admin import apps as admin_apps
+from civic.services.admin.audit import Operator
 from civic.services.apps import access, registry
 from civic.services.apps.errors import InvalidAppMetadata
 from civic.services.apps.metadata import GRANT_TYPES, AppMetadata, parse_metadata
 from civic.services.apps.models import AccessAction, ActorType, App
 from civic.services.identity import accounts
-from civic.services.quotas import plans
 from civic.services.tokens.initial import issue_initial_access_token
 
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -130,8 +131,8 @@ def _access_command(action: AccessAction, verb: str) -> click.Command:
     @click.pass_context
     def command(ctx: click.Context, client_id: str, reason: str, as_json: bool) -> None:
         with unit_of_work(ctx) as uow:
-            app, event = access.change_access_of(
-                uow, client_id, action, reason=reason, actor_id=None
+            app, event = admin_apps.change_access(
+                uow, Operator.command_line(), client_id, action, reason=reason
             )
             uow.commit()
             shown = {**app_json(app), "event": {"action": event.action.value, "reason": reason}}
@@ -166,8 +167,13 @@ def set_plan(ctx: click.Context, client_id: str, plan: str, as_json: bool) -> No
     """Put an app on a rate-limit PLAN (``default`` for the configured default)."""
     configured = settings_from(ctx).quotas_plans
     with unit_of_work(ctx) as uow:
-        app = registry.get_app(uow, client_id)
-        plans.set_plan(uow, app, None if plan == "default" else plan, plans=configured)
+        app = admin_apps.set_plan(
+            uow,
+            Operator.command_line(),
+            client_id,
+            None if plan == "default" else plan,
+            plans_available=configured,
+        )
         uow.commit()
         shown = app_json(app)
     emit(shown, as_json=as_json, text=f"{client_id}: plan {app.plan or 'default'}")

@@ -28,6 +28,8 @@ from civic.platform.web.session import (
     login_required,
 )
 from civic.platform.wiring import current_bootstrap, current_settings
+from civic.services.apps import registry
+from civic.services.apps.models import AppStatus
 from civic.services.identity import accounts, deletion, profile, signup
 from civic.services.identity.errors import (
     InvalidAccount,
@@ -236,6 +238,11 @@ def blueprint(settings: Settings, limiter: Limiter) -> Blueprint:  # noqa: PLR09
                 "requests": profile.role_requests_of(uow, me.id),
                 "requestable": [role for role in profile.REQUESTABLE_ROLES if role != user.role],
                 "organizations": [org.title or org.name for org in user.organizations],
+                "cut_apps": [
+                    app
+                    for app in registry.apps_of(uow, me.id)
+                    if app.status is not AppStatus.ACTIVE
+                ],
             }
             page = render_template("accounts/account.html", **context, **extra)
         return page, status

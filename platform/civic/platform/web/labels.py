@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from civic.services.apps.models import ActorType, AppStatus
 from civic.services.identity.models import Role, RoleRequestStatus
 
 
@@ -38,6 +39,54 @@ def request_status_label(status: RoleRequestStatus | str) -> str:
         return str(status)
 
 
+def actor_type_label(actor_type: ActorType | str) -> str:
+    """Who is behind an app, in the page's language."""
+    labels = {
+        ActorType.PUBLIC_NATIONAL: _("National administration"),
+        ActorType.PUBLIC_LOCAL: _("Local or regional authority"),
+        ActorType.COMPANY_LARGE: _("Large company"),
+        ActorType.COMPANY_SMALL: _("SME or startup"),
+        ActorType.ASSOCIATION: _("Association, NGO, cooperative"),
+        ActorType.CITIZEN: _("Citizen or informal community"),
+        ActorType.RESEARCH: _("Research or education"),
+        ActorType.MEDIA: _("Media"),
+    }
+    try:
+        return str(labels[ActorType(actor_type)])
+    except ValueError:
+        return str(actor_type)
+
+
+def app_status_label(status: AppStatus | str) -> str:
+    """Whether an app works, in the page's language."""
+    labels = {
+        AppStatus.ACTIVE: _("active"),
+        AppStatus.SUSPENDED: _("suspended"),
+        AppStatus.REFUSED: _("refused"),
+    }
+    try:
+        return str(labels[AppStatus(status)])
+    except ValueError:
+        return str(status)
+
+
+def access_label(action: str) -> str:
+    """What was done to an app's access, in the page's language."""
+    labels = {"suspended": _("suspended"), "refused": _("refused"), "restored": _("restored")}
+    return str(labels.get(action, action))
+
+
+def contest_status_label(status: str) -> str:
+    """Where a contest stands, in the page's language."""
+    labels = {
+        "open": _("waiting for an administrator"),
+        "answered": _("answered, the suspension stays for now"),
+        "restored": _("the app was restored"),
+        "confirmed": _("the suspension was confirmed"),
+    }
+    return str(labels.get(status, status))
+
+
 def when(moment: dt.datetime | None) -> str:
     """A time to the minute, in UTC (no microseconds, no offset arithmetic for readers)."""
     if moment is None:
@@ -49,4 +98,12 @@ def when(moment: dt.datetime | None) -> str:
 
 def context() -> dict[str, Any]:
     """What templates may call."""
-    return {"role_label": role_label, "request_status_label": request_status_label, "when": when}
+    return {
+        "role_label": role_label,
+        "request_status_label": request_status_label,
+        "actor_type_label": actor_type_label,
+        "app_status_label": app_status_label,
+        "access_label": access_label,
+        "contest_status_label": contest_status_label,
+        "when": when,
+    }

@@ -93,6 +93,12 @@ class App(Base):
     )
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
     status_changed_at: Mapped[dt.datetime | None] = mapped_column()
+    # An administrator checked the declared actor type (issue 17): the evaluation can
+    # count verified apps apart. Cleared when the owner changes the actor type.
+    actor_type_verified: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    actor_type_verified_at: Mapped[dt.datetime | None] = mapped_column()
+    # The verifying administrator's address as it was then.
+    actor_type_verified_by: Mapped[str | None] = mapped_column(sa.String(320))
     created: Mapped[dt.datetime] = created_at()
     modified: Mapped[dt.datetime] = modified_at()
     # Deleted apps stay, so that usage, reuses and access records keep their app.

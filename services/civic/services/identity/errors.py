@@ -46,5 +46,9 @@ class LinkInvalid(IdentityError):  # noqa: N818 - what the caller holds
     """A mailed link that is unknown, used, superseded or expired (one message for all)."""
 
 
-class RoleRequestRefused(IdentityError):  # noqa: N818 - what happened to the request
+class UnknownRoleRequest(IdentityError, NotFound):  # noqa: N818 - reads as the HTTP meaning
+    """No pending role request has this id."""
+
+
+class RoleRequestRefused(IdentityError, Conflict):  # noqa: N818 - what happened to the request
     """A role request that cannot be made or decided (the message says why)."""
