@@ -116,3 +116,22 @@ def test_labels_replace_raw_values(app: object) -> None:
         assert labels.app_status_label(AppStatus.SUSPENDED) == "suspended"
         assert labels.contest_status_label("restored") == "the app was restored"
         assert labels.actor_type_label("unknown") == "unknown"
+
+
+def test_changing_the_actor_type_withdraws_its_verification() -> None:
+    from civic.services.apps import registry  # noqa: PLC0415
+    from civic.services.apps.metadata import parse_metadata  # noqa: PLC0415
+    from civic.services.apps.models import App  # noqa: PLC0415
+
+    data = {
+        "client_name": "Atlas",
+        "actor_type": "association",
+        "grant_types": ["client_credentials"],
+    }
+    app = App(actor_type=ActorType.ASSOCIATION, actor_type_verified=True)
+    app.actor_type_verified_by = "admin@example.org"
+    registry._apply(app, parse_metadata(data))  # the same type: still verified
+    assert app.actor_type_verified is True
+    registry._apply(app, parse_metadata({**data, "actor_type": "public_national"}))
+    assert app.actor_type_verified is False
+    assert app.actor_type_verified_by is None

@@ -229,6 +229,11 @@ def _apply(app: App, metadata: AppMetadata) -> None:
     app.token_endpoint_auth_method = metadata.token_endpoint_auth_method
     app.scope = metadata.scope
     app.contacts = list(metadata.contacts)
+    if app.actor_type is not None and app.actor_type != metadata.actor_type:
+        # A verified actor type was this one: the new one is declared, not verified.
+        app.actor_type_verified = False
+        app.actor_type_verified_at = None
+        app.actor_type_verified_by = None
     app.actor_type = metadata.actor_type
     app.organization_name = metadata.organization_name
     app.territory = metadata.territory
