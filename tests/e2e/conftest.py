@@ -50,9 +50,13 @@ def _free_port() -> int:
 
 @contextmanager
 def _serve_gateway(
-    tmp_path_factory: pytest.TempPathFactory, *, demo: str | None = None
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    demo: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Gateway]:
-    """A gateway on a fresh database; ``demo`` names a scenario simulated into it first."""
+    """A gateway on a fresh database; ``demo`` names a scenario simulated into it first;
+    ``extra_env`` adds settings (the mail sink's address)."""
     name = f"civic_e2e_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -67,6 +71,7 @@ def _serve_gateway(
         "CIVIC_CKAN_URL": "http://127.0.0.1:9",
         "CIVIC_BIND": f"127.0.0.1:{port}",
         "CIVIC_GATEWAY_WORKERS": "1",
+        **(extra_env or {}),
     }
     venv = ROOT / ".venv" / "bin"
     log = tmp_path_factory.mktemp("e2e") / "gateway.log"
@@ -109,6 +114,49 @@ def _serve_gateway(
 @pytest.fixture(scope="session")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     with _serve_gateway(tmp_path_factory) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def mail_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The folder of a mail sink on loopback (scripts/mail_sink.py, as `make run` starts it)."""
+    folder = tmp_path_factory.mktemp("mail")
+    port = _free_port()
+    sink = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "python"),
+            str(ROOT / "scripts" / "mail_sink.py"),
+            "--port",
+            str(port),
+            "--dir",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        import socket  # noqa: PLC0415 - only this fixture needs it
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        (folder / ".port").write_text(str(port))
+        yield folder
+    finally:
+        os.killpg(sink.pid, signal.SIGTERM)
+        sink.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def mail_gateway(tmp_path_factory: pytest.TempPathFactory, mail_folder: Path) -> Iterator[Gateway]:
+    """A gateway whose mail goes to :func:`mail_folder`'s sink."""
+    port = (mail_folder / ".port").read_text()
+    mail = {"CIVIC_MAIL_HOST": "127.0.0.1", "CIVIC_MAIL_PORT": port, "CIVIC_MAIL_TLS": "none"}
+    with _serve_gateway(tmp_path_factory, extra_env=mail) as served:
         yield served
 
 
