@@ -23,7 +23,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 
 # The DSFR, the pages' design system, from the npm lock (npm from Debian; the package is
 # plain CSS, scripts and fonts). Only what the pages load goes to the runtime image:
-# its CSS, scripts, fonts and favicons (3 MB of the package's 88).
+# its CSS, scripts, fonts, icons and favicons (8 MB of the package's 88).
 COPY frontend/package.json frontend/package-lock.json ./frontend/
 RUN apt-get update -qq \
     && apt-get install -y -qq --no-install-recommends npm >/dev/null \
@@ -32,7 +32,7 @@ RUN apt-get update -qq \
     && mkdir -p $dsfr/dist \
     && cp frontend/node_modules/@gouvfr/dsfr/package.json $dsfr/ \
     && cd frontend/node_modules/@gouvfr/dsfr/dist \
-    && cp -r dsfr.min.css dsfr.module.min.js dsfr.nomodule.min.js fonts favicon $dsfr/dist/
+    && cp -r dsfr.min.css dsfr.module.min.js dsfr.nomodule.min.js fonts icons favicon $dsfr/dist/
 
 COPY README.md ./
 COPY platform ./platform

@@ -60,7 +60,7 @@ def test_register_an_app_and_consent_in_chromium(
     )
     page.goto(f"{gateway.url}/oauth/authorize?{query}")
     expect(page.locator("#app-name")).to_have_text("Bike parking map")
-    expect(page.locator("#actor-type")).to_have_text("association")
+    expect(page.locator("#actor-type")).to_have_text("Association, NGO, cooperative")
     expect(page.locator("#scopes")).to_contain_text("reuses:write")
     page.screenshot(path=str(CONSENT_SCREENSHOT))
     page.locator("#approve").click()

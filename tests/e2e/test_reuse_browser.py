@@ -75,7 +75,7 @@ def test_declare_a_reuse_in_the_portal_and_see_it_on_the_dataset_page(
 
     expect(page.get_by_role("heading", name=title)).to_be_visible()
     expect(page.get_by_text("Application", exact=True)).to_be_visible()
-    expect(page.get_by_text("(citizen)")).to_be_visible()
+    expect(page.get_by_text("(Citizen or informal community)")).to_be_visible()
 
     page.goto(f"{gateway.url}/datasets/{dataset}")
     reuses = page.locator("section#reuses")

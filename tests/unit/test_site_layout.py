@@ -73,13 +73,19 @@ def test_the_language_switch_keeps_the_address_and_the_choice_is_remembered(
     assert '<html lang="fr"' in french.get_data(as_text=True)
     # The next page, without ?lang=, stays French for an English browser.
     again = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert '<html lang="fr"' in again
+    assert '<html lang="fr"' in again and "Se connecter" in again
 
 
 def test_a_french_browser_gets_french(client: FlaskClient) -> None:
     page = client.get("/login", headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})
     assert '<html lang="fr"' in page.get_data(as_text=True)
     assert "Accept-Language" in page.headers["Vary"]
+
+
+def test_a_french_browser_gets_a_french_error_page(client: FlaskClient) -> None:
+    page = client.get("/nowhere", headers={**BROWSER, "Accept-Language": "fr-FR,fr;q=0.9"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 404 and "Page introuvable" in text and "Erreur 404" in text
 
 
 @pytest.mark.parametrize("path", ["/nowhere", "/api/v1/nowhere", "/datasets/x/y/z"])

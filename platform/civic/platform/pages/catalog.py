@@ -7,12 +7,18 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, render_template, request
 
-from civic.platform.pages.labels import _, facet_title, frequency_label, theme_label
+from civic.platform.pages.labels import (
+    _,
+    facet_title,
+    frequency_label,
+    level_label,
+    theme_label,
+)
 from civic.platform.web.session import current_user
 from civic.platform.wiring import current_bootstrap
 from civic.services.catalog.datasets import get_dataset
 from civic.services.catalog.errors import UnknownDataset, UnknownOrganization
-from civic.services.catalog.organizations import get_organization
+from civic.services.catalog.organizations import get_organization, list_organizations
 from civic.services.catalog.permissions import member_of
 from civic.services.catalog.search import FACETS, SearchQuery, search_datasets
 from civic.services.catalog.vocabularies import LICENSES
@@ -47,10 +53,14 @@ def blueprint() -> Blueprint:
         query = search_query(request.args)
         with current_bootstrap().unit_of_work() as uow:
             found = search_datasets(uow, query)
+            organizations, _total = list_organizations(uow, page_size=1000)
+            titles = {organization.name: organization.title for organization, _n in organizations}
             page = render_template(
                 "pages/search.html",
                 query=query,
                 found=found,
+                facet_value_label=lambda name, value: facet_value_label(name, value, titles),
+                active_filters=sum(len(getattr(query, name)) for name in FACETS),
                 facets=[(name, facet_title(name), found.facets.get(name, [])) for name in FACETS],
                 sorts=[
                     ("relevance", _("Relevance")),
@@ -101,3 +111,17 @@ def blueprint() -> Blueprint:
 def _page_url(number: int) -> str:
     args = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
     return "?" + urlencode([*args, ("page", str(number))])
+
+
+def facet_value_label(name: str, value: str, organizations: dict[str, str]) -> str:
+    """A facet's value as people read it: an organization's title, a licence's, a level."""
+    if name == "organization":
+        return organizations.get(value, value)
+    if name == "license":
+        licence = LICENSES.get(value)
+        return licence.title if licence is not None else value
+    if name == "level":
+        return level_label(value)
+    if name == "themes":
+        return theme_label(value)
+    return value

@@ -81,3 +81,126 @@ def sync_label(status: str) -> str:
         "synced": _("published in CKAN"),
         "failed": _("refused by CKAN"),
     }.get(status, status)
+
+
+def actor_label(actor_type: str | None) -> str:
+    """Who is behind an app or a reuse, in words."""
+    if not actor_type:
+        return "—"
+    labels = {
+        "public_national": _("National administration"),
+        "public_local": _("Local or regional authority"),
+        "company_large": _("Large company"),
+        "company_small": _("SME or startup"),
+        "association": _("Association, NGO, cooperative"),
+        "citizen": _("Citizen or informal community"),
+        "research": _("Research or education"),
+        "media": _("Media"),
+    }
+    return labels.get(actor_type, actor_type.replace("_", " "))
+
+
+def app_status_label(status: str) -> str:
+    """Whether an app's access works, in words."""
+    return {"active": _("active"), "suspended": _("suspended"), "refused": _("refused")}.get(
+        status, status
+    )
+
+
+def access_action_label(action: str) -> str:
+    """What an administrator did to an app's access, in words."""
+    return {"suspended": _("suspended"), "refused": _("refused"), "restored": _("restored")}.get(
+        action, action
+    )
+
+
+def topic_label(topic: str) -> str:
+    """A reuse topic in words (a configured topic without a label keeps its name)."""
+    labels = {
+        "health": _("Health"),
+        "transport": _("Transport"),
+        "environment": _("Environment"),
+        "education": _("Education"),
+        "economy": _("Economy"),
+        "housing": _("Housing"),
+        "culture": _("Culture"),
+        "democracy": _("Democracy"),
+        "public_finances": _("Public finances"),
+        "social": _("Social affairs"),
+    }
+    return labels.get(topic, topic.replace("_", " "))
+
+
+def reuse_type_label(kind: str) -> str:
+    """A reuse's type in words."""
+    labels = {
+        "api": _("API"),
+        "application": _("Application"),
+        "idea": _("Idea"),
+        "news_article": _("News article"),
+        "paper": _("Paper"),
+        "post": _("Post"),
+        "visualization": _("Visualization"),
+        "hardware": _("Hardware"),
+    }
+    return labels.get(kind, kind)
+
+
+def reuse_purpose_label(purpose: str) -> str:
+    """A reuse's purpose in words."""
+    labels = {
+        "commercial": _("Commercial"),
+        "non_commercial": _("Non-commercial"),
+        "general_interest": _("General interest"),
+    }
+    return labels.get(purpose, purpose)
+
+
+def reuse_state_label(state: str) -> str:
+    """Where a reuse stands in moderation, in words."""
+    labels = {
+        "published": _("published"),
+        "archived": _("archived"),
+        "flagged": _("flagged"),
+    }
+    return labels.get(state, state)
+
+
+def scope_label(scope: str) -> str:
+    """What an OAuth scope allows, in words."""
+    labels = {
+        "datasets:write": _("publish and update the datasets of your organizations"),
+        "reuses:write": _("declare and update reuses of datasets"),
+        "usage:read": _("read usage statistics (an app reads its own)"),
+        "reports:read": _("read reuse and pathway evidence reports"),
+        "admin": _("administer the platform: apps, quotas, suspensions"),
+    }
+    return labels.get(scope, scope)
+
+
+def grant_label(grant: str) -> str:
+    """An OAuth grant type in words."""
+    labels = {
+        "authorization_code": _("Authorization code with PKCE (people log in and consent)"),
+        "refresh_token": _("Refresh tokens (keep access without asking again)"),
+        "client_credentials": _(
+            "Client credentials (a server acting for you, e.g. a publishing robot)"
+        ),
+    }
+    return labels.get(grant, grant)
+
+
+def context() -> dict[str, object]:
+    """The labels templates call."""
+    return {
+        "actor_label": actor_label,
+        "status_label": app_status_label,
+        "access_action_label": access_action_label,
+        "topic_label": topic_label,
+        "reuse_type_label": reuse_type_label,
+        "reuse_purpose_label": reuse_purpose_label,
+        "reuse_state_label": reuse_state_label,
+        "scope_label": scope_label,
+        "grant_label": grant_label,
+        "level_label": level_label,
+    }

@@ -17,6 +17,7 @@ from typing import Any
 from flask import Blueprint, Flask, render_template, request, url_for
 from flask_babel import get_locale
 
+from civic.platform.pages import labels
 from civic.platform.pages.labels import level_label
 from civic.platform.settings import Settings
 from civic.platform.site import errors, frontend, locale, navigation
@@ -60,6 +61,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         }
 
     app.context_processor(layout)
+    app.context_processor(labels.context)
     app.after_request(locale.remember)
     errors.init_app(app)
 
