@@ -9,6 +9,7 @@ clients (ckanapi's command line) is ``tests/integration/test_ckan_facade.py``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -157,6 +158,11 @@ def test_full_text_and_facets(client: FlaskClient, three: list[str]) -> None:
     assert items[0] == {"name": "transport", "display_name": "transport", "count": 2}
     limited = search(client, **{"facet.field": '["tags"]', "facet.limit": "1"})
     assert limited["facets"]["tags"] == {"transport": 2}
+    for alone in ("organization", "owner_org", "license_id", "name", "res_format", "groups"):
+        counted = search(client, **{"facet.field": json.dumps([alone])})
+        assert sum(counted["facets"][alone].values()) == (0 if alone == "groups" else 3), alone
+    titled = search(client, **{"facet.field": '["organization"]'})["search_facets"]
+    assert titled["organization"]["items"][0]["display_name"] == "Ville-A"
 
 
 def test_lists_and_shows(client: FlaskClient, three: list[str]) -> None:

@@ -240,6 +240,7 @@ def _facets(
     columns = {name: _FACETS[name][1].label(f"f_{index}") for index, name in enumerate(wanted)}
     matched = (
         sa.select(*columns.values())
+        .select_from(Dataset)
         .join(Organization, Organization.id == Dataset.organization_id)
         .where(*conditions)
         .cte("matched")
