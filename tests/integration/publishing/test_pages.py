@@ -43,8 +43,8 @@ def test_search_page_lists_results_and_facets_in_english_and_french(
     page = client.get("/catalog?q=bus", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<html lang="en"' in page
     assert "1 dataset" in page and "Horaires des bus" in page
-    assert '<label for="q">Words to look for</label>' in page
-    assert "<legend>Organization</legend>" in page
+    assert '<label class="fr-label" for="q">Words to look for</label>' in page
+    assert '<legend class="fr-fieldset__legend">Organization</legend>' in page
     french = client.get("/catalog", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
     text = french.get_data(as_text=True)
     assert '<html lang="fr"' in text
