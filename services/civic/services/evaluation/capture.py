@@ -11,27 +11,13 @@ actor, who is named.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from civic.services.evaluation.evidence import Evidence
-from civic.services.evaluation.freshness import Freshness
-from civic.services.evaluation.records import (
-    AccessRecord,
-    AppRecord,
-    AppUsage,
-    DatasetRecord,
-    DatasetUsage,
-    OrganizationRecord,
-    Period,
-    ReuseRecord,
-    Scope,
-    UsageByDimension,
-)
 from civic.services.evaluation.sources import EvidenceSource
 from civic.services.evaluation.verdicts import Verdict
 
@@ -84,61 +70,46 @@ def largest_actors(evidence: Evidence) -> list[Actor]:
     return found
 
 
-class WithoutActor:
-    """``source`` as if ``actor`` had never used the platform (an :class:`EvidenceSource`)."""
+def strip(evidence: Evidence, actor: Actor, source: EvidenceSource) -> Evidence:
+    """``evidence`` as if ``actor`` had never used the platform.
 
-    def __init__(self, source: EvidenceSource, actor: Actor) -> None:
-        self.source = source
-        self.actor = actor
-        self.app_id = _uuid(actor.id) if actor.kind == "app" else None
-
-    def _keeps_reuse(self, reuse: ReuseRecord) -> bool:
-        return reuse.owner != self.actor.id
-
-    def freshness(self, period: Period) -> Freshness:
-        return self.source.freshness(period)
-
-    def organizations(self) -> Sequence[OrganizationRecord]:
-        return self.source.organizations()
-
-    def datasets(self, scope: Scope, until: dt.date) -> Sequence[DatasetRecord]:
-        return self.source.datasets(scope, until)
-
-    def apps(self, scope: Scope, until: dt.date) -> Sequence[AppRecord]:
-        return [app for app in self.source.apps(scope, until) if app.id != self.app_id]
-
-    def reuses(self, scope: Scope, until: dt.date) -> Sequence[ReuseRecord]:
-        return [r for r in self.source.reuses(scope, until) if self._keeps_reuse(r)]
-
-    def app_usage(self, scope: Scope, period: Period) -> Sequence[AppUsage]:
-        return [u for u in self.source.app_usage(scope, period) if u.app_id != self.app_id]
-
-    def territory_usage(
-        self, scope: Scope, period: Period, *, without_app: uuid.UUID | None = None
-    ) -> Mapping[str, int]:
-        return self.source.territory_usage(scope, period, without_app=self.app_id)
-
-    def datasets_used_externally(
-        self, scope: Scope, period: Period, *, without_app: uuid.UUID | None = None
-    ) -> frozenset[uuid.UUID]:
-        return self.source.datasets_used_externally(scope, period, without_app=self.app_id)
-
-    def first_external_use(
-        self, scope: Scope, until: dt.date, *, without_app: uuid.UUID | None = None
-    ) -> Mapping[uuid.UUID, dt.date]:
-        return self.source.first_external_use(scope, until, without_app=self.app_id)
-
-    def access_events(self, scope: Scope, until: dt.date) -> Sequence[AccessRecord]:
-        return [e for e in self.source.access_events(scope, until) if e.app_id != self.app_id]
-
-    def dataset_usage(self, scope: Scope, period: Period) -> Sequence[DatasetUsage]:
-        return self.source.dataset_usage(scope, period)  # not read by the pathway report
-
-    def usage_by_actor_type(self, scope: Scope, period: Period) -> Sequence[UsageByDimension]:
-        return self.source.usage_by_actor_type(scope, period)  # not read by it either
-
-    def usage_by_month(self, scope: Scope, period: Period) -> Sequence[UsageByDimension]:
-        return self.source.usage_by_month(scope, period)  # nor this
+    What is per record is filtered here; what the source aggregates over every app
+    (territories, third-party use, first uses) is read again without the app's calls,
+    for the parts ``evidence`` holds. Datasets and organizations are the same objects,
+    so what is computed from them alone is computed once. Raises what ``source`` raises.
+    """
+    app_id = _uuid(actor.id) if actor.kind == "app" else None
+    period, scope = evidence.period, evidence.scope
+    territories, external, first_use = (
+        evidence.territories,
+        evidence.used_externally,
+        evidence.first_use,
+    )
+    if app_id is not None:
+        if territories:
+            territories = dict(source.territory_usage(scope, period, without_app=app_id))
+        if external:
+            external = source.datasets_used_externally(scope, period, without_app=app_id)
+        if first_use:
+            first_use = dict(source.first_external_use(scope, period.end, without_app=app_id))
+    owned = any(r.owner == actor.id for r in evidence.reuses)
+    return replace(
+        evidence,
+        apps=tuple(app for app in evidence.apps if app.id != app_id),
+        # The same tuples when the actor declared no reuse: what is computed from them
+        # is then computed once (see measures._dataset_keys).
+        reuses=tuple(r for r in evidence.reuses if r.owner != actor.id)
+        if owned
+        else evidence.reuses,
+        live_reuses=tuple(r for r in evidence.live_reuses if r.owner != actor.id)
+        if owned
+        else evidence.live_reuses,
+        usage=tuple(u for u in evidence.usage if u.app_id != app_id),
+        access=tuple(e for e in evidence.access if e.app_id != app_id),
+        territories=territories,
+        used_externally=external,
+        first_use=first_use,
+    )
 
 
 def _uuid(value: str) -> uuid.UUID | None:

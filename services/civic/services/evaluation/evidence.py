@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from civic.services.evaluation.records import (
@@ -53,26 +53,36 @@ class Evidence:
         )
 
 
-def gather(source: EvidenceSource, period: Period, scope: Scope) -> Evidence:
-    """Read from ``source`` what the indicators need for ``period`` and ``scope``.
+PARTS = frozenset(
+    {"datasets", "apps", "reuses", "usage", "territories", "external", "first_use", "access"}
+)
+
+
+def gather(
+    source: EvidenceSource, period: Period, scope: Scope, *, need: Collection[str] = PARTS
+) -> Evidence:
+    """Read from ``source`` what the indicators need for ``period`` and ``scope``: every
+    part of :data:`PARTS`, or those of ``need`` (the others are left empty).
 
     Raises whatever ``source`` raises (a database error, for the SQL source).
     """
     end = period.end
-    reuses = tuple(source.reuses(scope, end))
+    reuses = tuple(source.reuses(scope, end)) if "reuses" in need else ()
     start, after = period.start_instant, period.end_instant
     return Evidence(
         period=period,
         scope=scope,
         organizations={org.id: org for org in source.organizations()},
-        datasets=tuple(source.datasets(scope, end)),
-        apps=tuple(source.apps(scope, end)),
+        datasets=tuple(source.datasets(scope, end)) if "datasets" in need else (),
+        apps=tuple(source.apps(scope, end)) if "apps" in need else (),
         reuses=reuses,
-        usage=tuple(source.app_usage(scope, period)),
-        territories=dict(source.territory_usage(scope, period)),
-        used_externally=source.datasets_used_externally(scope, period),
-        first_use=dict(source.first_external_use(scope, end)),
-        access=tuple(source.access_events(scope, end)),
+        usage=tuple(source.app_usage(scope, period)) if "usage" in need else (),
+        territories=dict(source.territory_usage(scope, period)) if "territories" in need else {},
+        used_externally=source.datasets_used_externally(scope, period)
+        if "external" in need
+        else frozenset(),
+        first_use=dict(source.first_external_use(scope, end)) if "first_use" in need else {},
+        access=tuple(source.access_events(scope, end)) if "access" in need else (),
         live_reuses=tuple(
             r for r in reuses if r.created < after and (r.withdrawn is None or r.withdrawn >= start)
         ),

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Collection, Mapping
+from itertools import chain
+from operator import attrgetter
 
+import numpy as np
+
+from civic.services.evaluation import resampling
 from civic.services.evaluation import statistics as st
 from civic.services.evaluation.evidence import Evidence
 from civic.services.evaluation.indicators import INDICATORS, IndicatorValue
@@ -17,10 +21,14 @@ from civic.services.evaluation.records import (
     PUBLIC_ACTORS,
     REUSE_TYPES,
     SMALL_ACTORS,
-    AppUsage,
+    ReuseRecord,
 )
 from civic.services.evaluation.survival import Waiting, median_wait
 
+_INT = attrgetter("int")
+_ID_INT = attrgetter("id.int")
+_ORGANIZATION_INT = attrgetter("organization_id.int")
+_DATASET_IDS = attrgetter("dataset_ids")
 ACTIVE_WINDOW_DAYS = 90
 RETENTION_DAYS = 180
 NO_INTERVAL: st.Interval = (None, None)
@@ -34,71 +42,208 @@ class _Results(dict[str, IndicatorValue]):
         self.put(id, hits / n if n else None, n, st.wilson(hits, n))
 
 
-def compute_indicators(evidence: Evidence, *, intervals: bool = True) -> dict[str, IndicatorValue]:
-    """Every indicator of the registry for ``evidence``'s period and scope.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "coverage": ("reuse_coverage", "territorial.subnational_dataset_share"),
+    "waits": ("time_to_first_reuse", "onboarding_latency"),
+    "activity": ("active_app_ratio", "actor_mix.new_apps.small_actors", "reuse_retention"),
+    "contestability": ("contestability.per_100_apps", "contestability.restore_days"),
+}
 
-    ``intervals=False`` skips the bootstraps (trend steps need values only). Raises nothing.
+
+def compute_indicators(
+    evidence: Evidence,
+    *,
+    intervals: bool = True,
+    only: Collection[str] | None = None,
+    first_reuse: Mapping[int, dt.datetime] | None = None,
+) -> dict[str, IndicatorValue]:
+    """Every indicator of the registry for ``evidence``'s period and scope (or those
+    of ``only``, and whatever is computed with them).
+
+    ``intervals=False`` skips the bootstraps (trend steps need values only).
+    ``first_reuse`` (from :func:`first_reuses` over the reuses up to a later day)
+    spares reading every reuse again for each month. Raises nothing.
     """
     results = _Results()
-    _coverage_and_territory(evidence, results)
-    _usage(evidence, results, intervals)
-    _reuses(evidence, results, intervals)
-    _waits(evidence, results)
-    _activity(evidence, results)
-    _contestability(evidence, results)
-    return {id: results[id] for id in INDICATORS}
+
+    def wanted(group: str) -> bool:
+        return only is None or any(_group_of(id) == group for id in only)
+
+    if wanted("coverage"):
+        _coverage_and_territory(evidence, results)
+    if wanted("usage"):
+        _usage(evidence, results, intervals)
+    if wanted("reuses"):
+        _reuses(evidence, results, intervals)
+    if wanted("waits"):
+        _waits(evidence, results, first_reuse)
+    if wanted("activity"):
+        _activity(evidence, results)
+    if wanted("contestability"):
+        _contestability(evidence, results)
+    return {id: results[id] for id in INDICATORS if id in results}
+
+
+_USAGE_PREFIXES = (
+    "actor_mix.calls.",
+    "third_party_share",
+    "g2g_reuse",
+    "usage_concentration.calls_",
+    "territorial.subnational_call_share",
+    "territorial.gini",
+)
+
+
+# What each group of indicators reads of the evidence (see ``evidence.PARTS``).
+READS: dict[str, frozenset[str]] = {
+    "coverage": frozenset({"datasets", "reuses", "external"}),
+    "usage": frozenset({"apps", "usage", "territories"}),
+    "reuses": frozenset({"reuses"}),
+    "waits": frozenset({"datasets", "reuses", "first_use", "apps"}),
+    "activity": frozenset({"apps", "usage", "reuses"}),
+    "contestability": frozenset({"access", "apps"}),
+}
+
+
+def parts_for(only: Collection[str]) -> frozenset[str]:
+    """The parts of the evidence that the indicators ``only`` read."""
+    return frozenset().union(*(READS[_group_of(id)] for id in only))
+
+
+def _group_of(id: str) -> str:
+    for group, ids in GROUPS.items():
+        if id in ids:
+            return group
+    return "usage" if id.startswith(_USAGE_PREFIXES) else "reuses"
+
+
+def first_reuses(reuses: Collection[ReuseRecord]) -> dict[int, dt.datetime]:
+    """The first reuse's creation per dataset (keys: ``UUID.int``).
+
+    Over the reuses created by a day, it answers for any earlier day too: a first
+    reuse created after that day means none by then (:func:`_waits` checks it).
+    """
+    first: dict[int, dt.datetime] = {}
+    for reuse in reuses:
+        created = reuse.created
+        for dataset_id in reuse.dataset_ids:
+            key = dataset_id.int
+            known = first.get(key)
+            if known is None or created < known:
+                first[key] = created
+    return first
 
 
 def _coverage_and_territory(evidence: Evidence, results: _Results) -> None:
     # Sets of ``UUID.int``: Python hashes ints natively, UUIDs through a Python method,
     # and these loops run over every dataset for each month of a report.
+    # ``attrgetter`` and ``map`` keep the loops over every dataset in C.
     datasets = evidence.datasets
-    touched = {id.int for id in evidence.used_externally}
-    touched.update(id.int for reuse in evidence.live_reuses for id in reuse.dataset_ids)
-    covered = sum(dataset.id.int in touched for dataset in datasets)
-    results.share("reuse_coverage", covered, len(datasets))
-    national = {id.int for id, org in evidence.organizations.items() if org.level == "national"}
-    subnational = sum(dataset.organization_id.int not in national for dataset in datasets)
-    results.share("territorial.subnational_dataset_share", subnational, len(datasets))
+    keys, in_national = _dataset_keys(evidence)
+    touched = set(map(_INT, evidence.used_externally))
+    touched.update(_reused_keys(evidence.live_reuses))
+    results.share("reuse_coverage", len(touched.intersection(keys)), len(datasets))
+    results.share(
+        "territorial.subnational_dataset_share", len(datasets) - in_national, len(datasets)
+    )
+
+
+# The datasets of an evidence are shared by its capture checks (the same tuple): their
+# keys are computed once. A few recent entries, each holding its tuple, so an id is
+# never mistaken for another's.
+_KEYS: OrderedDict[int, tuple[object, object, frozenset[int], int]] = OrderedDict()
+
+
+_REUSED: OrderedDict[int, tuple[object, frozenset[int]]] = OrderedDict()
+
+
+def _reused_keys(live: tuple[ReuseRecord, ...]) -> frozenset[int]:
+    """The keys of the datasets that ``live`` reuses build on (computed once per tuple)."""
+    known = _REUSED.get(id(live))
+    if known is not None and known[0] is live:
+        return known[1]
+    keys = frozenset(map(_INT, chain.from_iterable(map(_DATASET_IDS, live))))
+    _REUSED[id(live)] = (live, keys)
+    while len(_REUSED) > 64:
+        _REUSED.popitem(last=False)
+    return keys
+
+
+def _dataset_keys(evidence: Evidence) -> tuple[frozenset[int], int]:
+    """The datasets' ``UUID.int`` keys, and how many are national publishers'."""
+    datasets, organizations = evidence.datasets, evidence.organizations
+    known = _KEYS.get(id(datasets))
+    if known is not None and known[0] is datasets and known[1] is organizations:
+        return known[2], known[3]
+    keys = frozenset(map(_ID_INT, datasets))
+    national = {id.int for id, org in organizations.items() if org.level == "national"}
+    in_national = sum(map(national.__contains__, map(_ORGANIZATION_INT, datasets)))
+    _KEYS[id(datasets)] = (datasets, organizations, keys, in_national)
+    while len(_KEYS) > 64:
+        _KEYS.popitem(last=False)
+    return keys, in_national
 
 
 def _usage(evidence: Evidence, results: _Results, intervals: bool) -> None:
     actor_of = {app.id: app.actor_type for app in evidence.apps}
     usage = [u for u in evidence.usage if u.total > 0]
+    totals = np.array([u.total for u in usage], dtype=np.float64)
+    actors = [actor_of.get(u.app_id, "") for u in usage]
+    public = np.array([actor in PUBLIC_ACTORS for actor in actors], dtype=bool)
+    external = np.array([u.external for u in usage], dtype=np.float64)
+    subnational = np.array([u.subnational for u in usage], dtype=np.float64)
+    # Kish's effective number of apps is the same for every share of calls.
+    total = float(totals.sum())
+    effective = total * total / float((totals * totals).sum()) if total > 0 else 0.0
 
-    def clustered(id: str, hits: Callable[[AppUsage], float]) -> None:
-        value, interval, n = st.clustered_share([(u.total, hits(u)) for u in usage])
-        results.put(id, value, n, interval)
+    def clustered(id: str, hits: np.ndarray) -> None:
+        if total <= 0:
+            results.put(id, None, 0, (None, None))
+            return
+        share = float(hits.sum()) / total
+        interval = st.containing(st.wilson(share * effective, effective), share)
+        results.put(id, share, len(usage), interval)
 
-    def is_public(u: AppUsage) -> bool:
-        return actor_of.get(u.app_id) in PUBLIC_ACTORS
-
-    clustered("third_party_share", lambda u: 0 if is_public(u) else u.total)
-    clustered("g2g_reuse", lambda u: u.external if is_public(u) else 0)
-    clustered("territorial.subnational_call_share", lambda u: u.subnational)
+    clustered("third_party_share", np.where(public, 0.0, totals))
+    clustered("g2g_reuse", np.where(public, external, 0.0))
+    clustered("territorial.subnational_call_share", subnational)
     for actor in (*ACTOR_TYPES, *ACTOR_GROUPS):
-        clustered(f"actor_mix.calls.{actor}", _member_calls(actor_of, actor))
+        members = ACTOR_GROUPS.get(actor, frozenset({actor}))
+        mask = np.array([a in members for a in actors], dtype=bool)
+        clustered(f"actor_mix.calls.{actor}", np.where(mask, totals, 0.0))
 
     # Sorted: the estimates and their bootstrap must not depend on the order of the rows.
-    totals = sorted(float(u.total) for u in usage)
+    ordered = sorted(float(t) for t in totals)
     results.put(
         "usage_concentration.calls_hhi",
-        st.hhi(totals),
-        len(totals),
-        st.bootstrap(totals, st.hhi) if intervals else NO_INTERVAL,
+        st.hhi(ordered),
+        len(ordered),
+        resampling.bootstrap(ordered, "hhi") if intervals else NO_INTERVAL,
     )
     results.put(
         "usage_concentration.calls_top5",
-        st.top_share(totals),
-        len(totals),
-        st.bootstrap(totals, st.top_share) if intervals else NO_INTERVAL,
+        st.top_share(ordered),
+        len(ordered),
+        resampling.bootstrap(ordered, "top5") if intervals else NO_INTERVAL,
     )
-    typed = sorted((actor_of.get(u.app_id, ""), float(u.total)) for u in usage)
+    # Codes of the actor types; an app of no known type is a ninth category of its own.
+    index: dict[str, int] = {actor: i for i, actor in enumerate(ACTOR_TYPES)}
+    unknown = len(ACTOR_TYPES)
+    typed = sorted(
+        (index.get(actor, unknown), float(t)) for actor, t in zip(actors, totals, strict=True)
+    )
+    by_type = [0.0] * (unknown + 1)
+    for code, weight in typed:
+        by_type[code] += weight
     results.put(
         "actor_mix.calls.diversity",
-        _actor_evenness(typed),
+        st.evenness(by_type, len(ACTOR_TYPES)) if typed else None,
         len(typed),
-        st.bootstrap(typed, _actor_evenness) if intervals else NO_INTERVAL,
+        resampling.bootstrap_evenness(
+            [code for code, _ in typed], [weight for _, weight in typed], len(ACTOR_TYPES)
+        )
+        if intervals
+        else NO_INTERVAL,
     )
 
     territories = [float(evidence.territories.get(t, 0)) for t in _territories(evidence)]
@@ -106,20 +251,8 @@ def _usage(evidence: Evidence, results: _Results, intervals: bool) -> None:
         "territorial.gini",
         st.gini(territories),
         len(territories),
-        st.bootstrap(territories, st.gini) if intervals else NO_INTERVAL,
+        resampling.bootstrap(territories, "gini") if intervals else NO_INTERVAL,
     )
-
-
-def _member_calls(actor_of: Mapping[uuid.UUID, str], actor: str) -> Callable[[AppUsage], float]:
-    members = ACTOR_GROUPS.get(actor, frozenset({actor}))
-    return lambda u: u.total if actor_of.get(u.app_id) in members else 0
-
-
-def _actor_evenness(typed: Sequence[tuple[str, float]]) -> float | None:
-    counts: dict[str, float] = {}
-    for actor, total in typed:
-        counts[actor] = counts.get(actor, 0.0) + total
-    return st.evenness(list(counts.values()), len(ACTOR_TYPES))
 
 
 def _territories(evidence: Evidence) -> list[str]:
@@ -135,7 +268,7 @@ def _territories(evidence: Evidence) -> list[str]:
 def _reuses(evidence: Evidence, results: _Results, intervals: bool) -> None:
     live = evidence.live_reuses
     n = len(live)
-    by_actor: Counter[str] = Counter(reuse.actor_type for reuse in live)
+    by_actor: Counter[str] = Counter(map(attrgetter("actor_type"), live))
     for actor in (*ACTOR_TYPES, *ACTOR_GROUPS):
         members = ACTOR_GROUPS.get(actor, frozenset({actor}))
         results.share(f"actor_mix.reuses.{actor}", sum(by_actor[a] for a in members), n)
@@ -146,7 +279,7 @@ def _reuses(evidence: Evidence, results: _Results, intervals: bool) -> None:
         n,
         _categorical(actor_counts, intervals),
     )
-    by_type = Counter(reuse.type for reuse in live)
+    by_type = Counter(map(attrgetter("type"), live))
     for kind in REUSE_TYPES:
         results.share(f"reuse_type_mix.{kind}", by_type[kind], n)
     type_counts = [by_type[kind] for kind in REUSE_TYPES]
@@ -156,44 +289,54 @@ def _reuses(evidence: Evidence, results: _Results, intervals: bool) -> None:
         n,
         _categorical(type_counts, intervals),
     )
+    commercial = Counter(
+        zip(map(attrgetter("actor_type"), live), map(attrgetter("purpose"), live), strict=True)
+    )
     general = sum(
-        reuse.actor_type in GENERAL_INTEREST_ACTORS or reuse.purpose != "commercial"
-        for reuse in live
+        count
+        for (actor, purpose), count in commercial.items()
+        if actor in GENERAL_INTEREST_ACTORS or purpose != "commercial"
     )
     results.share("general_interest_share", general, n)
-    results.share("federation.cross_producer", sum(len(r.organization_ids) >= 2 for r in live), n)
-    results.share("federation.cross_level", sum(len(r.levels) >= 2 for r in live), n)
+    producers = Counter(map(len, map(attrgetter("organization_ids"), live)))
+    levels = Counter(map(len, map(attrgetter("levels"), live)))
+    results.share("federation.cross_producer", _several(producers), n)
+    results.share("federation.cross_level", _several(levels), n)
 
-    per_owner = sorted(float(n) for n in Counter(reuse.owner for reuse in live).values())
-    for suffix, statistic in (("hhi", st.hhi), ("top5", st.top_share)):
-        results.put(
-            f"usage_concentration.reuses_{suffix}",
-            statistic(per_owner),
-            len(per_owner),
-            st.bootstrap(per_owner, statistic) if intervals else NO_INTERVAL,
-        )
+    per_owner = sorted(float(n) for n in Counter(map(attrgetter("owner"), live)).values())
+    results.put(
+        "usage_concentration.reuses_hhi",
+        st.hhi(per_owner),
+        len(per_owner),
+        resampling.bootstrap(per_owner, "hhi") if intervals else NO_INTERVAL,
+    )
+    results.put(
+        "usage_concentration.reuses_top5",
+        st.top_share(per_owner),
+        len(per_owner),
+        resampling.bootstrap(per_owner, "top5") if intervals else NO_INTERVAL,
+    )
+
+
+def _several(counts: Counter[int]) -> int:
+    """How many reuses have two (producers, levels) or more."""
+    return sum(count for size, count in counts.items() if size >= 2)
 
 
 def _categorical(counts: list[int], intervals: bool) -> st.Interval:
     if not intervals:
         return NO_INTERVAL
-    return st.bootstrap_categorical(counts, lambda draw: st.evenness(draw, len(counts)))
+    return resampling.bootstrap_categorical(counts)
 
 
-def _waits(evidence: Evidence, results: _Results) -> None:
+def _waits(
+    evidence: Evidence, results: _Results, first_reuse: Mapping[int, dt.datetime] | None
+) -> None:
     period = evidence.period
     begins, after = period.start_instant, period.end_instant
     fresh = [d for d in evidence.datasets if begins <= d.published < after]
-    wanted = {dataset.id.int for dataset in fresh}  # ints: see _coverage_and_territory
-    first_reuse: dict[int, dt.datetime] = {}
-    for reuse in evidence.reuses:
-        created = reuse.created
-        for dataset_id in reuse.dataset_ids:
-            key = dataset_id.int
-            if key in wanted:
-                known = first_reuse.get(key)
-                if known is None or created < known:
-                    first_reuse[key] = created
+    if first_reuse is None:
+        first_reuse = first_reuses(evidence.reuses)
     dataset_waits = []
     for dataset in fresh:
         published = dataset.published.date()

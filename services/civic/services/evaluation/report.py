@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from civic.services.evaluation.capture import CaptureCheck, WithoutActor, largest_actors
+from civic.services.evaluation.capture import Actor, CaptureCheck, largest_actors, strip
 from civic.services.evaluation.catalog import Catalog
-from civic.services.evaluation.evidence import Evidence, gather
+from civic.services.evaluation.evidence import PARTS, Evidence, gather
 from civic.services.evaluation.freshness import Freshness
 from civic.services.evaluation.indicators import INDICATORS, IndicatorValue
-from civic.services.evaluation.measures import compute_indicators
+from civic.services.evaluation.measures import compute_indicators, first_reuses, parts_for
 from civic.services.evaluation.records import EvidenceCounts, Period, Scope
 from civic.services.evaluation.sources import EvidenceSource
 from civic.services.evaluation.statistics import lorenz
@@ -95,12 +95,18 @@ def build_pathway_report(
     """
     scope = scope or Scope()
     evidence = gather(source, period, scope)
-    indicators = compute_indicators(evidence)
+    first = first_reuses(evidence.reuses)
+    indicators = compute_indicators(evidence, first_reuse=first)
     wanted: set[Step] = {"month"}
     wanted.update(
         e.period for entry in catalog.entries for e in entry.expectations if e.period is not None
     )
-    series = {step: _series(source, period, scope, step) for step in sorted(wanted)}
+    charted = {e.indicator for entry in catalog.entries for e in entry.expectations}
+    computed = {
+        step: _series(source, period, scope, step, only=charted, first_reuse=first)
+        for step in sorted(wanted)
+    }
+    series = {step: found[0] for step, found in computed.items()}
     by_indicator = {
         expectation.indicator: series[expectation.period].values[expectation.indicator]
         for entry in catalog.entries
@@ -109,8 +115,9 @@ def build_pathway_report(
     }
     verdicts = judge(catalog, indicators, by_indicator)
     base = {verdict.entry.id: verdict.verdict for verdict in verdicts}
+    steps = {step: found[1] for step, found in computed.items()}
     capture = tuple(
-        _capture(WithoutActor(source, actor), catalog, period, scope, base)
+        _capture(source, actor, evidence=evidence, steps=steps, catalog=catalog, base=base)
         for actor in largest_actors(evidence)
     )
     scale = catalog.method.sensitivity
@@ -138,31 +145,68 @@ def build_pathway_report(
 
 
 def _capture(
-    source: WithoutActor, catalog: Catalog, period: Period, scope: Scope, base: Mapping[str, str]
+    source: EvidenceSource,
+    actor: Actor,
+    *,
+    evidence: Evidence,
+    steps: Mapping[Step, list[Evidence]],
+    catalog: Catalog,
+    base: Mapping[str, str],
 ) -> CaptureCheck:
-    """The verdicts again from ``source`` (the evidence without one actor)."""
-    indicators = compute_indicators(gather(source, period, scope))
+    """The verdicts again without ``actor``, from the evidence already read (the
+    period's and each step's), stripped of what is the actor's."""
+    without = strip(evidence, actor, source)
+    first = first_reuses(without.reuses)
+    indicators = compute_indicators(without, first_reuse=first)
     trends = {
         (e.indicator, e.period)
         for entry in catalog.entries
         for e in entry.expectations
         if e.period is not None
     }
-    series = {step: _series(source, period, scope, step) for step in {s for _, s in trends}}
-    by_indicator = {indicator: series[step].values[indicator] for indicator, step in trends if step}
+    by_indicator: dict[str, tuple[IndicatorValue, ...]] = {}
+    for indicator, step in trends:
+        if step is None:
+            continue
+        by_indicator[indicator] = tuple(
+            compute_indicators(
+                strip(part, actor, source), intervals=False, only={indicator}, first_reuse=first
+            )[indicator]
+            for part in steps[step]
+        )
     verdicts = {v.entry.id: v.verdict for v in judge(catalog, indicators, by_indicator)}
     changed = tuple(id for id, verdict in verdicts.items() if verdict != base[id])
-    return CaptureCheck(source.actor, verdicts, changed)
+    return CaptureCheck(actor, verdicts, changed)
 
 
-def _series(source: EvidenceSource, period: Period, scope: Scope, step: Step) -> StepSeries:
+def _series(
+    source: EvidenceSource,
+    period: Period,
+    scope: Scope,
+    step: Step,
+    *,
+    only: set[str] | None = None,
+    first_reuse: Mapping[int, dt.datetime] | None = None,
+) -> tuple[StepSeries, list[Evidence]]:
+    """The indicators (those of ``only``, if given) over each step of ``period``, and
+    the evidence of each step (the capture check strips it of one actor)."""
     periods = tuple(period.steps(step))
-    computed = [compute_indicators(gather(source, p, scope), intervals=False) for p in periods]
-    return StepSeries(
+    need = PARTS if only is None else parts_for(only)
+    evidences = [gather(source, p, scope, need=need) for p in periods]
+    computed = [
+        compute_indicators(part, intervals=False, only=only, first_reuse=first_reuse)
+        for part in evidences
+    ]
+    found = StepSeries(
         step=step,
         periods=periods,
-        values={id: tuple(values[id] for values in computed) for id in INDICATORS},
+        values={
+            id: tuple(values[id] for values in computed)
+            for id in INDICATORS
+            if only is None or id in only
+        },
     )
+    return found, evidences
 
 
 def _finding_sensitivity(

@@ -18,6 +18,7 @@ Conventions, shared with the in-memory source:
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -200,13 +201,11 @@ class SqlEvidenceSource:
 
     def datasets(self, scope: Scope, until: dt.date) -> Sequence[DatasetRecord]:
         """Datasets in scope published by ``until`` and not withdrawn by then."""
-        read = self._as_of("datasets", scope, until, lambda: self._datasets(scope, until))
+        read = self._as_of("datasets", scope, until, lambda: _ByTime(self._datasets(scope, until)))
         end = _end(until)
-        return [
-            record
-            for record, deleted in read
-            if record.published < end and (deleted is None or deleted >= end)
-        ]
+        published: list[DatasetRecord] = read.before(end)
+        gone = {id(record) for record, deleted in read.deleted if deleted < end}
+        return [r for r in published if id(r) not in gone] if gone else published
 
     def _datasets(
         self, scope: Scope, until: dt.date
@@ -266,9 +265,14 @@ class SqlEvidenceSource:
 
     def reuses(self, scope: Scope, until: dt.date) -> Sequence[ReuseRecord]:
         """Reuses created by ``until`` touching a dataset in scope."""
-        read = self._as_of("reuses", scope, until, lambda: self._reuses(scope, until))
-        end = _end(until)
-        return [reuse for reuse in read if reuse.created < end]
+        read = self._as_of(
+            "reuses",
+            scope,
+            until,
+            lambda: _ByTime([(r, None) for r in self._reuses(scope, until)]),
+        )
+        reuses: list[ReuseRecord] = read.before(_end(until))
+        return reuses
 
     def _reuses(self, scope: Scope, until: dt.date) -> list[ReuseRecord]:
         where, params = _scope_sql(scope, "so")
@@ -508,6 +512,26 @@ class SqlEvidenceSource:
             "GROUP BY 1 ORDER BY 1",
         )
         return [UsageByDimension(r.key, int(r.calls), int(r.downloads)) for r in rows]
+
+
+class _ByTime:
+    """Records sorted by when they appeared: those before an instant are a prefix."""
+
+    def __init__(self, read: Sequence[tuple[Any, dt.datetime | None]]) -> None:
+        ordered = sorted(read, key=lambda item: _appeared(item[0]))
+        self.records: list[Any] = [record for record, _ in ordered]
+        self.keys = [_appeared(record) for record in self.records]
+        self.deleted: list[tuple[Any, dt.datetime]] = [
+            (record, deleted) for record, deleted in ordered if deleted is not None
+        ]
+
+    def before(self, end: dt.datetime) -> list[Any]:
+        """The records that appeared before ``end``."""
+        return self.records[: bisect.bisect_left(self.keys, end)]
+
+
+def _appeared(record: DatasetRecord | ReuseRecord) -> dt.datetime:
+    return record.published if isinstance(record, DatasetRecord) else record.created
 
 
 def _made_of_months(period: Period, span: Period) -> bool:
