@@ -404,3 +404,36 @@ def test_organizations_created_and_edited_from_the_console(stack: RunningStack) 
         "organization.edit",
         "organization.create",
     ]
+
+
+def test_rotating_a_secret_with_a_grace_period(stack: RunningStack) -> None:
+    owner = new_user(stack)
+    app = new_app(stack, owner["email"], scope="usage:read")
+    browser = logged_in(stack, owner["email"])
+    page = f"/portal/apps/{app['client_id']}"
+    confirm = browser.post(
+        f"{stack.gateway_url}{page}/secret",
+        data={"csrf_token": csrf_token(browser.get(f"{stack.gateway_url}{page}", timeout=10).text)},
+        timeout=10,
+    )
+    assert "works one more hour" in confirm.text
+    assert _token(stack, app)  # asking changed nothing
+    rotated = browser.post(
+        f"{stack.gateway_url}{page}/secret",
+        data={"csrf_token": csrf_token(confirm.text), "confirm": "yes", "grace": "3600"},
+        timeout=10,
+    )
+    secret = re.search(r'id="client-secret">(cvcs_[^<]+)<', rotated.text).group(1)  # type: ignore[union-attr]
+    new = {**app, "client_secret": secret}
+    assert _token(stack, new)
+    assert _token(stack, app)  # the old one, in its grace period
+    # Rotating again at once ends every older secret.
+    civic(stack, "apps", "rotate-secret", app["client_id"])
+    for old in (app, new):
+        refused = requests.post(
+            f"{stack.gateway_url}/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(old["client_id"], old["client_secret"]),
+            timeout=10,
+        )
+        assert refused.status_code == 401

@@ -123,9 +123,18 @@ def test_the_portal_registers_shows_and_rotates(stack: RunningStack) -> None:
     shown = browser.get(f"{stack.gateway_url}/portal/apps/{client_id}", timeout=10)
     assert "Transit times" in shown.text
     assert "cvcs_" not in shown.text  # the secret is never shown again
-    rotated = browser.post(
+    # The app page's button asks first (issue 17): nothing changes until confirmed.
+    asked = browser.post(
         f"{stack.gateway_url}/portal/apps/{client_id}/secret",
         data={"csrf_token": csrf_token(shown.text)},
+        timeout=10,
+    )
+    assert asked.status_code == 200
+    assert "cvcs_" not in asked.text
+    assert 'name="grace"' in asked.text
+    rotated = browser.post(
+        f"{stack.gateway_url}/portal/apps/{client_id}/secret",
+        data={"csrf_token": csrf_token(asked.text), "confirm": "yes", "grace": "0"},
         timeout=10,
     )
     assert 'id="client-secret">cvcs_' in rotated.text

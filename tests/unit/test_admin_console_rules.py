@@ -135,3 +135,22 @@ def test_changing_the_actor_type_withdraws_its_verification() -> None:
     registry._apply(app, parse_metadata({**data, "actor_type": "public_national"}))
     assert app.actor_type_verified is False
     assert app.actor_type_verified_by is None
+
+
+def test_a_replaced_secret_works_only_during_its_grace() -> None:
+    from civic.services.apps import registry  # noqa: PLC0415
+    from civic.services.apps.models import App  # noqa: PLC0415
+    from civic.services.tokens import credentials  # noqa: PLC0415
+
+    now = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC)
+    app = App(
+        client_secret_hash=credentials.digest("new"),
+        previous_secret_hash=credentials.digest("old"),
+        previous_secret_expires_at=now + dt.timedelta(hours=1),
+    )
+    assert registry.verify_client_secret(app, "new", now=now)
+    assert registry.verify_client_secret(app, "old", now=now)
+    assert not registry.verify_client_secret(app, "other", now=now)
+    later = now + dt.timedelta(hours=1, seconds=1)
+    assert not registry.verify_client_secret(app, "old", now=later)
+    assert registry.verify_client_secret(app, "new", now=later)

@@ -148,12 +148,21 @@ apps.add_command(_access_command(AccessAction.RESTORED, "restore"))
 
 @apps.command(name="rotate-secret")
 @click.argument("client_id")
+@click.option(
+    "--grace",
+    type=click.IntRange(0, 7 * 86400),
+    default=0,
+    show_default=True,
+    help="Seconds the old secret keeps working beside the new one.",
+)
 @JSON_OPTION
 @click.pass_context
-def rotate_secret(ctx: click.Context, client_id: str, as_json: bool) -> None:
-    """Issue a new client secret; the old one stops working at once."""
+def rotate_secret(ctx: click.Context, client_id: str, grace: int, as_json: bool) -> None:
+    """Issue a new client secret; the old one stops at once, or after --grace seconds."""
     with unit_of_work(ctx) as uow:
-        secret = registry.rotate_client_secret(uow, registry.get_app(uow, client_id))
+        secret = registry.rotate_client_secret(
+            uow, registry.get_app(uow, client_id), grace_seconds=grace
+        )
         uow.commit()
     emit({"client_id": client_id, "client_secret": secret}, as_json=as_json, text=secret)
 

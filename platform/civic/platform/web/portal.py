@@ -20,6 +20,7 @@ from civic.services.apps import access, registry
 from civic.services.apps.errors import InvalidAppMetadata
 from civic.services.apps.metadata import parse_metadata
 from civic.services.apps.models import ActorType
+from civic.services.apps.standing import ensure_may_act
 from civic.services.errors import DomainError
 from civic.services.identity.models import Role
 from civic.services.identity.rights import ROLE_RIGHTS, SCOPES
@@ -28,6 +29,8 @@ from civic.services.tokens.initial import issue_initial_access_token
 from civic.services.uow import UnitOfWork
 
 Page = str | tuple[str, int] | WerkzeugResponse
+# Grace periods offered for the old secret when rotating: seconds (0: it stops at once).
+SECRET_GRACE_CHOICES = ("0", "3600", "86400", "604800")
 
 
 def blueprint() -> Blueprint:
@@ -92,7 +95,13 @@ def rotate_secret(client_id: str) -> Page:
     check_csrf()
     with current_bootstrap().unit_of_work() as uow:
         app = registry.get_owned_app(uow, client_id, _user_id())
-        secret = registry.rotate_client_secret(uow, app)
+        # Confirm first: a form without ``confirm`` (the app page's button) shows what
+        # rotating does and offers a grace period for the old secret.
+        ensure_may_act(app, "a new client secret")  # a suspended app is refused at once
+        grace = request.form.get("grace", "")
+        if request.form.get("confirm") != "yes" or grace not in SECRET_GRACE_CHOICES:
+            return render_template("web/rotate_secret.html", app=app, choices=SECRET_GRACE_CHOICES)
+        secret = registry.rotate_client_secret(uow, app, grace_seconds=int(grace))
         uow.commit()
         issued = registry.Credentials(app.client_id, secret, None)
         return render_template("web/credentials.html", app=app, issued=issued, new=False)

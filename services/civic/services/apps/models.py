@@ -63,6 +63,10 @@ class App(Base):
     # SHA-256 of the secret (which has 256 random bits, so no slow hash is needed).
     client_secret_hash: Mapped[str | None] = mapped_column(sa.String(64))
     client_secret_issued_at: Mapped[dt.datetime | None] = mapped_column()
+    # After a rotation with a grace period, the replaced secret works until then, so the
+    # owner can deploy the new one without an outage (hashed the same way).
+    previous_secret_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    previous_secret_expires_at: Mapped[dt.datetime | None] = mapped_column()
     # RFC 7592's registration access token, hashed the same way.
     registration_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     token_endpoint_auth_method: Mapped[str] = mapped_column(sa.String(50))

@@ -18,6 +18,7 @@ from civic.services.apps.errors import InvalidAppMetadata, NotAppOwner, UnknownA
 from civic.services.apps.metadata import AUTHORIZATION_CODE, AppMetadata
 from civic.services.apps.models import App
 from civic.services.apps.standing import ensure_may_act
+from civic.services.errors import InvalidInput
 from civic.services.identity.accounts import utcnow
 from civic.services.identity.models import Role, User
 from civic.services.identity.rights import effective_scopes, join_scope, split_scope
@@ -94,6 +95,8 @@ def update_app(uow: UnitOfWork, app: App, metadata: AppMetadata) -> App:
     if metadata.is_public and not was_public:
         app.client_secret_hash = None
         app.client_secret_issued_at = None
+        app.previous_secret_hash = None
+        app.previous_secret_expires_at = None
     uow.session.flush()
     return app
 
@@ -113,18 +116,36 @@ def within_rights(metadata: AppMetadata, owner: User | None) -> AppMetadata:
     return dataclasses.replace(metadata, scope=usable)
 
 
-def rotate_client_secret(uow: UnitOfWork, app: App) -> str:
-    """A new client secret for a confidential ``app``; the old one stops working at once.
+# The longest grace period a replaced secret may keep working (a week).
+MAX_SECRET_GRACE = 7 * 86400
 
-    Raises :class:`UnknownApp` for a public app, which has no secret to rotate, and
-    :class:`AppNotActive` for a suspended or refused app.
+
+def rotate_client_secret(
+    uow: UnitOfWork, app: App, *, grace_seconds: int = 0, now: dt.datetime | None = None
+) -> str:
+    """A new client secret for a confidential ``app``. The old one stops working at once,
+    or, with ``grace_seconds`` (at most :data:`MAX_SECRET_GRACE`), works that much longer
+    beside the new one; an older secret still in its grace stops at once.
+
+    Raises :class:`UnknownApp` for a public app, which has no secret to rotate,
+    :class:`AppNotActive` for a suspended or refused app, and :class:`InvalidInput`
+    for a grace period out of range.
     """
     ensure_may_act(app, "a new client secret")
     if app.is_public:
         raise UnknownApp("a public client has no secret to rotate")
+    if not 0 <= grace_seconds <= MAX_SECRET_GRACE:
+        raise InvalidInput([("#/grace", f"a grace period of 0 to {MAX_SECRET_GRACE} seconds")])
+    now = now or utcnow()
     secret = credentials.new_secret(credentials.CLIENT_SECRET)
+    if grace_seconds and app.client_secret_hash is not None:
+        app.previous_secret_hash = app.client_secret_hash
+        app.previous_secret_expires_at = now + dt.timedelta(seconds=grace_seconds)
+    else:
+        app.previous_secret_hash = None
+        app.previous_secret_expires_at = None
     app.client_secret_hash = credentials.digest(secret)
-    app.client_secret_issued_at = utcnow()
+    app.client_secret_issued_at = now
     uow.session.flush()
     return secret
 
@@ -215,9 +236,15 @@ def app_by_registration_token(uow: UnitOfWork, token: str) -> App | None:
     )
 
 
-def verify_client_secret(app: App, secret: str) -> bool:
-    """Whether ``secret`` is ``app``'s current client secret (constant time)."""
-    return credentials.matches(secret, app.client_secret_hash)
+def verify_client_secret(app: App, secret: str, *, now: dt.datetime | None = None) -> bool:
+    """Whether ``secret`` is ``app``'s current client secret, or the one it replaced while
+    that one's grace period lasts (constant time: both are compared)."""
+    current = credentials.matches(secret, app.client_secret_hash)
+    previous = credentials.matches(secret, app.previous_secret_hash)
+    in_grace = app.previous_secret_expires_at is not None and app.previous_secret_expires_at > (
+        now or utcnow()
+    )
+    return current or (previous and in_grace)
 
 
 def _apply(app: App, metadata: AppMetadata) -> None:
