@@ -90,8 +90,7 @@ def strip(evidence: Evidence, actor: Actor, source: EvidenceSource) -> Evidence:
             territories = dict(source.territory_usage(scope, period, without_app=app_id))
         if external:
             external = source.datasets_used_externally(scope, period, without_app=app_id)
-        if first_use:
-            first_use = dict(source.first_external_use(scope, period.end, without_app=app_id))
+        first_use = source.first_external_use(scope, period.end, without_app=app_id)
     owned = any(r.owner == actor.id for r in evidence.reuses)
     return replace(
         evidence,

@@ -81,7 +81,7 @@ def gather(
         used_externally=source.datasets_used_externally(scope, period)
         if "external" in need
         else frozenset(),
-        first_use=dict(source.first_external_use(scope, end)) if "first_use" in need else {},
+        first_use=source.first_external_use(scope, end) if "first_use" in need else {},
         access=tuple(source.access_events(scope, end)) if "access" in need else (),
         live_reuses=tuple(
             r for r in reuses if r.created < after and (r.withdrawn is None or r.withdrawn >= start)

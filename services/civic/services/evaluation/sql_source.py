@@ -21,7 +21,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, TypeVar, cast
 
@@ -444,7 +444,7 @@ class SqlEvidenceSource:
             until,
             lambda: self._first_uses(scope, until, without_app),
         )
-        return {dataset: day for dataset, day in read.items() if day <= until}
+        return _UpTo(read, until)
 
     def _first_uses(
         self, scope: Scope, until: dt.date, without_app: uuid.UUID | None = None
@@ -512,6 +512,27 @@ class SqlEvidenceSource:
             "GROUP BY 1 ORDER BY 1",
         )
         return [UsageByDimension(r.key, int(r.calls), int(r.downloads)) for r in rows]
+
+
+class _UpTo(Mapping[uuid.UUID, dt.date]):
+    """First days up to ``until``, read through without copying the whole mapping (a
+    report asks for it as of each month, and reads it dataset by dataset)."""
+
+    def __init__(self, read: Mapping[uuid.UUID, dt.date], until: dt.date) -> None:
+        self.read = read
+        self.until = until
+
+    def __getitem__(self, key: uuid.UUID) -> dt.date:
+        day = self.read[key]
+        if day > self.until:
+            raise KeyError(key)
+        return day
+
+    def __iter__(self) -> Iterator[uuid.UUID]:
+        return (key for key, day in self.read.items() if day <= self.until)
+
+    def __len__(self) -> int:
+        return sum(day <= self.until for day in self.read.values())
 
 
 class _ByTime:
