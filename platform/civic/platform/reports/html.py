@@ -57,9 +57,14 @@ def number(value: float | None, unit: str = "share") -> str:
 
 def pathway_report_html(report: PathwayReport) -> str:
     """The whole report page. Raises nothing of its own (Jinja errors are bugs)."""
-    document = pathway_report_document(report)
     template = _environment().get_template("reports/pathways.html")
-    return template.render(
+    return template.render(**pathway_report_context(report))
+
+
+def pathway_report_context(report: PathwayReport) -> dict[str, object]:
+    """What ``reports/pathways.html`` reads; the site's page renders it in its layout."""
+    document = pathway_report_document(report)
+    return dict(
         report=report,
         document=document,
         sections=[_section(report, verdict) for verdict in report.verdicts],

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, render_template, request
 from pydantic import ValidationError
 
-from civic.platform.reports.html import pathway_report_html
+from civic.platform.reports.html import number, pathway_report_context
 from civic.platform.reports.queries import ReportQuery, pathway_report
 from civic.platform.web.session import current_user, login_required
 from civic.services.identity.rights import REPORTS_READ, ROLE_RIGHTS
@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     bp = Blueprint("evaluation_pages", __name__)
     bp.add_url_rule("/reports/pathways", view_func=pathways_page, methods=["GET"])
     app.register_blueprint(bp)
+    app.jinja_env.filters["number"] = number  # the report's template, in the site's layout
 
 
 @login_required
@@ -37,7 +38,11 @@ def pathways_page() -> Response | tuple[str, int]:
             for item in error.errors()
         )
         return _error("Report refused", problems, 400)
-    html = pathway_report_html(pathway_report(query))
+    html = render_template(
+        "reports/pathways.html",
+        layout="layout/base.html",
+        **pathway_report_context(pathway_report(query)),
+    )
     return Response(html, content_type="text/html; charset=utf-8")
 
 
