@@ -71,8 +71,9 @@ def metadata_modified() -> sa.ColumnElement[dt.datetime]:
 
 
 def metadata_created() -> Any:
-    """``metadata_created``: when the dataset was first stored."""
-    return Dataset.created
+    """``metadata_created``: CKAN's own once CKAN holds the dataset, else when the gateway
+    stored it (a moment before CKAN will)."""
+    return sa.func.coalesce(Dataset.ckan_created, Dataset.created)
 
 
 @dataclass

@@ -84,7 +84,7 @@ def apply_ckan_dataset(uow: UnitOfWork, ckan: CkanClient, record: DatasetRecord)
         if dataset is None or dataset.deleted_at is not None:
             return Applied.UNCHANGED
         dataset.deleted_at = utcnow()
-        _mark_synced(dataset, record.id, modified)
+        _mark_synced(dataset, record.id, modified, _time(record.metadata_created))
         return Applied.WITHDRAWN
     if (
         dataset is not None
@@ -118,14 +118,17 @@ def apply_ckan_dataset(uow: UnitOfWork, ckan: CkanClient, record: DatasetRecord)
     dataset.frequency = frequency_code(record.frequency) if record.frequency else None
     dataset.contact_point = dict(record.contact_point) if record.contact_point else None
     _resources(dataset, record)
-    _mark_synced(dataset, record.id, modified)
+    _mark_synced(dataset, record.id, modified, _time(record.metadata_created))
     uow.session.flush()
     return Applied.CREATED if created else Applied.UPDATED
 
 
-def _mark_synced(dataset: Dataset, ckan_id: str, modified: dt.datetime | None) -> None:
+def _mark_synced(
+    dataset: Dataset, ckan_id: str, modified: dt.datetime | None, created: dt.datetime | None
+) -> None:
     dataset.ckan_id = ckan_id
     dataset.ckan_modified = modified
+    dataset.ckan_created = created or dataset.ckan_created
     dataset.sync_status = SyncStatus.SYNCED
     dataset.sync_error = None
     dataset.modified = utcnow()

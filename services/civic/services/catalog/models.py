@@ -132,6 +132,8 @@ class Dataset(Base):
     formats: Mapped[list[str]] = mapped_column(default=list, server_default="{}")
     # CKAN's metadata_modified of the state the mirror last took from or gave to CKAN.
     ckan_modified: Mapped[dt.datetime | None] = mapped_column()
+    # CKAN's metadata_created, once CKAN holds the dataset (the CKAN facade shows it).
+    ckan_created: Mapped[dt.datetime | None] = mapped_column()
     # Full text in French and English (title A, tags and name B, description C),
     # maintained by the trigger civic_datasets_search_vector (see its migration).
     search_vector: Mapped[Any | None] = mapped_column(postgresql.TSVECTOR, deferred=True)

@@ -159,6 +159,7 @@ class DatasetHandler(Handler):
                 "sync_status": SyncStatus.SYNCED,
                 "ckan_id": result.id,
                 "ckan_modified": ckan_time(result.metadata_modified),
+                "ckan_created": ckan_time(result.metadata_created),
             },
         )
 
