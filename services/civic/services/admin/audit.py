@@ -17,12 +17,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from civic.services.admin.models import AdminAction
+from civic.services.clock import utcnow
 from civic.services.csv_cells import formula_safe_row
-from civic.services.identity.accounts import utcnow
+from civic.services.errors import InvalidInput
 from civic.services.identity.models import User
 from civic.services.uow import UnitOfWork
 
 OPERATOR_LABEL = "operator (command line)"
+# The longest reason or answer an administrator may write (the forms say so too).
+MAX_REASON = 5000
 MAX_PAGE_SIZE = 1000
 CSV_COLUMNS = (
     "id",
@@ -36,6 +39,14 @@ CSV_COLUMNS = (
     "details",
     "via",
 )
+
+
+class ReasonTooLong(InvalidInput):
+    """A reason or an answer longer than :data:`MAX_REASON` characters."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([("#/reason", message)])
+        self.args = (message,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +94,13 @@ def record(
     details: dict[str, Any] | None = None,
     now: dt.datetime | None = None,
 ) -> AdminAction:
-    """Add one action to the log (in the caller's transaction: it lands with the change)."""
+    """Add one action to the log (in the caller's transaction: it lands with the change).
+
+    Raises :class:`ReasonTooLong` past :data:`MAX_REASON` characters: the caller's
+    transaction, change included, must then be rolled back.
+    """
+    if len(reason) > MAX_REASON:
+        raise ReasonTooLong(f"a reason has at most {MAX_REASON:,} characters")
     entry = AdminAction(
         created=now or utcnow(),
         actor_id=operator.user_id,
