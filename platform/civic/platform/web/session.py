@@ -48,6 +48,7 @@ from flask_wtf.csrf import CSRFError
 from civic.platform.settings import Settings
 from civic.platform.web import headers
 from civic.platform.wiring import current_bootstrap, current_settings
+from civic.services.clock import utcnow
 from civic.services.identity import sessions
 from civic.services.identity.models import Role, User
 from civic.services.uow import UnitOfWork
@@ -245,7 +246,7 @@ class _SessionInterface(SessionInterface):
         record = session.record
         if record is not None and session.token == session.sent:
             idle = current_settings().session_idle_timeout
-            now = sessions.utcnow()
+            now = utcnow()
             due = now - record.last_seen_at >= sessions.touch_interval(idle)
             if session.modified or due:
                 data = session.stored_data() if session.modified else None

@@ -17,7 +17,7 @@ from civic.services.admin.audit import Operator
 from civic.services.apps import access, registry
 from civic.services.apps.errors import InvalidAccessChange
 from civic.services.apps.models import AccessAction, AccessEvent, ActorType, App, AppStatus
-from civic.services.identity.accounts import utcnow
+from civic.services.clock import utcnow
 from civic.services.identity.models import User
 from civic.services.quotas import plans
 from civic.services.uow import UnitOfWork

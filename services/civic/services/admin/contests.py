@@ -20,8 +20,8 @@ from civic.services.admin.models import AppContest, ContestStatus
 from civic.services.apps import registry
 from civic.services.apps.errors import InvalidAccessChange, NotAppOwner
 from civic.services.apps.models import AccessAction, AccessEvent, App, AppStatus
+from civic.services.clock import utcnow
 from civic.services.errors import Conflict, NotFound
-from civic.services.identity.accounts import utcnow
 from civic.services.uow import UnitOfWork
 
 MAX_MESSAGE = 5000

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from civic.services.admin import audit
 from civic.services.admin.audit import Operator
 from civic.services.catalog.models import Organization
+from civic.services.clock import utcnow
 from civic.services.identity import accounts
 from civic.services.identity.errors import (
     InvalidAccount,
@@ -192,7 +193,7 @@ def decide_request(
     elif not answer.strip():
         raise RoleRequestRefused("say why the request is refused: the person reads it")
     request.status = RoleRequestStatus.GRANTED if grant else RoleRequestStatus.REFUSED
-    request.decided_at = now or accounts.utcnow()
+    request.decided_at = now or utcnow()
     request.decided_by = operator.label
     request.answer = answer.strip() or None
     user = uow.session.get(User, request.user_id)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from civic.services.apps.errors import InvalidAccessChange, NotAppOwner
 from civic.services.apps.models import AccessAction, AccessEvent, App, AppStatus
 from civic.services.apps.registry import get_app
-from civic.services.identity.accounts import utcnow
+from civic.services.clock import utcnow
 from civic.services.identity.models import User
 from civic.services.uow import UnitOfWork
 

@@ -18,8 +18,8 @@ from civic.services.apps.errors import InvalidAppMetadata, NotAppOwner, UnknownA
 from civic.services.apps.metadata import AUTHORIZATION_CODE, AppMetadata
 from civic.services.apps.models import App
 from civic.services.apps.standing import ensure_may_act
+from civic.services.clock import utcnow
 from civic.services.errors import InvalidInput
-from civic.services.identity.accounts import utcnow
 from civic.services.identity.models import Role, User
 from civic.services.identity.rights import effective_scopes, join_scope, split_scope
 from civic.services.tokens import credentials

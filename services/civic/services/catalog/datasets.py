@@ -26,8 +26,8 @@ from civic.services.catalog.errors import (
 from civic.services.catalog.inputs import DatasetInput, DatasetPatch, ResourceInput, check_license
 from civic.services.catalog.models import Dataset, Organization, Resource, SyncStatus
 from civic.services.catalog.permissions import Actor, ensure_may_write
+from civic.services.clock import utcnow
 from civic.services.errors import InvalidInput
-from civic.services.identity.accounts import utcnow
 from civic.services.outbox.messages import enqueue
 from civic.services.uow import UnitOfWork
 

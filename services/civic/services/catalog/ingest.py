@@ -25,7 +25,7 @@ from civic.services.catalog.models import (
     SyncStatus,
 )
 from civic.services.catalog.vocabularies import frequency_code, theme_code
-from civic.services.identity.accounts import utcnow
+from civic.services.clock import utcnow
 from civic.services.outbox.models import OutboxMessage
 from civic.services.uow import UnitOfWork
 

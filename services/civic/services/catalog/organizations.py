@@ -8,8 +8,8 @@ from civic.services.catalog.errors import NameTaken, UnknownOrganization
 from civic.services.catalog.inputs import OrganizationInput
 from civic.services.catalog.models import Dataset, Organization
 from civic.services.catalog.permissions import Actor, ensure_admin
+from civic.services.clock import utcnow
 from civic.services.errors import InvalidInput
-from civic.services.identity.accounts import utcnow
 from civic.services.outbox.messages import enqueue
 from civic.services.uow import UnitOfWork
 

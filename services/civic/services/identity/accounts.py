@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from civic.services.catalog.models import Organization
+from civic.services.clock import utcnow
 from civic.services.identity import passwords, sessions
 from civic.services.identity.errors import (
     AddressUnverified,
@@ -39,11 +40,6 @@ class LockoutPolicy:
 
     max_failures: int = 5
     lock_seconds: int = 900
-
-
-def utcnow() -> dt.datetime:
-    """The current time, timezone-aware (the database stores UTC instants)."""
-    return dt.datetime.now(dt.UTC)
 
 
 def normalize_email(email: str) -> str:

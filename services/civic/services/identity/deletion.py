@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from civic.services.apps.models import AccessEvent, App
+from civic.services.clock import utcnow
 from civic.services.identity import passwords, sessions
-from civic.services.identity.accounts import utcnow
 from civic.services.identity.errors import LoginRefused
 from civic.services.identity.models import (
     AccountToken,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from civic.services.identity.accounts import utcnow
+from civic.services.clock import utcnow
 from civic.services.identity.errors import RoleRequestRefused
 from civic.services.identity.models import (
     Role,

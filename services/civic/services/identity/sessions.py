@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from civic.services.clock import utcnow
 from civic.services.identity.models import Role, User, WebSession
 from civic.services.uow import UnitOfWork
 
@@ -42,11 +43,6 @@ class ActiveSession:
     last_seen_at: dt.datetime
     expires_at: dt.datetime
     data: dict[str, Any]
-
-
-def utcnow() -> dt.datetime:
-    """The current time, timezone-aware."""
-    return dt.datetime.now(dt.UTC)
 
 
 def token_hash(token: str) -> str:

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from civic.services.clock import utcnow
 from civic.services.identity import passwords, sessions, strength
-from civic.services.identity.accounts import create_user, normalize_email, utcnow
+from civic.services.identity.accounts import create_user, normalize_email
 from civic.services.identity.errors import InvalidAccount, LinkInvalid, WeakPassword
 from civic.services.identity.models import AccountToken, AccountTokenPurpose, Role, User
 from civic.services.uow import UnitOfWork

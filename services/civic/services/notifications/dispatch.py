@@ -26,7 +26,7 @@ from civic.connectors.webhooks import (
     WebhookSender,
     sign,
 )
-from civic.services.identity.accounts import utcnow
+from civic.services.clock import utcnow
 from civic.services.notifications.models import (
     DeliveryStatus,
     WebhookAttempt,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from civic.services.catalog.models import Organization
-from civic.services.identity.accounts import utcnow
+from civic.services.clock import utcnow
 from civic.services.notifications.models import Webhook, WebhookDelivery
 from civic.services.uow import UnitOfWork
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from civic.connectors.ckan.interfaces import CkanClient, CkanNotFound
 from civic.connectors.ckan.mapping import from_package
 from civic.services.catalog.ingest import Applied, apply_ckan_dataset, find_mirrored
+from civic.services.clock import utcnow
 from civic.services.errors import DomainError
-from civic.services.identity.accounts import utcnow
 from civic.services.uow import UnitOfWork
 
 # A push older (or newer) than this is refused: a replayed request cannot be reused later.

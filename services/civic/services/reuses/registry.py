@@ -23,8 +23,8 @@ from sqlalchemy.orm import selectinload
 from civic.services.apps.models import ActorType, App
 from civic.services.apps.standing import ensure_may_act
 from civic.services.catalog.models import Dataset, Organization
+from civic.services.clock import utcnow
 from civic.services.errors import InvalidInput
-from civic.services.identity.accounts import utcnow
 from civic.services.notifications import events as notify
 from civic.services.reuses.errors import (
     InvalidModeration,

@@ -8,7 +8,7 @@ import uuid
 import sqlalchemy as sa
 
 from civic.services.apps.models import App
-from civic.services.identity.accounts import utcnow
+from civic.services.clock import utcnow
 from civic.services.tokens import credentials
 from civic.services.tokens.families import revoke_family
 from civic.services.tokens.models import AuthorizationCode

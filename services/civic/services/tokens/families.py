@@ -7,7 +7,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from civic.services.identity.accounts import utcnow
+from civic.services.clock import utcnow
 from civic.services.tokens.models import Token
 from civic.services.uow import UnitOfWork
 

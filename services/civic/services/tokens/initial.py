@@ -7,7 +7,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from civic.services.identity.accounts import utcnow
+from civic.services.clock import utcnow
 from civic.services.identity.models import User
 from civic.services.tokens import credentials
 from civic.services.tokens.models import InitialAccessToken

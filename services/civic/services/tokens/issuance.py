@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from civic.services.apps.models import App
-from civic.services.identity.accounts import utcnow
+from civic.services.clock import utcnow
 from civic.services.identity.models import Role, User
 from civic.services.identity.rights import effective_scopes, join_scope, split_scope
 from civic.services.tokens import credentials

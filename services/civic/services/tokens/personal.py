@@ -57,8 +57,8 @@ from civic.services.apps.metadata import AppMetadata
 from civic.services.apps.models import ActorType, App
 from civic.services.apps.registry import find_app, register_app
 from civic.services.catalog.models import OrganizationLevel
+from civic.services.clock import utcnow
 from civic.services.errors import InvalidInput, NotFound, PermissionDenied
-from civic.services.identity.accounts import utcnow
 from civic.services.identity.models import Role, User
 from civic.services.identity.rights import ROLE_RIGHTS, join_scope, split_scope, unknown_scopes
 from civic.services.tokens import credentials

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from civic.services.apps.models import App, AppStatus
-from civic.services.identity.accounts import utcnow
+from civic.services.clock import utcnow
 from civic.services.identity.models import Role, User
 from civic.services.identity.rights import effective_scopes, join_scope, split_scope
 from civic.services.tokens import credentials, personal
