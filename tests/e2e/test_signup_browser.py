@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 from tests.e2e.live import Gateway
+from tests.e2e.test_site_journeys import axe_violations
 
 from civic.connectors.mail.sink import SunkMail, list_mails
 
@@ -39,6 +40,12 @@ def _link(mail: SunkMail, path: str, gateway: Gateway) -> str:
     return gateway.url + match.group(1)
 
 
+def _accessible(page: Page) -> None:
+    """No critical or serious axe-core violation on the page as it is."""
+    bad = [v for v in axe_violations(page) if v["impact"] in ("critical", "serious")]
+    assert not bad, (page.url, bad)
+
+
 def test_sign_up_verify_log_in_and_reset_in_english(
     mail_gateway: Gateway, mail_folder: Path, page: Page
 ) -> None:
@@ -51,6 +58,7 @@ def test_sign_up_verify_log_in_and_reset_in_english(
     page.get_by_label("Password (at least 12").fill("password1234")
     page.get_by_role("button", name="Create the account").click()
     expect(page.get_by_role("alert")).to_contain_text("too easy to guess")
+    _accessible(page)
     page.get_by_label("Password (at least 12").fill(PASSWORD)
     page.get_by_role("button", name="Create the account").click()
     expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
@@ -67,6 +75,7 @@ def test_sign_up_verify_log_in_and_reset_in_english(
     expect(page.get_by_role("heading", name="Your account", exact=True)).to_be_visible()
     expect(page.locator("body")).to_contain_text(email)
     expect(page.get_by_role("button", name="End this session")).to_have_count(1)
+    _accessible(page)
 
     # Forgotten password: a new browser asks for a link and chooses a new one.
     other = page.context.browser.new_context().new_page()  # type: ignore[union-attr]
@@ -75,6 +84,7 @@ def test_sign_up_verify_log_in_and_reset_in_english(
     other.get_by_label("E-mail address").fill(email)
     other.get_by_role("button", name="Send me a link").click()
     expect(other.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    _accessible(other)
     reset = _link(_mail_to(mail_folder, email, count=2), "/password-reset/confirm", mail_gateway)
     other.goto(reset)
     other.get_by_label("New password").fill(NEW_PASSWORD)
@@ -91,6 +101,7 @@ def test_sign_up_in_french(mail_gateway: Gateway, mail_folder: Path, page: Page)
     page.goto(f"{mail_gateway.url}/login?lang=fr")
     page.get_by_role("link", name="Pas encore de compte ? Créez-en un").click()
     expect(page.get_by_role("heading", name="Créer un compte")).to_be_visible()
+    _accessible(page)
     page.get_by_label("Votre nom").fill("Marie Curie")
     page.get_by_label("Adresse électronique").fill(email)
     page.get_by_label("Mot de passe (12 caractères").fill(PASSWORD)
