@@ -3,7 +3,8 @@
 Everyone: the catalog, organizations, reuses, the API's documentation. A developer:
 their apps (each app's page links its usage) and personal tokens. A publisher: the
 publish form, their organizations' pages and analytics. An evaluator: the pathway
-report and the organizations' analytics. An administrator: all of those.
+report and the organizations' analytics. An administrator: all of those, and the
+admin console. Everyone logged in: their account page.
 """
 
 from __future__ import annotations
@@ -74,4 +75,7 @@ def links(user: WebUser | None) -> list[Link]:
         )
     if REPORTS_READ in rights:
         found.append(_link(_("Pathway report"), url_for("evaluation_pages.pathways_page")))
+    if user.role is Role.ADMIN:
+        found.append(_link(_("Admin console"), url_for("admin_home.index"), prefix="/admin"))
+    found.append(_link(_("My account"), url_for("accounts.account")))
     return [*found, _link(_("API"), "/api/v1/docs")]
