@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
+from itertools import compress
+from operator import attrgetter
 from typing import Literal
 
-from civic.services.evaluation.evidence import Evidence
+from civic.services.evaluation.evidence import PARTS, Evidence
+from civic.services.evaluation.records import ReuseRecord
 from civic.services.evaluation.sources import EvidenceSource
 from civic.services.evaluation.verdicts import Verdict
 
 ActorKind = Literal["app", "reuser"]
+_OWNER = attrgetter("owner")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,45 +74,52 @@ def largest_actors(evidence: Evidence) -> list[Actor]:
     return found
 
 
-def strip(evidence: Evidence, actor: Actor, source: EvidenceSource) -> Evidence:
-    """``evidence`` as if ``actor`` had never used the platform.
+def strip(
+    evidence: Evidence,
+    actor: Actor,
+    source: EvidenceSource,
+    *,
+    need: Collection[str] = PARTS,
+) -> Evidence:
+    """``evidence`` as if ``actor`` had never used the platform (the parts of ``need``;
+    the others are left as they are, for indicators that do not read them).
 
     What is per record is filtered here; what the source aggregates over every app
-    (territories, third-party use, first uses) is read again without the app's calls,
-    for the parts ``evidence`` holds. Datasets and organizations are the same objects,
-    so what is computed from them alone is computed once. Raises what ``source`` raises.
+    (territories, third-party use, first uses) is read again without the app's calls.
+    Datasets and organizations are the same objects, so what is computed from them
+    alone is computed once. Raises what ``source`` raises.
     """
     app_id = _uuid(actor.id) if actor.kind == "app" else None
     period, scope = evidence.period, evidence.scope
-    territories, external, first_use = (
-        evidence.territories,
-        evidence.used_externally,
-        evidence.first_use,
-    )
+    changes: dict[str, object] = {}
     if app_id is not None:
-        if territories:
-            territories = dict(source.territory_usage(scope, period, without_app=app_id))
-        if external:
-            external = source.datasets_used_externally(scope, period, without_app=app_id)
-        first_use = source.first_external_use(scope, period.end, without_app=app_id)
-    owned = any(r.owner == actor.id for r in evidence.reuses)
-    return replace(
-        evidence,
-        apps=tuple(app for app in evidence.apps if app.id != app_id),
+        if "territories" in need:
+            changes["territories"] = dict(source.territory_usage(scope, period, without_app=app_id))
+        if "external" in need:
+            changes["used_externally"] = source.datasets_used_externally(
+                scope, period, without_app=app_id
+            )
+        if "first_use" in need:
+            changes["first_use"] = source.first_external_use(scope, period.end, without_app=app_id)
+        if "apps" in need:
+            changes["apps"] = tuple(app for app in evidence.apps if app.id != app_id)
+        if "usage" in need:
+            changes["usage"] = tuple(u for u in evidence.usage if u.app_id != app_id)
+        if "access" in need:
+            changes["access"] = tuple(e for e in evidence.access if e.app_id != app_id)
+    if "reuses" in need:
         # The same tuples when the actor declared no reuse: what is computed from them
-        # is then computed once (see measures._dataset_keys).
-        reuses=tuple(r for r in evidence.reuses if r.owner != actor.id)
-        if owned
-        else evidence.reuses,
-        live_reuses=tuple(r for r in evidence.live_reuses if r.owner != actor.id)
-        if owned
-        else evidence.live_reuses,
-        usage=tuple(u for u in evidence.usage if u.app_id != app_id),
-        access=tuple(e for e in evidence.access if e.app_id != app_id),
-        territories=territories,
-        used_externally=external,
-        first_use=first_use,
-    )
+        # is then computed once (see measures._reused_keys).
+        changes["reuses"] = _without_owner(evidence.reuses, actor.id)
+        changes["live_reuses"] = _without_owner(evidence.live_reuses, actor.id)
+    return replace(evidence, **changes)  # type: ignore[arg-type]
+
+
+def _without_owner(reuses: tuple[ReuseRecord, ...], owner: str) -> tuple[ReuseRecord, ...]:
+    owners = list(map(_OWNER, reuses))
+    if owner not in owners:
+        return reuses
+    return tuple(compress(reuses, map(owner.__ne__, owners)))
 
 
 def _uuid(value: str) -> uuid.UUID | None:

@@ -168,9 +168,13 @@ def _capture(
     for indicator, step in trends:
         if step is None:
             continue
+        need = parts_for({indicator})
         by_indicator[indicator] = tuple(
             compute_indicators(
-                strip(part, actor, source), intervals=False, only={indicator}, first_reuse=first
+                strip(part, actor, source, need=need),
+                intervals=False,
+                only={indicator},
+                first_reuse=first,
             )[indicator]
             for part in steps[step]
         )
