@@ -437,3 +437,22 @@ def test_rotating_a_secret_with_a_grace_period(stack: RunningStack) -> None:
             timeout=10,
         )
         assert refused.status_code == 401
+
+
+def test_admins_read_the_sinks_mails_in_development(stack: RunningStack) -> None:
+    email = f"{unique('sink')}@example.org"
+    _submit(
+        requests.Session(), stack, "/signup", "/signup",
+        {"name": "Grace Hopper", "email": email, "password": "violet tapir sundial 1987"},
+    )  # fmt: skip
+    admin = logged_in(stack, new_user(stack, "admin")["email"])
+    listed = admin.get(f"{stack.gateway_url}/admin/mail", timeout=10)
+    assert listed.status_code == 200
+    assert email in listed.text
+    one = re.search(r'href="(/admin/mail/[^"]+\.eml)"[^>]*>Verify your address', listed.text)
+    assert one is not None
+    shown = admin.get(f"{stack.gateway_url}{one.group(1)}", timeout=10)
+    assert "/signup/verify?token=" in shown.text
+    assert admin.get(f"{stack.gateway_url}/admin/mail/..%2Fsecrets", timeout=10).status_code == 404
+    other = logged_in(stack, new_user(stack)["email"])
+    assert other.get(f"{stack.gateway_url}/admin/mail", timeout=10).status_code == 403
