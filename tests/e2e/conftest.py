@@ -70,6 +70,8 @@ def _serve_gateway(
         "CIVIC_REDIS_URL": redis_url,
         "CIVIC_CKAN_URL": "http://127.0.0.1:9",
         "CIVIC_BIND": f"127.0.0.1:{port}",
+        # The address the browser uses: the OAuth issuer and every absolute URL.
+        "CIVIC_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "CIVIC_GATEWAY_WORKERS": "1",
         **(extra_env or {}),
     }
