@@ -1,7 +1,9 @@
 """One site for every role (issue 16), in real Chromium: a citizen, a developer, a
 publisher and an evaluator each go their way through links only (the site's address
 is the one typed URL; searching fills the search form), in French and English, at
-1366 and 390 pixels wide. No page may scroll sideways. Screenshots go to var/e2e/.
+1366 and 390 pixels wide. No page may scroll sideways; at 1366 px axe-core (from npm,
+frontend/node_modules, run with page.evaluate since the pages forbid inline script)
+finds no serious nor critical violation. Screenshots go to var/e2e/.
 
 One gateway (the demo's) and one browser for all 16 journeys.
 """
@@ -18,7 +20,14 @@ from tests.e2e.live import PASSWORD, Gateway, make_user
 from civic.services.identity.models import Role
 
 pytestmark = pytest.mark.e2e
-SHOTS = Path(__file__).resolve().parents[2] / "var" / "e2e"
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "var" / "e2e"
+AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.map(v => ({id: v.id, impact: v.impact,
+    nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
+}"""
 WIDE, PHONE = 1366, 390
 WORDS = {
     "en": {
@@ -75,6 +84,9 @@ class Journey:
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{page.url} scrolls {overflow} px sideways at {self.width} px"
+        if self.width == WIDE:
+            grave = [v for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
+            assert not grave, f"{page.url}: {grave}"
         self.step += 1
         self.pages.append(page.url)
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -99,6 +111,23 @@ class Journey:
         self.page.locator("#login-password").fill(PASSWORD)
         self.page.locator("#content").get_by_role("button", name=self.words["log in"]).click()
         self.check()
+
+
+def axe_violations(page: Page) -> list[dict[str, object]]:
+    """axe-core's violations on the page as it is."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(AXE.read_text())
+    violations: list[dict[str, object]] = page.evaluate(AXE_RUN)
+    return violations
+
+
+def test_axe_runs_and_finds_a_known_violation(browser: Browser) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_content('<html lang="en"><title>control</title><main><img src="x.png"></main>')
+    ids = {(v["id"], v["impact"]) for v in axe_violations(page)}
+    context.close()
+    assert ("image-alt", "critical") in ids
 
 
 @pytest.fixture(scope="module")
@@ -186,6 +215,12 @@ def test_a_publisher_reaches_the_form_and_their_analytics(
     expect(page.get_by_role("heading", name=journey.words["publish heading"])).to_be_visible()
     journey.nav(journey.words["analytics"], exact=False)
     expect(page.locator("#content h1")).to_be_visible()
+    # The export links work through the session: no token in a browser.
+    for link, kind in (("#export-json", "application/json"), ("#export-csv", "text/csv")):
+        href = page.locator(link).get_attribute("href")
+        exported = page.request.get(page.url.split("?")[0] + (href or ""))
+        assert exported.ok and exported.headers["content-type"].startswith(kind), link
+    assert PUBLISHED_BY in page.request.get(page.url.split("?")[0] + "?format=json").text()
     page.locator("#content .fr-breadcrumb").get_by_role("link").nth(1).click()  # the org
     journey.check()
     assert "/organizations/" + PUBLISHED_BY in page.url

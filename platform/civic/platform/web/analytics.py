@@ -1,14 +1,17 @@
 """Usage pages with charts: an app's own usage (portal) and an organization's (publisher).
 
 The same reports as ``/api/v1/usage`` (and the same access rules), drawn as SVG
-on the server (no script, no CDN), with links to the JSON and CSV exports.
+on the server (no script, no CDN), with links to the JSON and CSV exports: the same
+page with ``format=json`` or ``format=csv``, through the person's session and rights
+(no token needed in a browser).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
-from flask import Blueprint, Flask, abort, render_template, request
+from flask import Blueprint, Flask, Response, abort, jsonify, render_template, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from civic.platform.web.session import WebUser, current_user, login_required
@@ -48,6 +51,9 @@ def app_page(client_id: str) -> Page:
 
     with current_bootstrap().unit_of_work() as uow:
         report = reports.app_report(uow, _viewer(uow, _user()), client_id, period, plans=plans)
+        exported = _export(report, f"usage-{client_id}-{period.start}-{period.end}")
+        if exported is not None:
+            return exported  # built inside the unit of work: the CSV reads the rows
     return render_template(
         "usage/app.html", report=report.document, days=(period.end - period.start).days + 1
     )
@@ -58,11 +64,27 @@ def organization_page(name: str) -> Page:
     period = _period()
     with current_bootstrap().unit_of_work() as uow:
         report = reports.organization_report(uow, _viewer(uow, _user()), name, period)
+        exported = _export(report, f"usage-{name}-{period.start}-{period.end}")
+        if exported is not None:
+            return exported
     return render_template(
         "usage/organization.html",
         report=report.document,
         days=(period.end - period.start).days + 1,
     )
+
+
+def _export(report: reports.Report, filename: str) -> Response | None:
+    """The report as JSON or as a CSV attachment when the page is asked for one."""
+    wanted = request.args.get("format")
+    if wanted == "json":
+        return jsonify(report.document)
+    if wanted == "csv":
+        response = Response(report.csv(), content_type="text/csv; charset=utf-8")
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", filename)
+        response.headers["Content-Disposition"] = f'attachment; filename="{safe}.csv"'
+        return response
+    return None
 
 
 def _viewer(uow: UnitOfWork, user: WebUser) -> UsageViewer:
