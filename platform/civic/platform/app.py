@@ -31,6 +31,7 @@ from civic.platform import (
 )
 from civic.platform.ckan_action import views as ckan_action_views
 from civic.platform.docs import DocumentedApp
+from civic.platform.environment import warn_unknown_variables
 from civic.platform.logs import configure_logging
 from civic.platform.oauth import protection, server, views
 from civic.platform.settings import Settings, SettingsError, load_settings
@@ -80,6 +81,7 @@ def create_app(
     """
     settings = load_settings(config)
     configure_logging(settings.log_level)
+    warn_unknown_variables()  # a mistyped CIVIC_* variable is said, not ignored
 
     app = DocumentedApp(
         __name__,

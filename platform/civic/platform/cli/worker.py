@@ -9,6 +9,7 @@ from types import FrameType
 import click
 
 from civic.platform.cli import settings_from
+from civic.platform.environment import warn_unknown_variables
 from civic.platform.logs import configure_logging
 from civic.platform.wiring import build_bootstrap
 from civic.services.outbox.relay import Backoff
@@ -41,6 +42,7 @@ def worker(
     """
     settings = settings_from(ctx)
     configure_logging(settings.log_level)
+    warn_unknown_variables()
     bootstrap = build_bootstrap(settings)
     options = WorkerOptions(
         concurrency=concurrency or settings.worker_concurrency,
