@@ -37,18 +37,20 @@ from typing import Any
 import ckanapi
 import requests
 import sqlalchemy as sa
-from tests.bench import ckan_facade_bench, report_bench, usage_bench
+from tests.bench import ckan_facade_bench, report_bench, usage_bench, worker_memory
 from tests.bench.oauth_throughput import make_app
 from tests.bench.results import Pair, Result, machine, table, write_results
 from tests.integration.publishing.helpers import Catalog, Person, body
 from tests.integration.stack import (
     ROOT,
     STACK,
+    RunningStack,
     drop_database,
     free_port,
     recreate_database,
     stack_env,
 )
+from tests.resilience.faults import restart_gateway
 
 from civic.services.bootstrap import Bootstrap, ConnectionSettings
 
@@ -72,6 +74,7 @@ class Size:
     seconds: int  # one wrk run
     repetitions: int
     publish_repetitions: int  # each publishes ``publish`` datasets three times over
+    memory_requests: int = 10_000  # worker_rss_no_recycle
 
 
 SIZES = {
@@ -83,6 +86,7 @@ SIZES = {
         seconds=3,
         repetitions=3,
         publish_repetitions=1,
+        memory_requests=2_000,
     ),
     "full": Size(
         "full",
@@ -103,6 +107,7 @@ ORDER = (
     "token_endpoint",
     "tracking_overhead",
     "worker_rss",
+    "worker_rss_no_recycle",
     "publish_vs_ckanapi",
     "publish_vs_ckanapi_concurrent",
     "usage_import_vs_copy",
@@ -451,6 +456,53 @@ def gateway_worker_rss_mb(running: Stack) -> float:
     return round(largest, 1)
 
 
+def worker_rss_no_recycle(running: Stack, count: int) -> Result:
+    """The largest worker RSS after ``count`` varied requests with no worker ever replaced.
+
+    The gateway is restarted with ``CIVIC_GATEWAY_MAX_REQUESTS=0`` for the run (see
+    tests/bench/worker_memory.py for the mix), then with its usual settings.
+    """
+    say(f"worker_rss_no_recycle ({count} varied requests, max_requests 0)")
+    stack = RunningStack(
+        gateway_url=running.gateway,
+        ckan_url=running.ckan,
+        ckan_api_token=running.ckan_token,
+        database_url=running.database_url,
+        ckan_database_url="",
+        redis_url=running.redis_url,
+        var_dir=running.var_dir,
+        env=running.env,
+    )
+    restart_gateway(stack, CIVIC_GATEWAY_MAX_REQUESTS="0")
+    try:
+        material = worker_memory.prepare(stack)
+        driven = worker_memory.drive(
+            running.gateway, worker_memory.varied(material, count), running.var_dir
+        )
+    finally:
+        restart_gateway(stack)
+    if driven.server_errors or driven.errors:
+        raise RuntimeError(f"the varied requests failed: {driven.statuses}, {driven.errors}")
+    pids = set(driven.samples[0]) & set(driven.samples[-1])
+    if len(pids) != len(driven.samples[0]):
+        raise RuntimeError(f"a worker was replaced during the run: {driven.samples}")
+    largest = max(driven.samples[-1].values())
+    say(
+        "  RSS (MB, largest worker) every 1,000 requests: "
+        + ", ".join(f"{max(sample.values()):.0f}" for sample in driven.samples)
+    )
+    return Result(
+        "worker_rss_no_recycle",
+        f"largest gateway worker RSS after {count:,} varied requests (searches, shows,"
+        " DCAT, the CKAN facade, pages, reuses, tokens, reports, bad input) with"
+        " CIVIC_GATEWAY_MAX_REQUESTS=0, against the 200 MB bound",
+        "MB",
+        1.0,
+        [Pair(largest, RSS_BOUND_MB)],
+        at_most=True,
+    )
+
+
 def publish(running: Stack, count: int, repetitions: int) -> tuple[list[Pair], list[Pair]]:
     """Gateway (sequential 201s; async through the worker) against ckanapi sequential."""
     bootstrap = running.bootstrap()
@@ -784,6 +836,9 @@ def run(size: Size, only: set[str]) -> list[Result]:
                             at_most=True,
                         )
                     )
+            if wanted("worker_rss_no_recycle"):
+                with attempt(results, "worker_rss_no_recycle", "MB", 1.0, at_most=True):
+                    results.append(worker_rss_no_recycle(running, size.memory_requests))
             if wanted("publish_vs_ckanapi") or wanted("publish_vs_ckanapi_concurrent"):
                 with attempt(results, "publish_vs_ckanapi", "datasets/s", 0.9):
                     say(f"publish_vs_ckanapi ({size.publish} datasets a side)")
@@ -896,6 +951,7 @@ def main() -> None:
         args.seconds or size.seconds,
         args.repetitions or size.repetitions,
         size.publish_repetitions,
+        size.memory_requests,
     )
     only = {name for name in args.only.split(",") if name}
     if unknown := only - set(ORDER):

@@ -54,7 +54,7 @@ from tests.integration.stack import (
     recreate_database,
 )
 
-_START = """
+START_SCRIPT = """
 import importlib.util, json, os, sys
 spec = importlib.util.spec_from_file_location("civic_stack_script", sys.argv[1])
 script = importlib.util.module_from_spec(spec)
@@ -395,7 +395,15 @@ class FaultStack:
         # Through the script's own start(), in a short-lived process: the service is
         # then not a child of the test process (no zombie once killed, no Popen left).
         started = subprocess.run(
-            [sys.executable, "-c", _START, str(STACK), name, json.dumps(command), str(port or "")],
+            [
+                sys.executable,
+                "-c",
+                START_SCRIPT,
+                str(STACK),
+                name,
+                json.dumps(command),
+                str(port or ""),
+            ],
             env=self.service_env,
             cwd=ROOT,
             capture_output=True,
@@ -434,6 +442,35 @@ class FaultStack:
         self.proxy.stop()
         self.redis.stop()
         self.postgres.stop()
+
+
+def restart_gateway(stack: RunningStack, **extra: str) -> None:
+    """Restart ``stack``'s gateway with scripts/stack.py's environment plus ``extra``
+    (``CIVIC_GATEWAY_MAX_REQUESTS``: the load test, the memory benchmark)."""
+    assert stack.run_script("down", "gateway").returncode == 0
+    script = stack_script()
+    with mock.patch.dict(os.environ, stack.env | extra):
+        settings = script.Stack.from_env()
+        env: dict[str, str] = settings.gateway_env(stack.ckan_api_token)
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        *("-c", str(ROOT / "config" / "gunicorn.conf.py")),
+        "civic.platform.app:create_app()",
+    ]
+    started = subprocess.run(
+        [
+            *(sys.executable, "-c", START_SCRIPT, str(STACK), "gateway"),
+            *(json.dumps(command), str(settings.gateway_port)),
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert started.returncode == 0, started.stdout + started.stderr
+    script.wait_http(f"{settings.gateway_url}/readyz", "gateway", settings, 90)
 
 
 # Writes and their census ---------------------------------------------------------

@@ -60,6 +60,12 @@ def current_bootstrap() -> Bootstrap:
     return _current().bootstrap
 
 
+def bootstrap_of(app: Flask) -> Bootstrap | None:
+    """The bootstrap of ``app`` (None for an app not made by ``create_app``)."""
+    wiring = app.extensions.get(_EXTENSION)
+    return wiring.bootstrap if isinstance(wiring, _Wiring) else None
+
+
 class _Wiring:
     def __init__(self, settings: Settings, bootstrap: Bootstrap) -> None:
         self.settings = settings

@@ -161,6 +161,23 @@ class Bootstrap:
             if self._redis is not None:
                 self._redis.close()
 
+    def after_fork(self) -> None:
+        """In a process forked from the one that built this bootstrap (gunicorn's
+        ``preload_app``): forget the parent's connections without closing them.
+
+        Pooled database connections are dropped unclosed (closing them would end the
+        parent's sessions) and the engines open their own on first use; the Redis
+        pool starts empty. The lock is new: the parent may have held it at the fork.
+        """
+        self._lock = threading.RLock()
+        for engine in {
+            id(e): e for e in (self._engine, self._read_engine) if e is not None
+        }.values():
+            engine.dispose(close=False)
+        pool = getattr(self._redis, "connection_pool", None)
+        if pool is not None:
+            pool.reset()
+
     def _once(self, attribute: str, build: Callable[[], T]) -> T:
         value: T | None = getattr(self, attribute)
         if value is None:

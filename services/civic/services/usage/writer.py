@@ -139,6 +139,14 @@ class BatchWriter:
         self._thread = None
         self._pid = None
 
+    def after_fork(self) -> None:
+        """In a forked child: the parent's thread and events are not ours; the first
+        event recorded here starts this process's thread (:meth:`record` checks the pid
+        too; this also renews the lock the parent might have held at the fork)."""
+        self._start_lock = threading.Lock()
+        self._thread = None
+        self._pid = None
+
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until every event queued so far is written (or ``timeout`` passes)."""
         deadline = time.monotonic() + timeout
