@@ -3,6 +3,7 @@
 
     python3 scripts/stack.py install   # .venv, .venv-ckan, frontend/node_modules (npm ci)
     python3 scripts/stack.py up        # install, prepare databases, start, wait, print URLs
+                                       # (and private PostgreSQL, Redis under var/ if none answers)
     python3 scripts/stack.py down      # stop what `up` started (by pid file)
     python3 scripts/stack.py status    # what runs, and /readyz
     python3 scripts/stack.py harvester-up    # tests only: a second CKAN that harvests
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -467,6 +469,156 @@ def harvester_up(stack: Stack) -> None:
     )
 
 
+# PostgreSQL and Redis of our own, when none answers -------------------------------
+# `up` first asks the configured addresses; only if nothing answers there does it start a
+# private server under var/ on that same address (so every URL stays as configured), and
+# says so. `down` stops what `up` started (the pid files name them), never a server that
+# was already running. The fault tests run their own clusters with the same functions.
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def pg_bin() -> Path:
+    """The directory of initdb and pg_ctl (Debian keeps them out of PATH)."""
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(found).parent
+    versions = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3])
+    )
+    if not versions:
+        raise StackError("no PostgreSQL server programs (initdb, pg_ctl): install postgresql")
+    return versions[-1].parent
+
+
+def as_pg_owner(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a PostgreSQL program as the ``postgres`` OS user when root (initdb refuses
+    root), as ourselves otherwise."""
+    command = ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else list(args)
+    result = subprocess.run(  # noqa: S603 - fixed programs, paths of our own
+        command, capture_output=True, text=True, check=False, timeout=120
+    )
+    if check and result.returncode != 0:
+        raise StackError(f"`{' '.join(args)}` failed: {(result.stdout + result.stderr)[-800:]}")
+    return result
+
+
+def own_for_postgres(path: Path) -> None:
+    """A folder the cluster's owner may write (``postgres`` when we are root)."""
+    path.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        shutil.chown(path, "postgres", "postgres")
+    path.chmod(0o700)
+
+
+def init_cluster(data: Path, user: str = "postgres") -> None:
+    """initdb a cluster trusting local connections, unless ``data`` holds one already."""
+    if (data / "PG_VERSION").exists():
+        return
+    own_for_postgres(data.parent)
+    as_pg_owner(
+        str(pg_bin() / "initdb"),
+        *("-D", str(data), "-U", user, "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"),
+    )
+
+
+def start_cluster(
+    data: Path, host: str, port: int, log: Path, *, extra: str = "", socket_dir: Path | None = None
+) -> None:
+    """pg_ctl start, waiting until it accepts connections."""
+    sockets = socket_dir or data.parent
+    own_for_postgres(sockets)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.touch()
+    if os.geteuid() == 0:
+        shutil.chown(log, "postgres", "postgres")
+    options = f"-p {port} -k {sockets} -c listen_addresses={host} {extra}".strip()
+    as_pg_owner(
+        str(pg_bin() / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"
+    )
+
+
+def stop_cluster(data: Path, mode: str = "fast", *, check: bool = False) -> None:
+    as_pg_owner(str(pg_bin() / "pg_ctl"), "-D", str(data), "-m", mode, "-w", "stop", check=check)
+
+
+def postgres_answers(stack: Stack) -> bool:
+    probe = subprocess.run(  # noqa: S603 - psql with settings of our own
+        [
+            *("psql", "-h", stack.pg_host, "-p", str(stack.pg_port), "-U", stack.pg_user),
+            *("-d", "postgres", "-tAc", "SELECT 1"),
+        ],
+        env={**os.environ, "PGCONNECT_TIMEOUT": "3"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return probe.returncode == 0
+
+
+def redis_address(stack: Stack) -> tuple[str, int]:
+    parsed = urllib.parse.urlsplit(stack.redis_base)
+    return parsed.hostname or "127.0.0.1", parsed.port or 6379
+
+
+def redis_answers(stack: Stack) -> bool:
+    try:
+        with socket.create_connection(redis_address(stack), timeout=3) as sock:
+            sock.sendall(b"PING\r\n")
+            answer = sock.recv(64)
+    except OSError:
+        return False
+    # -NOAUTH: a Redis that wants a password answers too (the URL must carry it).
+    return answer.startswith((b"+PONG", b"-NOAUTH"))
+
+
+def ensure_postgres(stack: Stack) -> None:
+    """The configured PostgreSQL, or a private cluster under var/postgres on its address."""
+    if postgres_answers(stack):
+        return
+    where = f"{stack.pg_host}:{stack.pg_port}"
+    if stack.pg_host not in LOCAL_HOSTS:
+        raise StackError(f"no PostgreSQL answers at {where}, which is not this machine's")
+    data = stack.var_dir / "postgres" / "data"
+    say(f"no PostgreSQL answers at {where}: starting a private one, data in {data}")
+    init_cluster(data, stack.pg_user)
+    start_cluster(data, stack.pg_host, stack.pg_port, stack.log("postgres"))
+    pid = (data / "postmaster.pid").read_text().split()[0]
+    stack.pidfile("postgres").parent.mkdir(parents=True, exist_ok=True)
+    stack.pidfile("postgres").write_text(pid)
+    say(f"private PostgreSQL on {where} (pid {pid}); `make stop` stops it")
+
+
+def ensure_redis(stack: Stack) -> None:
+    """The configured Redis, or a private redis-server (no persistence) on its address."""
+    if redis_answers(stack):
+        return
+    host, port = redis_address(stack)
+    if host not in LOCAL_HOSTS:
+        raise StackError(f"no Redis answers at {host}:{port}, which is not this machine's")
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise StackError(f"no Redis answers at {host}:{port} and redis-server is missing")
+    folder = stack.var_dir / "redis"
+    folder.mkdir(parents=True, exist_ok=True)
+    say(f"no Redis answers at {host}:{port}: starting a private one")
+    command = [binary, "--port", str(port), "--bind", host, "--dir", str(folder)]
+    start(stack, "redis", [*command, "--save", "", "--appendonly", "no"], dict(os.environ), port)
+    deadline = time.monotonic() + 20
+    while not redis_answers(stack):
+        if time.monotonic() > deadline or not running_pid(stack, "redis"):
+            raise StackError(f"the private Redis did not start; see {stack.log('redis')}")
+        time.sleep(0.1)
+    say(f"private Redis on {host}:{port} (pid {running_pid(stack, 'redis')}); `make stop` stops it")
+
+
+def stop_private_postgres(stack: Stack) -> None:
+    pid = running_pid(stack, "postgres")
+    if pid is not None:
+        stop_cluster(stack.var_dir / "postgres" / "data")
+        say(f"stopped the private PostgreSQL (pid {pid})")
+    stack.pidfile("postgres").unlink(missing_ok=True)
+
+
 # Processes ---------------------------------------------------------------------
 def running_pid(stack: Stack, name: str) -> int | None:
     path = stack.pidfile(name)
@@ -558,6 +710,8 @@ def worker_available(stack: Stack) -> bool:
 def up(stack: Stack) -> None:
     started = time.monotonic()
     install(stack)
+    ensure_postgres(stack)
+    ensure_redis(stack)
     ensure_database(stack, stack.db_name)
     ensure_database(stack, stack.ckan_db_name)
     write_ckan_ini(stack)
@@ -699,19 +853,27 @@ def demo_lines(stack: Stack) -> str:
     )
 
 
-SERVICES = ("harvester", "jobs", "worker", "gateway", "mail", "ckan")
+# The private PostgreSQL and Redis (started by `up` only when none answered) go last.
+SERVICES = ("harvester", "jobs", "worker", "gateway", "mail", "ckan", "redis", "postgres")
 
 
 def down(stack: Stack, names: list[str]) -> None:
     for name in SERVICES:
         if not names or name in names:
-            stop(stack, name)
+            if name == "postgres":
+                stop_private_postgres(stack)
+            else:
+                stop(stack, name)
 
 
 def status(stack: Stack) -> int:
     for name in ("ckan", "mail", "gateway", "worker", "jobs"):
         pid = running_pid(stack, name)
         say(f"{name}: {'running, pid ' + str(pid) if pid else 'stopped'}")
+    for name in ("postgres", "redis"):
+        pid = running_pid(stack, name)
+        if pid:
+            say(f"{name}: private, running, pid {pid}")
     try:
         with urllib.request.urlopen(f"{stack.gateway_url}/readyz", timeout=10) as response:  # noqa: S310
             print(response.read().decode())

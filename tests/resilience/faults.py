@@ -2,9 +2,10 @@
 
 :class:`FaultStack` starts CKAN, the gateway and the worker with scripts/stack.py
 (the same script as `make run`) on free ports, with the gateway's database on a
-private PostgreSQL 15 cluster (:class:`PrivatePostgres`, run as the ``postgres`` OS
-user) and a private Redis (:class:`PrivateRedis`), so that restarting or stopping
-them disturbs nobody else on the machine (CKAN's database stays on the machine's
+private PostgreSQL cluster (:class:`PrivatePostgres`, started with the stack
+script's own functions, as the ``postgres`` OS user) and a private Redis
+(:class:`PrivateRedis`), so that restarting or stopping them disturbs nobody else on
+the machine (CKAN's database stays on the machine's
 PostgreSQL). The gateway and the worker reach CKAN through :class:`FaultProxy`, a
 small HTTP proxy that can pass requests on, answer them late
 (after forwarding them: CKAN did the work, the answer comes after the connector's
@@ -63,7 +64,6 @@ spec.loader.exec_module(script)
 port = int(sys.argv[4]) if sys.argv[4] else None
 script.start(script.Stack.from_env(), sys.argv[2], json.loads(sys.argv[3]), dict(os.environ), port)
 """
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 HOP_BY_HOP = {
     "connection",
     "keep-alive",
@@ -86,56 +86,39 @@ def stack_script() -> ModuleType:
     return module
 
 
-def as_postgres(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run a PostgreSQL program as the ``postgres`` OS user (initdb refuses root)."""
-    return subprocess.run(
-        ["runuser", "-u", "postgres", "--", *args],
-        capture_output=True,
-        text=True,
-        check=check,
-        timeout=120,
-    )
-
-
 class PrivatePostgres:
-    """A throw-away PostgreSQL 15 cluster on a free port, trusted on loopback, no fsync."""
+    """A throw-away PostgreSQL cluster on a free port, trusted on loopback, no fsync.
+
+    initdb and pg_ctl run through scripts/stack.py's own functions (the ones `make run`
+    uses for its private cluster when no PostgreSQL answers), as ``postgres`` when root.
+    """
 
     def __init__(self) -> None:
+        self.script = stack_script()
         self.port = free_port()
         self.base = Path(tempfile.mkdtemp(prefix="civic-faults-pg-"))
         self.data = self.base / "data"
         self.log = self.base / "postgres.log"
-        shutil.chown(self.base, "postgres", "postgres")
-        self.base.chmod(0o700)
+        self.script.own_for_postgres(self.base)
 
     def start(self) -> None:
-        if not self.data.exists():
-            as_postgres(
-                str(PG_BIN / "initdb"),
-                "-D",
-                str(self.data),
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "--encoding=UTF8",
-                "--locale=C.UTF-8",
-            )
-        options = (
-            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1"
-            " -c fsync=off -c max_connections=200"
+        self.script.init_cluster(self.data)
+        self.script.start_cluster(
+            self.data,
+            "127.0.0.1",
+            self.port,
+            self.log,
+            extra="-c fsync=off -c max_connections=200",
+            socket_dir=self.base,
         )
-        pg_ctl = str(PG_BIN / "pg_ctl")
-        as_postgres(pg_ctl, "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
 
     def restart(self) -> None:
         """An immediate shutdown (a crash, for the clients) and a start with recovery."""
-        as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        self.script.stop_cluster(self.data, "immediate", check=True)
         self.start()
 
     def stop(self) -> None:
-        as_postgres(
-            str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop", check=False
-        )
+        self.script.stop_cluster(self.data, "immediate")
         shutil.rmtree(self.base, ignore_errors=True)
 
     def create_database(self, name: str) -> None:
