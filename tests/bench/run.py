@@ -157,10 +157,10 @@ def wrk(
     total = _TOTAL.search(output)
     if rate is None or total is None:
         raise RuntimeError(f"wrk printed no rate:\n{output}")
-    # A few read errors are connections closed when gunicorn recycles a worker
-    # (max_requests in config/gunicorn.conf.py); more, or any non-2xx, would flatter us.
+    # Any socket error or non-2xx would flatter us. Replacing a gateway worker
+    # (max_requests) loses no request since issue 19 (civic/platform/serving.py).
     failed = sum(int(n) for n in errors.groups()) if errors else 0
-    if bad or failed > 0.01 * int(total.group(1)):
+    if bad or failed:
         raise RuntimeError(f"wrk saw failed requests against {url}:\n{output}")
     if int(total.group(1)) == 0:
         raise RuntimeError(f"no request completed in {seconds}s against {url}")
