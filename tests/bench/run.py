@@ -457,7 +457,7 @@ def gateway_worker_rss_mb(running: Stack) -> float:
 
 
 def worker_rss_no_recycle(running: Stack, count: int) -> Result:
-    """The largest worker RSS after ``count`` varied requests with no worker ever replaced.
+    """A worker's RSS after ``count`` varied requests, never replaced, all of them its own.
 
     The gateway is restarted with ``CIVIC_GATEWAY_MAX_REQUESTS=0`` for the run (see
     tests/bench/worker_memory.py for the mix), then with its usual settings.
@@ -473,7 +473,8 @@ def worker_rss_no_recycle(running: Stack, count: int) -> Result:
         var_dir=running.var_dir,
         env=running.env,
     )
-    restart_gateway(stack, CIVIC_GATEWAY_MAX_REQUESTS="0")
+    # One worker, so that it alone answers all ``count`` requests.
+    restart_gateway(stack, CIVIC_GATEWAY_MAX_REQUESTS="0", CIVIC_GATEWAY_WORKERS="1")
     try:
         material = worker_memory.prepare(stack)
         driven = worker_memory.drive(
@@ -493,7 +494,7 @@ def worker_rss_no_recycle(running: Stack, count: int) -> Result:
     )
     return Result(
         "worker_rss_no_recycle",
-        f"largest gateway worker RSS after {count:,} varied requests (searches, shows,"
+        f"the RSS of a lone gateway worker after {count:,} varied requests (searches, shows,"
         " DCAT, the CKAN facade, pages, reuses, tokens, reports, bad input) with"
         " CIVIC_GATEWAY_MAX_REQUESTS=0, against the 200 MB bound",
         "MB",
