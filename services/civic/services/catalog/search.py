@@ -334,7 +334,9 @@ def _tsquery() -> sa.ColumnElement[object]:
     # The civic_* configurations drop accents (unaccent, then stemming): with the
     # vector's unaccented lexemes, "ecoles", "Ecoles" and "écoles" find the same datasets.
     text = sa.bindparam("q", type_=sa.Text)
-    query = sa.func.websearch_to_tsquery(sa.literal_column("'french'::regconfig"), text)
+    query: sa.ColumnElement[object] = sa.func.websearch_to_tsquery(
+        sa.literal_column("'french'::regconfig"), text
+    )
     for configuration in ("english", "simple", "civic_french", "civic_simple"):
         query = query.op("||")(
             sa.func.websearch_to_tsquery(sa.literal_column(f"'{configuration}'::regconfig"), text)
