@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from flask import Response, jsonify
 from flask_openapi3.blueprint import APIBlueprint
@@ -18,6 +18,7 @@ from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel, ConfigDict, Field
 
 from civic.platform.api import BEARER, feature_blueprint
+from civic.platform.api.vocabulary import ActorTypeName
 from civic.platform.oauth.protection import require
 from civic.platform.wiring import current_bootstrap
 from civic.services.apps.models import ActorType
@@ -73,18 +74,6 @@ class Me(BaseModel):
 
 
 ScopeName = Literal["datasets:write", "reuses:write", "usage:read", "reports:read", "admin"]
-ActorTypeName = Literal[
-    "public_national",
-    "public_local",
-    "company_large",
-    "company_small",
-    "association",
-    "citizen",
-    "research",
-    "media",
-]
-assert set(get_args(ScopeName)) == set(SCOPES)  # noqa: S101 - the two lists must agree
-assert set(get_args(ActorTypeName)) == {a.value for a in ActorType}  # noqa: S101 - likewise
 
 
 class TokenInput(BaseModel):

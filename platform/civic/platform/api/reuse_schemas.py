@@ -7,23 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from civic.platform.api.vocabulary import ActorTypeName, PurposeName, ReuseTypeName, StateName
 from civic.services.reuses.registry import MAX_PAGE_SIZE
-
-ReuseTypeName = Literal[
-    "api", "application", "idea", "news_article", "paper", "post", "visualization", "hardware"
-]
-PurposeName = Literal["commercial", "non_commercial", "general_interest"]
-StateName = Literal["published", "archived", "flagged"]
-ActorTypeName = Literal[
-    "public_national",
-    "public_local",
-    "company_large",
-    "company_small",
-    "association",
-    "citizen",
-    "research",
-    "media",
-]
 
 
 class ReusePath(BaseModel):

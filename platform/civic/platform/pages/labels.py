@@ -1,8 +1,15 @@
-"""Words of the catalog pages that come from vocabularies, translated at request time."""
+"""Words of the pages that come from vocabularies, translated at request time.
+
+The closed lists of the services (actor types, reuse types and purposes) are keyed
+here by their enum members: each list's words are written once, in this module.
+"""
 
 from __future__ import annotations
 
 from flask_babel import gettext
+
+from civic.services.apps.models import ActorType
+from civic.services.reuses.vocabulary import ReusePurpose, ReuseType
 
 
 def _(text: str, **values: object) -> str:
@@ -83,21 +90,26 @@ def sync_label(status: str) -> str:
     }.get(status, status)
 
 
+def actor_type_labels() -> dict[str, str]:
+    """Every actor type in words, keyed by :class:`ActorType` (the one table: the pages
+    and the admin console read it)."""
+    return {
+        ActorType.PUBLIC_NATIONAL: _("National administration"),
+        ActorType.PUBLIC_LOCAL: _("Local or regional authority"),
+        ActorType.COMPANY_LARGE: _("Large company"),
+        ActorType.COMPANY_SMALL: _("SME or startup"),
+        ActorType.ASSOCIATION: _("Association, NGO, cooperative"),
+        ActorType.CITIZEN: _("Citizen or informal community"),
+        ActorType.RESEARCH: _("Research or education"),
+        ActorType.MEDIA: _("Media"),
+    }
+
+
 def actor_label(actor_type: str | None) -> str:
     """Who is behind an app or a reuse, in words."""
     if not actor_type:
         return "—"
-    labels = {
-        "public_national": _("National administration"),
-        "public_local": _("Local or regional authority"),
-        "company_large": _("Large company"),
-        "company_small": _("SME or startup"),
-        "association": _("Association, NGO, cooperative"),
-        "citizen": _("Citizen or informal community"),
-        "research": _("Research or education"),
-        "media": _("Media"),
-    }
-    return labels.get(actor_type, actor_type.replace("_", " "))
+    return actor_type_labels().get(actor_type, actor_type.replace("_", " "))
 
 
 def app_status_label(status: str) -> str:
@@ -133,25 +145,25 @@ def topic_label(topic: str) -> str:
 
 def reuse_type_label(kind: str) -> str:
     """A reuse's type in words."""
-    labels = {
-        "api": _("API"),
-        "application": _("Application"),
-        "idea": _("Idea"),
-        "news_article": _("News article"),
-        "paper": _("Paper"),
-        "post": _("Post"),
-        "visualization": _("Visualization"),
-        "hardware": _("Hardware"),
+    labels: dict[str, str] = {
+        ReuseType.API: _("API"),
+        ReuseType.APPLICATION: _("Application"),
+        ReuseType.IDEA: _("Idea"),
+        ReuseType.NEWS_ARTICLE: _("News article"),
+        ReuseType.PAPER: _("Paper"),
+        ReuseType.POST: _("Post"),
+        ReuseType.VISUALIZATION: _("Visualization"),
+        ReuseType.HARDWARE: _("Hardware"),
     }
     return labels.get(kind, kind)
 
 
 def reuse_purpose_label(purpose: str) -> str:
     """A reuse's purpose in words."""
-    labels = {
-        "commercial": _("Commercial"),
-        "non_commercial": _("Non-commercial"),
-        "general_interest": _("General interest"),
+    labels: dict[str, str] = {
+        ReusePurpose.COMMERCIAL: _("Commercial"),
+        ReusePurpose.NON_COMMERCIAL: _("Non-commercial"),
+        ReusePurpose.GENERAL_INTEREST: _("General interest"),
     }
     return labels.get(purpose, purpose)
 

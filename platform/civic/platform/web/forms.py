@@ -14,16 +14,8 @@ GRANT_CHOICES = {
     "refresh_token": "Refresh tokens (keep access without asking again)",
     "client_credentials": "Client credentials (a server acting for you, e.g. a publishing robot)",
 }
-ACTOR_CHOICES = {
-    ActorType.PUBLIC_NATIONAL: "National administration",
-    ActorType.PUBLIC_LOCAL: "Local or regional authority",
-    ActorType.COMPANY_LARGE: "Large company",
-    ActorType.COMPANY_SMALL: "SME or startup",
-    ActorType.ASSOCIATION: "Association, NGO, cooperative",
-    ActorType.CITIZEN: "Citizen or informal community",
-    ActorType.RESEARCH: "Research or education",
-    ActorType.MEDIA: "Media",
-}
+# The app form's choices, in the enum's order (their words: pages.labels.actor_label).
+ACTOR_CHOICES = tuple(ActorType)
 
 
 def metadata_from_form(form: MultiDict[str, str]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from civic.platform.pages.labels import actor_type_labels
 from civic.services.apps.models import ActorType, AppStatus
 from civic.services.identity.models import Role, RoleRequestStatus
 
@@ -41,18 +42,8 @@ def request_status_label(status: RoleRequestStatus | str) -> str:
 
 def actor_type_label(actor_type: ActorType | str) -> str:
     """Who is behind an app, in the page's language."""
-    labels = {
-        ActorType.PUBLIC_NATIONAL: _("National administration"),
-        ActorType.PUBLIC_LOCAL: _("Local or regional authority"),
-        ActorType.COMPANY_LARGE: _("Large company"),
-        ActorType.COMPANY_SMALL: _("SME or startup"),
-        ActorType.ASSOCIATION: _("Association, NGO, cooperative"),
-        ActorType.CITIZEN: _("Citizen or informal community"),
-        ActorType.RESEARCH: _("Research or education"),
-        ActorType.MEDIA: _("Media"),
-    }
     try:
-        return str(labels[ActorType(actor_type)])
+        return actor_type_labels()[ActorType(actor_type)]
     except ValueError:
         return str(actor_type)
 

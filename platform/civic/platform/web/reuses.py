@@ -36,21 +36,9 @@ from civic.services.uow import UnitOfWork
 
 Page = str | tuple[str, int] | WerkzeugResponse
 PAGE_SIZE = 20
-TYPE_LABELS = {
-    "api": "API",
-    "application": "Application",
-    "idea": "Idea",
-    "news_article": "News article",
-    "paper": "Paper",
-    "post": "Post",
-    "visualization": "Visualization",
-    "hardware": "Hardware",
-}
-PURPOSE_LABELS = {
-    "commercial": "Commercial",
-    "non_commercial": "Non-commercial",
-    "general_interest": "General interest",
-}
+# The filters' and form's choices, in the enums' order (their words: pages.labels).
+REUSE_TYPES = tuple(kind.value for kind in ReuseType)
+REUSE_PURPOSES = tuple(purpose.value for purpose in ReusePurpose)
 
 
 def init_app(app: Flask) -> None:
@@ -59,8 +47,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         reuses_of_dataset=_reuses_of_dataset,
         reuses_of_organization=_reuses_of_organization,
-        reuse_type_labels=TYPE_LABELS,
-        reuse_purpose_labels=PURPOSE_LABELS,
+        reuse_type_labels=REUSE_TYPES,
+        reuse_purpose_labels=REUSE_PURPOSES,
     )
 
 
@@ -80,9 +68,9 @@ def blueprint() -> Blueprint:
 def list_page() -> Page:
     args = request.args
     filters = ReuseFilters(
-        type=[ReuseType(v) for v in args.getlist("type") if v in TYPE_LABELS],
+        type=[ReuseType(v) for v in args.getlist("type") if v in REUSE_TYPES],
         topic=[v for v in args.getlist("topic") if v],
-        purpose=[ReusePurpose(v) for v in args.getlist("purpose") if v in PURPOSE_LABELS],
+        purpose=[ReusePurpose(v) for v in args.getlist("purpose") if v in REUSE_PURPOSES],
         actor_type=[ActorType(v) for v in args.getlist("actor_type") if v in _ACTOR_VALUES],
         dataset=args.get("dataset") or None,
         organization=args.get("organization") or None,
@@ -222,8 +210,8 @@ def _form(
         form=values,
         errors=errors or [],
         apps=owned,
-        types=TYPE_LABELS,
-        purposes=PURPOSE_LABELS,
+        types=REUSE_TYPES,
+        purposes=REUSE_PURPOSES,
         topics=current_settings().reuse_topics,
         actor_choices=ACTOR_CHOICES,
     )
