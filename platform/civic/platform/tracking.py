@@ -140,6 +140,7 @@ def _track(response: Response) -> Response:
         duration_ms=round((time.perf_counter() - started) * 1000, 3) if started else None,
         bytes=response.content_length,
     )
+    writer.expect(event)  # a report asked meanwhile waits for it (see freshness)
     response.call_on_close(partial(writer.record, event, request.remote_addr))
     return response
 

@@ -70,6 +70,27 @@ def test_a_writer_announces_an_instant_only_once_what_came_before_is_written() -
         writer.close()
 
 
+def test_an_answer_still_being_sent_holds_the_announcement_back() -> None:
+    # The event of a call is recorded once its answer is sent; a report asked by the
+    # client in between (served by another worker) must still wait for it.
+    sink = MemorySink()
+    writer = BatchWriter(sink, interval=0.02)
+    try:
+        event = _event()
+        writer.expect(event)
+        writer.record(_event())  # starts the thread; others' events flow meanwhile
+        time.sleep(0.2)
+        assert writer.flushed_through <= event.occurred_at.timestamp()
+        writer.record(event)
+        deadline = time.monotonic() + 5
+        while writer.flushed_through <= event.occurred_at.timestamp():
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert event.id in sink.events
+    finally:
+        writer.close()
+
+
 def test_a_report_waits_for_every_worker_behind_its_cutoff() -> None:
     redis = _Announcements()
     cutoff = dt.datetime.now(dt.UTC)

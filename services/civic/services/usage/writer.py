@@ -69,6 +69,7 @@ class WriterStats:
 
 
 Item = tuple[Event, str | None]
+EXPECT_SECONDS = 10.0
 
 
 class BatchWriter:
@@ -110,12 +111,26 @@ class BatchWriter:
         # ``on_flushed`` hears it after each pass, idle ones too (reports wait on it).
         self.flushed_through = 0.0
         self.on_flushed = on_flushed
+        # Events announced by ``expect`` and not recorded yet (an answer being sent):
+        # the instant announced never passes the earliest of them.
+        self._expected: dict[object, float] = {}
+
+    def expect(self, event: Event) -> None:
+        """Say that ``event`` will be recorded soon (its answer is being sent), so that
+        no announcement claims its time as written before it is."""
+        self._expected[event.id] = event.occurred_at.timestamp()
+        if self._pid != os.getpid():
+            # This process's first event: announce at once (held back by this event),
+            # so a report asked before the thread's first pass knows to wait for it.
+            self._start()
+            self._flushed(time.time())
 
     def record(self, event: Event, address: str | None = None) -> bool:
         """Queue ``event`` (with the client's address, to be hashed off the request path).
 
         Never blocks: False when the queue is full and the event was dropped.
         """
+        self._expected.pop(event.id, None)
         if self._pid != os.getpid():
             self._start()
         buffer = self._buffer
@@ -209,6 +224,12 @@ class BatchWriter:
                 pause = min(self.retry_max, max(0.5, pause * 2))
 
     def _flushed(self, through: float) -> None:
+        # One C call, safe beside request threads; an answer not closed within
+        # ``EXPECT_SECONDS`` (a lost connection) stops holding announcements back.
+        stale = time.time() - EXPECT_SECONDS
+        waiting = [at for at in list(self._expected.values()) if at > stale]
+        if waiting:
+            through = min(through, *waiting)
         self.flushed_through = through
         if self.on_flushed is not None:
             try:
