@@ -22,6 +22,7 @@ from flask_limiter import HeaderNames, Limiter
 from civic.platform.api import API_PREFIX
 from civic.platform.ckan_action import is_action_path
 from civic.platform.oauth.protection import current_principal
+from civic.platform.ratelimit_storage import storage_uri
 from civic.platform.settings import Settings
 from civic.services.quotas.plans import limit_for
 
@@ -59,7 +60,8 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
     limiter = Limiter(
         key,
         app=app,
-        storage_uri=settings.ratelimit_storage_url or settings.redis_url,
+        # One Redis round trip per request for the count and the headers (issue 19).
+        storage_uri=storage_uri(settings.ratelimit_storage_url or settings.redis_url),
         strategy="fixed-window",
         application_limits=[limit],
         application_limits_exempt_when=lambda: (
