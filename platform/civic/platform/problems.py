@@ -13,7 +13,6 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
 
 from flask import Flask, Response, current_app, jsonify
 from flask_openapi3.types import ResponseDict
@@ -345,7 +344,11 @@ def _unexpected_or_mapped(error: Exception) -> Response:
             FieldProblem(pointer=pointer, detail=detail) for pointer, detail in error.field_errors
         ]
     elif isinstance(error, CkanValidationError):
-        errors = _ckan_field_problems(error.errors)
+        errors = [
+            FieldProblem(pointer=_pointer((key,)), detail=message)
+            for key, messages in error.field_messages
+            for message in messages
+        ]
     if isinstance(error, CkanUnavailable):
         headers["Retry-After"] = str(CKAN_RETRY_AFTER_SECONDS)
     if problem.status >= 500:
@@ -366,16 +369,6 @@ def _domain_detail(error: Exception) -> str | None:
     if isinstance(error, DomainError):
         return str(error) or None
     return None
-
-
-def _ckan_field_problems(errors: Mapping[str, Any]) -> list[FieldProblem]:
-    problems = []
-    for key, messages in errors.items():
-        if key.startswith("__"):
-            continue  # CKAN's "__type" and "__junk" are not fields
-        for message in messages if isinstance(messages, list) else [messages]:
-            problems.append(FieldProblem(pointer=_pointer((key,)), detail=str(message)))
-    return problems
 
 
 def _pointer(location: Iterable[int | str]) -> str:

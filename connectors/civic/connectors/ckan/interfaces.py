@@ -39,6 +39,16 @@ class CkanValidationError(CkanError):
         self.errors = errors
         super().__init__(f"CKAN validation failed: {errors}")
 
+    @property
+    def field_messages(self) -> list[tuple[str, list[str]]]:
+        """Each field's messages as text, in CKAN's order; CKAN's ``__type`` and
+        ``__junk`` entries, which are not fields, left out."""
+        return [
+            (key, [str(message) for message in (value if isinstance(value, list) else [value])])
+            for key, value in self.errors.items()
+            if not key.startswith("__")
+        ]
+
 
 @dataclass(frozen=True, slots=True)
 class CkanStatus:
@@ -112,7 +122,11 @@ class CkanSearchResult:
 
 
 class CkanClient(Protocol):
-    """The calls the platform makes to CKAN's Action API.
+    """The calls the services make to CKAN's Action API, and only those (8).
+
+    The adapters (:class:`civic.connectors.ckan.client.ActionClient`, the fake) also
+    delete and purge organizations and datasets and write resources: only tests do
+    that, to set CKAN up or clean it, so those calls are not part of the port.
 
     Every method may raise :class:`CkanUnavailable` (CKAN down, slow or
     answering 5xx) and :class:`CkanNotAuthorized` (the token may not do this);
@@ -134,20 +148,6 @@ class CkanClient(Protocol):
 
         An organization that was deleted (not purged) is made active again; its
         members are kept. Raises :class:`CkanValidationError` (bad name or title).
-        """
-        ...
-
-    def organization_delete(self, name_or_id: str) -> None:
-        """``organization_delete``; deleting one already deleted or absent is not an error.
-
-        Raises :class:`CkanValidationError` while the organization still has datasets.
-        """
-        ...
-
-    def organization_purge(self, name_or_id: str) -> None:
-        """``organization_purge``; purging an absent organization is not an error.
-
-        Raises :class:`CkanValidationError` while the organization still has datasets.
         """
         ...
 
@@ -176,26 +176,6 @@ class CkanClient(Protocol):
 
     def dataset_delete(self, name_or_id: str) -> None:
         """``package_delete``; deleting a dataset already deleted or absent is not an error."""
-        ...
-
-    def dataset_purge(self, name_or_id: str) -> None:
-        """``dataset_purge`` (gone for good); purging an absent dataset is not an error."""
-        ...
-
-    def resource_create(self, dataset: str, data: dict[str, Any]) -> CkanResource:
-        """Append a resource to ``dataset`` (name or id).
-
-        Not idempotent, so it is retried only when the request surely never
-        reached CKAN. Raises :class:`CkanNotFound` and :class:`CkanValidationError`.
-        """
-        ...
-
-    def resource_patch(self, resource_id: str, changes: dict[str, Any]) -> CkanResource:
-        """``resource_patch``. Raises :class:`CkanNotFound` and :class:`CkanValidationError`."""
-        ...
-
-    def resource_delete(self, resource_id: str) -> None:
-        """``resource_delete``; deleting an absent resource is not an error."""
         ...
 
     def dataset_search(

@@ -7,6 +7,7 @@ here so that services never see a raw CKAN dict.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,16 @@ from civic.connectors.ckan.interfaces import (
     CkanStatus,
     CkanUnavailable,
 )
+
+
+def parse_timestamp(value: str) -> dt.datetime | None:
+    """A CKAN timestamp (``metadata_modified``, ``metadata_created``: ISO text, naive
+    UTC) as an aware datetime; ``None`` for empty text. Raises :class:`ValueError` for
+    text that is not ISO 8601."""
+    if not value:
+        return None
+    parsed = dt.datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def _text(value: object) -> str:

@@ -24,6 +24,7 @@ from civic.connectors.ckan.interfaces import (
     CkanValidationError,
 )
 from civic.connectors.ckan.mapping import DatasetRecord, ResourceRecord, to_package
+from civic.connectors.ckan.parsing import parse_timestamp
 from civic.services.catalog.models import Dataset, Organization, Resource, SyncStatus
 from civic.services.outbox.models import OutboxMessage
 from civic.services.outbox.relay import Handler, Outcome
@@ -62,22 +63,9 @@ def record_of(dataset: Dataset) -> DatasetRecord:
     )
 
 
-def ckan_time(value: str) -> dt.datetime | None:
-    """CKAN's ``metadata_modified`` (naive UTC ISO text) as an aware datetime."""
-    if not value:
-        return None
-    parsed = dt.datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
 def ckan_message(error: CkanValidationError) -> str:
     """CKAN's field errors as one line a publisher can read."""
-    parts = []
-    for key, messages in error.errors.items():
-        if key.startswith("__"):
-            continue
-        values = messages if isinstance(messages, list) else [messages]
-        parts.append(f"{key}: {'; '.join(str(value) for value in values)}")
+    parts = [f"{key}: {'; '.join(messages)}" for key, messages in error.field_messages]
     return "CKAN refused the dataset: " + (", ".join(parts) or "no reason given")
 
 
@@ -158,8 +146,8 @@ class DatasetHandler(Handler):
             {
                 "sync_status": SyncStatus.SYNCED,
                 "ckan_id": result.id,
-                "ckan_modified": ckan_time(result.metadata_modified),
-                "ckan_created": ckan_time(result.metadata_created),
+                "ckan_modified": parse_timestamp(result.metadata_modified),
+                "ckan_created": parse_timestamp(result.metadata_created),
             },
         )
 
