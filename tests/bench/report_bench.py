@@ -325,10 +325,11 @@ class DuckDbEvidenceSource(SqlEvidenceSource):
         super().__init__(None)  # type: ignore[arg-type]  # DuckDB instead of a session
         self.connection = connection
 
-    def _usage_table(self) -> str:
+    def _usage_table(self, period: Period) -> tuple[str, dict[str, Any]]:
         # The bench rolls everything up before measuring (roll_up_everything), so the
         # rollups alone are the same rows as ours: no tail, no raw cut-off day in 2025.
-        return "SELECT day, kind, app_id, actor_type, dataset_id, events, errors FROM usage_daily"
+        sql = "SELECT day, kind, app_id, actor_type, dataset_id, events, errors FROM usage_daily"
+        return sql, {}
 
     def _rows(self, sql: str, **params: Any) -> Sequence[Any]:
         sql = _PARAM.sub(r"$\1", sql).replace(

@@ -45,9 +45,11 @@ from civic.services.uow import UnitOfWork
 
 T = TypeVar("T")
 
-# Daily rows up to the day before the cut-off, the events of those days not rolled up
-# yet, and the cut-off's own day from the raw events up to the cut-off instant.
-_FRESH_ROWS = """
+# Daily rows up to the day before the cut-off, and the events of those days not rolled
+# up yet; then, when the period reaches the cut-off's day, that day from the raw events
+# up to the cut-off instant. Bounds are computed beforehand: an empty branch is left
+# out (the planner would otherwise scan the events for nothing).
+_ROLLED_AND_TAIL = """
     SELECT day, kind, app_id, actor_type, dataset_id, events, errors FROM usage_daily
     WHERE day BETWEEN :start AND :end AND day < :cut_day
     UNION ALL
@@ -56,14 +58,15 @@ _FRESH_ROWS = """
     FROM usage_events e
     WHERE e.txid >= COALESCE(
             (SELECT txid FROM usage_rollup_state WHERE name = 'daily'), '0'::xid8)
-      AND e.occurred_at >= :start_at AND e.occurred_at < LEAST(:end_at, :cut_day_start)
+      AND e.occurred_at >= :start_at AND e.occurred_at < :tail_end
     GROUP BY 1, 2, 3, 4, 5
+"""
+_CUTOFF_DAY = """
     UNION ALL
     SELECT (e.occurred_at AT TIME ZONE 'UTC')::date, e.kind, e.app_id, e.actor_type,
            e.dataset_id, count(*), count(*) FILTER (WHERE e.status >= 400)
     FROM usage_events e
-    WHERE e.occurred_at >= GREATEST(:start_at, :cut_day_start)
-      AND e.occurred_at < LEAST(:end_at, :cutoff)
+    WHERE e.occurred_at >= :raw_start AND e.occurred_at < :raw_end
     GROUP BY 1, 2, 3, 4, 5
 """
 _USAGE = """
@@ -145,23 +148,29 @@ class SqlEvidenceSource:
         if without_app is not None:
             where += " AND u.app_id <> :without_app"
             params["without_app"] = without_app
-        sql = f"SELECT {select} {_USAGE.format(scope=where, rows=self._usage_table())} {tail}"
-        cut_day = self.cutoff.astimezone(dt.UTC).date()
-        return self._rows(
-            sql,
-            start=period.start,
-            end=period.end,
-            start_at=period.start_instant,
-            end_at=period.end_instant,
-            cut_day=cut_day,
-            cut_day_start=_end(cut_day - dt.timedelta(days=1)),
-            cutoff=self.cutoff,
-            **params,
-        )
+        rows, bounds = self._usage_table(period)
+        sql = f"SELECT {select} {_USAGE.format(scope=where, rows=rows)} {tail}"
+        return self._rows(sql, start=period.start, end=period.end, **bounds, **params)
 
-    def _usage_table(self) -> str:
-        """The rows usage is read from: rollups, events not rolled up, the cut-off's day."""
-        return _FRESH_ROWS
+    def _usage_table(self, period: Period) -> tuple[str, dict[str, Any]]:
+        """The rows usage is read from for ``period`` (rollups, events not rolled up,
+        the cut-off's day raw), and their bounds."""
+        cut_day = self.cutoff.astimezone(dt.UTC).date()
+        cut_day_start = _end(cut_day - dt.timedelta(days=1))
+        bounds: dict[str, Any] = {
+            "cut_day": cut_day,
+            "start_at": period.start_instant,
+            "tail_end": min(period.end_instant, cut_day_start),
+        }
+        raw_start = max(period.start_instant, cut_day_start)
+        raw_end = min(period.end_instant, self.cutoff)
+        if raw_start >= raw_end:
+            return _ROLLED_AND_TAIL, bounds
+        return _ROLLED_AND_TAIL + _CUTOFF_DAY, {
+            **bounds,
+            "raw_start": raw_start,
+            "raw_end": raw_end,
+        }
 
     def freshness(self, period: Period) -> Freshness:
         """Usage runs to the cut-off, or to the end of ``period`` when that is earlier."""
