@@ -161,6 +161,7 @@ class BatchWriter:
         self._start_lock = threading.Lock()
         self._thread = None
         self._pid = None
+        self._expected = {}
 
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until every event queued so far is written (or ``timeout`` passes)."""
