@@ -64,7 +64,7 @@ def test_owners_and_publishers_see_usage_pages_and_others_do_not(stack: RunningS
     )
     assert publisher_page.status_code == 200
     assert "Étude des trajets" in publisher_page.text
-    assert "research" in publisher_page.text and "<svg" in publisher_page.text
+    assert "Research or education" in publisher_page.text and "<svg" in publisher_page.text
     assert (
         stranger.get(f"{gateway}/publisher/organizations/{organization}/usage", timeout=10)
     ).status_code == 403
