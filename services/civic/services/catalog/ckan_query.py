@@ -32,6 +32,7 @@ from luqum.exceptions import ParseError
 from luqum.parser import parser
 
 from civic.services.catalog.models import Dataset, Organization, SyncStatus
+from civic.services.clock import utcnow
 
 # luqum's parser (PLY) keeps state between tokens: one parse at a time per process.
 _PARSE_LOCK = threading.Lock()
@@ -349,7 +350,7 @@ def parse_time(value: str, name: str = "time") -> dt.datetime:
     as an aware UTC datetime. Naive times are UTC, as CKAN's are. Raises :class:`QueryError`."""
     now = _NOW.match(value.upper())
     if now:
-        moment = dt.datetime.now(dt.UTC)
+        moment = utcnow()
         sign, amount, unit = now.groups()
         if amount:
             seconds = {"S": 1, "M": 60, "H": 3600, "D": 86400}[unit[0]] * int(amount)

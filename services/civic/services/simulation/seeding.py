@@ -34,6 +34,7 @@ from civic.services.catalog.inputs import DatasetInput, OrganizationInput, Resou
 from civic.services.catalog.models import OrganizationLevel
 from civic.services.catalog.organizations import create_organization
 from civic.services.catalog.permissions import Actor
+from civic.services.clock import utcnow
 from civic.services.evaluation.memory import InMemoryEvidenceSource
 from civic.services.evaluation.records import AccessRecord, AppRecord, DailyUsage, ReuseRecord
 from civic.services.identity.accounts import create_user
@@ -111,7 +112,7 @@ def seed_history(
     errors if the history breaks a rule of theirs (nothing of that step is kept).
     ``progress(step, done)`` is called as records are written.
     """
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or utcnow()
     report = progress or (lambda _step, _done: None)
     with bootstrap.unit_of_work() as uow:
         if not platform_is_empty(uow):

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from civic.services.apps.models import App
 from civic.services.catalog.models import Dataset, Organization
+from civic.services.clock import utcnow
 from civic.services.errors import InvalidInput
 from civic.services.uow import UnitOfWork
 from civic.services.usage.events import HISTOGRAM_SIZE, percentile_from_histogram
@@ -63,7 +64,7 @@ class Period:
     @classmethod
     def last(cls, days: int, *, today: dt.date | None = None) -> Period:
         """The ``days`` days ending today."""
-        end = today or dt.datetime.now(dt.UTC).date()
+        end = today or utcnow().date()
         return cls(end - dt.timedelta(days=days - 1), end)
 
     def days(self) -> list[dt.date]:
