@@ -34,7 +34,7 @@ from flask import Flask, Response, g, request
 from limits import RateLimitItem, parse, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from civic.platform.api import API_PREFIX
 from civic.platform.ckan_action import is_action_path
@@ -95,7 +95,11 @@ def carries_credentials() -> bool:
     if any(request.headers.get(name) for name in _CREDENTIAL_HEADERS):
         return True
     if request.method == "POST" and request.path.startswith("/oauth/"):
-        return any(request.form.get(field) for field in _CLIENT_SECRET_FIELDS)
+        try:
+            form = request.form
+        except HTTPException:
+            return False  # a body refused whole (too large): answered as such elsewhere
+        return any(form.get(field) for field in _CLIENT_SECRET_FIELDS)
     return False
 
 
