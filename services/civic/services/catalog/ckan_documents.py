@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import RowMapping
 
 from civic.connectors.ckan.mapping import DatasetRecord, ResourceRecord, to_package
@@ -38,6 +37,7 @@ from civic.services.catalog.ckan_query import (
     organization_ckan_id,
     uuid_or_none,
 )
+from civic.services.catalog.documents import resources_json
 from civic.services.catalog.errors import UnknownDataset, UnknownResource
 from civic.services.catalog.models import Dataset, Organization, Resource
 from civic.services.catalog.vocabularies import LICENSES
@@ -78,16 +78,7 @@ def package_select() -> sa.Select[Any]:
         "modified",
         Resource.modified,
     )
-    resources = (
-        sa.select(
-            sa.func.coalesce(
-                sa.func.json_agg(aggregate_order_by(resource, Resource.position)),
-                sa.text("'[]'::json"),
-            )
-        )
-        .where(Resource.dataset_id == Dataset.id)
-        .scalar_subquery()
-    )
+    resources = resources_json(resource)
     return sa.select(
         ckan_id().label("ckan_id"),
         Dataset.name,

@@ -69,6 +69,21 @@ def dataset_document(dataset: Dataset) -> dict[str, Any]:
     }
 
 
+def resources_json(resource: sa.ColumnElement[Any]) -> sa.ScalarSelect[Any]:
+    """The dataset's resources as one JSON array of ``resource`` (a ``json_build_object``
+    over :class:`Resource`), in their order; ``[]`` when it has none."""
+    return (
+        sa.select(
+            sa.func.coalesce(
+                sa.func.json_agg(aggregate_order_by(resource, Resource.position)),
+                sa.text("'[]'::json"),
+            )
+        )
+        .where(Resource.dataset_id == Dataset.id)
+        .scalar_subquery()
+    )
+
+
 def document_select() -> sa.Select[Any]:
     """The columns :func:`document_from_row` needs, one row per dataset, without a filter.
 
@@ -92,16 +107,7 @@ def document_select() -> sa.Select[Any]:
         "checksum",
         Resource.checksum,
     )
-    resources = (
-        sa.select(
-            sa.func.coalesce(
-                sa.func.json_agg(aggregate_order_by(resource, Resource.position)),
-                sa.text("'[]'::json"),
-            )
-        )
-        .where(Resource.dataset_id == Dataset.id)
-        .scalar_subquery()
-    )
+    resources = resources_json(resource)
     return sa.select(
         Dataset.id,
         Dataset.name,
