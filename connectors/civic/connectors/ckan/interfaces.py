@@ -7,6 +7,7 @@ adapter (:mod:`civic.connectors.ckan.remote`) talks to a CKAN Action API, the fa
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -38,6 +39,17 @@ class CkanValidationError(CkanError):
     def __init__(self, errors: dict[str, Any]) -> None:
         self.errors = errors
         super().__init__(f"CKAN validation failed: {errors}")
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The names of the fields CKAN refused (``"search"`` for a refused query)."""
+        return frozenset(key for key, _ in self.field_messages)
+
+    @property
+    def text(self) -> str:
+        """The field messages on one line (``name: msg; msg, tags: msg``); empty when
+        CKAN gave no reason."""
+        return ", ".join(f"{key}: {'; '.join(messages)}" for key, messages in self.field_messages)
 
     @property
     def field_messages(self) -> list[tuple[str, list[str]]]:
@@ -77,7 +89,9 @@ class CkanDataset:
     """A CKAN package as the platform reads it back.
 
     ``owner_org`` is the organization's id (CKAN stores ids), ``organization_name``
-    its name; ``extras`` are CKAN's free key/value extras.
+    its name; ``extras`` are CKAN's free key/value extras. ``metadata_modified`` and
+    ``metadata_created`` are aware UTC datetimes (CKAN sends naive UTC text), ``None``
+    when CKAN sent none.
     """
 
     id: str
@@ -91,8 +105,8 @@ class CkanDataset:
     tags: tuple[str, ...] = ()
     extras: dict[str, str] = field(default_factory=dict)
     resources: tuple[CkanResource, ...] = ()
-    metadata_modified: str = ""
-    metadata_created: str = ""
+    metadata_modified: dt.datetime | None = None
+    metadata_created: dt.datetime | None = None
     organization_name: str | None = None
     maintainer: str = ""
     maintainer_email: str = ""

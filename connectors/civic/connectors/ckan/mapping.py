@@ -24,6 +24,7 @@ resource fields    url, name, format, mimetype (media_type), size, hash (checksu
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,8 +76,8 @@ class DatasetRecord:
     # Read back from CKAN only.
     state: str = "active"
     private: bool = False
-    metadata_modified: str = ""
-    metadata_created: str = ""
+    metadata_modified: dt.datetime | None = None
+    metadata_created: dt.datetime | None = None
     extras: dict[str, str] = field(default_factory=dict)
 
 

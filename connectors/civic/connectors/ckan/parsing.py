@@ -1,8 +1,9 @@
 """CKAN's JSON dicts turned into the connector's typed objects.
 
 CKAN is lenient about what it sends back: ``notes`` and ``name`` may be ``null``,
-``size`` may come as a string, extras' values are text. Everything is normalised
-here so that services never see a raw CKAN dict.
+``size`` may come as a string, extras' values are text, timestamps are naive UTC
+text. Everything is normalised here so that services never see a raw CKAN dict
+nor one of CKAN's formats.
 """
 
 from __future__ import annotations
@@ -29,6 +30,13 @@ def parse_timestamp(value: str) -> dt.datetime | None:
         return None
     parsed = dt.datetime.fromisoformat(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _timestamp(value: object, what: str) -> dt.datetime | None:
+    try:
+        return parse_timestamp(_text(value))
+    except ValueError:
+        raise CkanUnavailable(f"CKAN answered a {what} that is not a timestamp") from None
 
 
 def _text(value: object) -> str:
@@ -112,8 +120,8 @@ def parse_dataset(data: object) -> CkanDataset:
         tags=tuple(str(tag["name"]) for tag in tags if isinstance(tag, Mapping) and "name" in tag),
         extras=_extras(package.get("extras")),
         resources=tuple(parse_resource(res) for res in package.get("resources") or ()),
-        metadata_modified=_text(package.get("metadata_modified")),
-        metadata_created=_text(package.get("metadata_created")),
+        metadata_modified=_timestamp(package.get("metadata_modified"), "metadata_modified"),
+        metadata_created=_timestamp(package.get("metadata_created"), "metadata_created"),
         organization_name=(
             _optional_text(organization.get("name")) if isinstance(organization, Mapping) else None
         ),

@@ -17,7 +17,6 @@ from sqlalchemy.orm import selectinload
 
 from civic.connectors.ckan.interfaces import CkanClient, CkanNotFound
 from civic.connectors.ckan.mapping import DatasetRecord
-from civic.connectors.ckan.parsing import parse_timestamp
 from civic.services.catalog.models import (
     Dataset,
     Organization,
@@ -78,14 +77,14 @@ def apply_ckan_dataset(uow: UnitOfWork, ckan: CkanClient, record: DatasetRecord)
     """
     assert record.id is not None  # noqa: S101 - records read from CKAN have one
     dataset = find_mirrored(uow, record.id, record.name)
-    modified = parse_timestamp(record.metadata_modified)
+    modified = record.metadata_modified
     if dataset is not None and has_pending_messages(uow, dataset.id):
         return Applied.SKIPPED
     if record.state != "active" or record.private:
         if dataset is None or dataset.deleted_at is not None:
             return Applied.UNCHANGED
         dataset.deleted_at = utcnow()
-        _mark_synced(dataset, record.id, modified, parse_timestamp(record.metadata_created))
+        _mark_synced(dataset, record.id, modified, record.metadata_created)
         return Applied.WITHDRAWN
     if (
         dataset is not None
@@ -119,7 +118,7 @@ def apply_ckan_dataset(uow: UnitOfWork, ckan: CkanClient, record: DatasetRecord)
     dataset.frequency = frequency_code(record.frequency) if record.frequency else None
     dataset.contact_point = dict(record.contact_point) if record.contact_point else None
     _resources(dataset, record)
-    _mark_synced(dataset, record.id, modified, parse_timestamp(record.metadata_created))
+    _mark_synced(dataset, record.id, modified, record.metadata_created)
     uow.session.flush()
     return Applied.CREATED if created else Applied.UPDATED
 

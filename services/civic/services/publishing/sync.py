@@ -24,8 +24,8 @@ from civic.connectors.ckan.interfaces import (
     CkanValidationError,
 )
 from civic.connectors.ckan.mapping import DatasetRecord, ResourceRecord, to_package
-from civic.connectors.ckan.parsing import parse_timestamp
 from civic.services.catalog.models import Dataset, Organization, Resource, SyncStatus
+from civic.services.outbox import mail
 from civic.services.outbox.models import OutboxMessage
 from civic.services.outbox.relay import Handler, Outcome
 
@@ -65,8 +65,7 @@ def record_of(dataset: Dataset) -> DatasetRecord:
 
 def ckan_message(error: CkanValidationError) -> str:
     """CKAN's field errors as one line a publisher can read."""
-    parts = [f"{key}: {'; '.join(messages)}" for key, messages in error.field_messages]
-    return "CKAN refused the dataset: " + (", ".join(parts) or "no reason given")
+    return "CKAN refused the dataset: " + (error.text or "no reason given")
 
 
 def organization_extras(organization: Organization) -> dict[str, str]:
@@ -146,8 +145,8 @@ class DatasetHandler(Handler):
             {
                 "sync_status": SyncStatus.SYNCED,
                 "ckan_id": result.id,
-                "ckan_modified": parse_timestamp(result.metadata_modified),
-                "ckan_created": parse_timestamp(result.metadata_created),
+                "ckan_modified": result.metadata_modified,
+                "ckan_created": result.metadata_created,
             },
         )
 
@@ -177,7 +176,7 @@ class DatasetHandler(Handler):
         try:
             return ckan.dataset_upsert(package)
         except CkanValidationError as error:
-            if "id" not in error.errors:
+            if "id" not in error.fields:
                 raise
         # "Dataset id already exists": an earlier attempt created it and its answer
         # was lost (a timeout while CKAN was busy). It is ours: update it by id.
@@ -223,4 +222,6 @@ class DatasetHandler(Handler):
 HANDLERS: dict[str, Handler] = {
     "dataset": DatasetHandler(),
     "organization": OrganizationHandler(),
+    # Mails of sign-ups, resets, changes of address (civic.services.outbox.mail).
+    mail.AGGREGATE: mail.HANDLER,
 }
