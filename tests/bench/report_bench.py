@@ -42,8 +42,8 @@ from sqlalchemy.orm import Session
 from tests.bench.results import Pair, Result, machine, table, write_results
 from tests.integration.stack import ROOT, drop_database, recreate_database
 
-from civic.services.evaluation.catalog import Catalog, load_catalog
 from civic.services.evaluation.documents import pathway_report_json
+from civic.services.evaluation.pathways import PathwaySet, load_pathways
 from civic.services.evaluation.records import Period
 from civic.services.evaluation.report import build_pathway_report
 from civic.services.evaluation.sql_source import SqlEvidenceSource
@@ -349,8 +349,8 @@ def _naive_utc(value: Any) -> Any:
 
 
 # Measuring -----------------------------------------------------------------------------------
-def _document(source: Any, catalog: Catalog) -> dict[str, Any]:
-    document = pathway_report_json(build_pathway_report(source, catalog, PERIOD, now=NOW))
+def _document(source: Any, pathway_set: PathwaySet) -> dict[str, Any]:
+    document = pathway_report_json(build_pathway_report(source, pathway_set, PERIOD, now=NOW))
     document.pop("generated_at")
     document.pop("counts")  # rows read; the same data, but the sources count differently
     return document
@@ -360,23 +360,23 @@ def measure(
     database_url: str, duck: duckdb.DuckDBPyConnection, repetitions: int
 ) -> tuple[list[Pair], list[Pair]]:
     """Seconds per report, ours then the peer's in turns; raises if the reports differ."""
-    catalog = load_catalog()
+    pathway_set = load_pathways()
     engine = sa.create_engine(database_url)
     ours_seconds: list[float] = []
     pairs = []
     try:
         with Session(engine) as session:
-            ours = _document(SqlEvidenceSource(session), catalog)  # warm-up, both sides
-        peer = _document(DuckDbEvidenceSource(duck), catalog)
+            ours = _document(SqlEvidenceSource(session), pathway_set)  # warm-up, both sides
+        peer = _document(DuckDbEvidenceSource(duck), pathway_set)
         if ours != peer:
             raise AssertionError("the DuckDB report differs from ours: not the same indicators")
         for _ in range(repetitions):
             began = time.perf_counter()
             with Session(engine) as session:
-                _document(SqlEvidenceSource(session), catalog)
+                _document(SqlEvidenceSource(session), pathway_set)
             mine = time.perf_counter() - began
             began = time.perf_counter()
-            _document(DuckDbEvidenceSource(duck), catalog)
+            _document(DuckDbEvidenceSource(duck), pathway_set)
             theirs = time.perf_counter() - began
             say(f"report: ours {mine:.2f} s, DuckDB {theirs:.2f} s")
             ours_seconds.append(mine)

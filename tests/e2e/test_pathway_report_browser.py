@@ -2,7 +2,7 @@
 
 The demo is the mixed scenario simulated through the services into the gateway's
 database (``demo_gateway``), as `make run` does. An evaluator logs in and opens
-``/reports/pathways``: the page must show its summary, a section for every catalog
+``/reports/pathways``: the page must show its summary, a section for every pathway_set
 entry, and its charts drawn (SVG laid out with a size), on screen and in print. A
 developer is refused.
 """
@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.live import Gateway, log_in, make_user
 
 from civic.platform.cli.simulate import default_start
-from civic.services.evaluation.catalog import load_catalog
+from civic.services.evaluation.pathways import load_pathways
 from civic.services.identity.models import Role
 
 pytestmark = pytest.mark.e2e
@@ -47,9 +47,9 @@ def test_an_evaluator_reads_the_demo_report_with_every_entry_and_charts(
     summary = page.locator("#summary")
     assert summary.is_visible()
     assert "The evidence supports" in summary.inner_text()
-    catalog = load_catalog()
+    pathway_set = load_pathways()
     verdicts = {}
-    for entry in catalog.entries:
+    for entry in pathway_set.entries:
         section = page.locator(f'section[id="{entry.id}"]')
         assert section.count() == 1, entry.id
         assert entry.title.en in section.locator("h2").inner_text()
@@ -59,7 +59,7 @@ def test_an_evaluator_reads_the_demo_report_with_every_entry_and_charts(
     assert sum(verdict != "inconclusive" for verdict in verdicts.values()) >= len(verdicts) // 2
 
     charts = page.locator("figure svg")
-    assert charts.count() >= 3 + catalog.expectation_count
+    assert charts.count() >= 3 + pathway_set.expectation_count
     for index in (0, 1, 2, charts.count() - 1):
         box = charts.nth(index).bounding_box()
         assert box is not None and box["width"] > 100 and box["height"] > 50

@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from tests.integration.stack import ROOT, drop_database, recreate_database
 
-from civic.services.evaluation.catalog import load_catalog
 from civic.services.evaluation.documents import pathway_report_json
+from civic.services.evaluation.pathways import load_pathways
 from civic.services.evaluation.records import Period, Scope
 from civic.services.evaluation.report import build_pathway_report
 from civic.services.evaluation.sql_source import SqlEvidenceSource
@@ -103,7 +103,7 @@ def _report(
     source: Any, history: History, scope: Scope | None = None, period: Period | None = None
 ) -> dict[str, Any]:
     document = pathway_report_json(
-        build_pathway_report(source, load_catalog(), period or history.period, scope, now=NOW)
+        build_pathway_report(source, load_pathways(), period or history.period, scope, now=NOW)
     )
     return _comparable(document)
 

@@ -7,8 +7,8 @@ from dataclasses import replace
 from tests.unit.evaluation.test_decidability import EVERY_TYPE, OPEN, _report
 from tests.unit.evaluation.worlds import World
 
-from civic.services.evaluation.catalog import Catalog, load_catalog
 from civic.services.evaluation.documents import pathway_report_json
+from civic.services.evaluation.pathways import PathwaySet, load_pathways
 
 # Many small third parties each calling two datasets of a hundred, and one large
 # company whose app calls sixty of them, more than all the others together.
@@ -28,8 +28,8 @@ CARRIED = World(
 
 
 def test_a_verdict_one_large_app_carries_is_marked_and_the_app_named() -> None:
-    catalog: Catalog = load_catalog()
-    report = _report(catalog, CARRIED)
+    pathway_set: PathwaySet = load_pathways()
+    report = _report(pathway_set, CARRIED)
     assert report.verdict_of("lever.soft") == "supported"
     resting = report.resting_on("lever.soft")
     assert [check.actor.name for check in resting] == ["company_large-0"]
@@ -46,8 +46,8 @@ def test_a_verdict_one_large_app_carries_is_marked_and_the_app_named() -> None:
 
 
 def test_an_even_world_rests_on_no_one_and_names_its_largest_actors() -> None:
-    catalog = load_catalog()
-    report = _report(catalog, replace(OPEN, reusers="distinct"))
+    pathway_set = load_pathways()
+    report = _report(pathway_set, replace(OPEN, reusers="distinct"))
     kinds = [check.actor.kind for check in report.capture]
     assert kinds == ["app", "reuser"]
     assert all(not check.changed for check in report.capture)

@@ -1,4 +1,4 @@
-"""Every entry of the catalog is decidable, both ways, at the size of its own world.
+"""Every entry of the pathway_set is decidable, both ways, at the size of its own world.
 
 For each of the 16 entries, a small world that embodies it gives ``supported`` and one
 that embodies its opposite gives ``contradicted`` (the administered model on one
@@ -14,7 +14,7 @@ from dataclasses import replace
 import pytest
 from tests.unit.evaluation.worlds import PERIOD, World, build
 
-from civic.services.evaluation.catalog import Catalog, load_catalog
+from civic.services.evaluation.pathways import PathwaySet, load_pathways
 from civic.services.evaluation.report import PathwayReport, build_pathway_report
 
 EVERY_TYPE = (
@@ -174,12 +174,12 @@ THIN = World(
 
 
 @pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog()
+def pathway_set() -> PathwaySet:
+    return load_pathways()
 
 
-def _report(catalog: Catalog, world: World) -> PathwayReport:
-    return build_pathway_report(build(world), catalog, PERIOD)
+def _report(pathway_set: PathwaySet, world: World) -> PathwayReport:
+    return build_pathway_report(build(world), pathway_set, PERIOD)
 
 
 def _explain(report: PathwayReport, entry_id: str) -> str:
@@ -190,31 +190,35 @@ def _explain(report: PathwayReport, entry_id: str) -> str:
     )
 
 
-def test_the_worlds_cover_every_entry_of_the_catalog(catalog: Catalog) -> None:
-    assert sorted(WORLDS) == sorted(entry.id for entry in catalog.entries)
+def test_the_worlds_cover_every_entry_of_the_pathway_set(pathway_set: PathwaySet) -> None:
+    assert sorted(WORLDS) == sorted(entry.id for entry in pathway_set.entries)
 
 
 @pytest.mark.parametrize("entry_id", sorted(WORLDS))
-def test_a_world_that_embodies_an_entry_supports_it(catalog: Catalog, entry_id: str) -> None:
-    report = _report(catalog, WORLDS[entry_id][0])
+def test_a_world_that_embodies_an_entry_supports_it(pathway_set: PathwaySet, entry_id: str) -> None:
+    report = _report(pathway_set, WORLDS[entry_id][0])
     assert report.verdict_of(entry_id) == "supported", _explain(report, entry_id)
 
 
 @pytest.mark.parametrize("entry_id", sorted(WORLDS))
-def test_a_world_that_embodies_its_opposite_contradicts_it(catalog: Catalog, entry_id: str) -> None:
-    report = _report(catalog, WORLDS[entry_id][1])
+def test_a_world_that_embodies_its_opposite_contradicts_it(
+    pathway_set: PathwaySet, entry_id: str
+) -> None:
+    report = _report(pathway_set, WORLDS[entry_id][1])
     assert report.verdict_of(entry_id) == "contradicted", _explain(report, entry_id)
 
 
-def test_a_thin_world_is_inconclusive_everywhere(catalog: Catalog) -> None:
-    report = _report(catalog, THIN)
+def test_a_thin_world_is_inconclusive_everywhere(pathway_set: PathwaySet) -> None:
+    report = _report(pathway_set, THIN)
     assert {verdict.verdict for verdict in report.verdicts} == {"inconclusive"}
 
 
-def test_an_undecided_expectation_says_which_sample_would_decide_it(catalog: Catalog) -> None:
+def test_an_undecided_expectation_says_which_sample_would_decide_it(
+    pathway_set: PathwaySet,
+) -> None:
     # The issue's world: one national publisher, five State apps, no third party.
     five = replace(STATE, apps={"public_national": 5})
-    report = _report(catalog, five)
+    report = _report(pathway_set, five)
     assert report.verdict_of("model.administered") == "inconclusive"
     finding = next(
         f
@@ -226,7 +230,7 @@ def test_an_undecided_expectation_says_which_sample_would_decide_it(catalog: Cat
     assert finding.decisive_sample is not None and finding.decisive_sample > finding.n == 5
     assert finding.decisive_unit == "apps with a call or download in scope"
     # At that sample, with the same estimate, the expectation is decided.
-    bigger = _report(catalog, replace(five, apps={"public_national": finding.decisive_sample}))
+    bigger = _report(pathway_set, replace(five, apps={"public_national": finding.decisive_sample}))
     decided = next(f for v in bigger.verdicts for f in v.findings if f.id == finding.id)
     assert decided.result == "holds", decided
     assert decided.decisive_sample is None

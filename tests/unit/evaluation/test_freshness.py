@@ -11,9 +11,9 @@ import uuid
 
 from tests.unit.evaluation.worlds import PERIOD, World, build
 
-from civic.services.evaluation.catalog import load_catalog
 from civic.services.evaluation.documents import pathway_report_json
 from civic.services.evaluation.freshness import FLUSHED_PREFIX, await_writers
+from civic.services.evaluation.pathways import load_pathways
 from civic.services.evaluation.report import build_pathway_report
 from civic.services.usage.events import Event
 from civic.services.usage.writer import BatchWriter, MemorySink
@@ -121,7 +121,7 @@ def test_a_worker_that_never_catches_up_is_named_and_the_report_goes_on() -> Non
 
 
 def test_the_report_states_the_instant_its_usage_runs_to() -> None:
-    report = build_pathway_report(build(World(apps={"citizen": 2})), load_catalog(), PERIOD)
+    report = build_pathway_report(build(World(apps={"citizen": 2})), load_pathways(), PERIOD)
     document = pathway_report_json(report)
     assert document["usage_until"] == "2026-01-01T00:00:00Z"
     assert document["usage_note"]

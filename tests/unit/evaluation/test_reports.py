@@ -15,7 +15,6 @@ from click.testing import CliRunner
 
 from civic.platform.cli import main
 from civic.platform.reports.html import pathway_report_html
-from civic.services.evaluation.catalog import load_catalog
 from civic.services.evaluation.documents import (
     pathway_report_document,
     pathway_report_json,
@@ -23,6 +22,7 @@ from civic.services.evaluation.documents import (
 )
 from civic.services.evaluation.exports import pathway_report_csv, reuse_report_csv
 from civic.services.evaluation.indicators import FAMILIES, INDICATORS
+from civic.services.evaluation.pathways import load_pathways
 from civic.services.evaluation.report import PathwayReport, build_pathway_report
 from civic.services.evaluation.reuse_report import build_reuse_report
 from civic.services.simulation.history import History, simulate
@@ -40,7 +40,7 @@ def history() -> History:
 
 @pytest.fixture(scope="module")
 def report(history: History) -> PathwayReport:
-    return build_pathway_report(history.source, load_catalog(), history.period)
+    return build_pathway_report(history.source, load_pathways(), history.period)
 
 
 def test_the_json_report_has_the_issues_shape_and_validates_against_the_docs_schema(
@@ -58,7 +58,7 @@ def test_the_json_report_has_the_issues_shape_and_validates_against_the_docs_sch
     assert {"indicator", "expected", "observed", "interval", "n", "result"} <= set(
         pathway["evidence"][0]
     )
-    assert document["catalog"]["version"] == report.catalog.version
+    assert document["catalog"]["version"] == report.pathway_set.version
     assert len(document["pathways"]) == 16
     assert document["method"]["multiple_testing"] == "holm"
 
@@ -93,10 +93,10 @@ def test_the_csv_holds_the_same_evidence(report: PathwayReport) -> None:
     document = pathway_report_document(report)
     rows = list(csv.DictReader(io.StringIO(pathway_report_csv(document))))
     evidence = [row for row in rows if row["section"] == "evidence"]
-    assert len(evidence) == report.catalog.expectation_count
+    assert len(evidence) == report.pathway_set.expectation_count
     assert {row["key"] for row in rows if row["section"] == "indicator"} == set(INDICATORS)
     meta = {row["key"]: row["value"] for row in rows if row["section"] == "report"}
-    assert meta["catalog.version"] == report.catalog.version
+    assert meta["catalog.version"] == report.pathway_set.version
     assert meta["period.from"] == str(report.period.start)
 
 
@@ -105,7 +105,7 @@ def test_the_html_report_has_a_summary_every_entry_and_charts(report: PathwayRep
     assert 'id="summary"' in page and "@media print" in page
     for verdict in report.verdicts:
         assert f'id="{verdict.entry.id}"' in page
-    assert page.count("<svg") >= report.catalog.expectation_count + 3
+    assert page.count("<svg") >= report.pathway_set.expectation_count + 3
 
 
 def test_the_reuse_report_groups_by_every_dimension(history: History) -> None:
@@ -172,7 +172,7 @@ def test_the_command_line_names_a_broken_catalog(tmp_path: Path) -> None:
     )
     result = CliRunner().invoke(
         main,
-        ["report", "pathways", "--catalog", str(catalog), "--output", str(tmp_path / "x.html")],
+        ["report", "pathways", "--pathways", str(catalog), "--output", str(tmp_path / "x.html")],
     )
     assert result.exit_code == 1
     assert "entry 'model.opengov_platform'" in result.output

@@ -8,10 +8,10 @@ import random
 
 import pytest
 
-from civic.services.evaluation.catalog import Catalog, load_catalog
 from civic.services.evaluation.evidence import gather
 from civic.services.evaluation.measures import compute_indicators
 from civic.services.evaluation.memory import InMemoryEvidenceSource
+from civic.services.evaluation.pathways import PathwaySet, load_pathways
 from civic.services.evaluation.records import Scope
 from civic.services.evaluation.report import build_pathway_report
 from civic.services.simulation.history import simulate
@@ -21,17 +21,17 @@ START = dt.date(2025, 1, 1)
 
 
 @pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog()
+def pathway_set() -> PathwaySet:
+    return load_pathways()
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_a_scenario_supports_its_entry_and_contradicts_an_opposed_one(
-    catalog: Catalog, name: str
+    pathway_set: PathwaySet, name: str
 ) -> None:
     profile = SCENARIOS[name]
     history = simulate(profile, seed=7, months=12, start=START)
-    report = build_pathway_report(history.source, catalog, history.period)
+    report = build_pathway_report(history.source, pathway_set, history.period)
     assert report.verdict_of(profile.target) == "supported"
     opposed = {entry: report.verdict_of(entry) for entry in profile.opposed}
     assert "supported" not in opposed.values(), opposed
@@ -62,9 +62,11 @@ def test_scenarios_are_deterministic_for_a_seed() -> None:
 
 
 @pytest.mark.parametrize("months", [1, 2])
-def test_too_little_data_is_inconclusive_never_confident(catalog: Catalog, months: int) -> None:
+def test_too_little_data_is_inconclusive_never_confident(
+    pathway_set: PathwaySet, months: int
+) -> None:
     history = simulate(SPARSE, seed=5, months=months, start=START)
-    report = build_pathway_report(history.source, catalog, history.period)
+    report = build_pathway_report(history.source, pathway_set, history.period)
     assert {verdict.verdict for verdict in report.verdicts} == {"inconclusive"}
     # An expectation may be decided on a few units, but only when its interval clears
     # the threshold: the intervals, not a minimum count, carry small samples.
@@ -98,7 +100,7 @@ def test_indicators_do_not_depend_on_the_order_of_the_records() -> None:
     assert before == after
 
 
-def test_a_scope_keeps_the_datasets_of_its_publishers(catalog: Catalog) -> None:
+def test_a_scope_keeps_the_datasets_of_its_publishers(pathway_set: PathwaySet) -> None:
     history = simulate(SCENARIOS["deconcentrated"], seed=2, months=6, start=START)
     everything = gather(history.source, history.period, Scope())
     local = gather(history.source, history.period, Scope(level="local"))
@@ -108,7 +110,7 @@ def test_a_scope_keeps_the_datasets_of_its_publishers(catalog: Catalog) -> None:
     assert len(local.apps) <= len(everything.apps)
     one = next(org for org in everything.organizations.values() if org.level == "regional")
     scoped = build_pathway_report(
-        history.source, catalog, history.period, Scope(organization=one.name)
+        history.source, pathway_set, history.period, Scope(organization=one.name)
     )
     assert scoped.counts.organizations == 1
     assert scoped.indicators["territorial.subnational_dataset_share"].value == 1.0

@@ -15,12 +15,12 @@ from pathlib import Path
 import click
 
 from civic.platform.cli.session import unit_of_work
-from civic.platform.reports.catalog import default_catalog
 from civic.platform.reports.html import pathway_report_html
-from civic.services.evaluation.catalog import load_catalog
+from civic.platform.reports.pathways import default_pathways
 from civic.services.evaluation.documents import pathway_report_document, pathway_report_json
 from civic.services.evaluation.errors import EvaluationError
 from civic.services.evaluation.exports import pathway_report_csv, reuse_report_csv
+from civic.services.evaluation.pathways import load_pathways
 from civic.services.evaluation.records import LEVELS, Period, Scope
 from civic.services.evaluation.report import build_pathway_report
 from civic.services.evaluation.reuse_report import build_reuse_report
@@ -109,11 +109,12 @@ def _period(start: dt.datetime | None, end: dt.datetime | None, default: Period 
     show_default=True,
 )
 @click.option(
+    "--pathways",
     "--catalog",
-    "catalog_path",
+    "pathways_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="The pathway catalog (default: config/pathways.toml).",
+    help="The pathways file (default: config/pathways.toml; --catalog is its old name).",
 )
 @click.pass_context
 def pathways(
@@ -126,16 +127,16 @@ def pathways(
     evidence: Path | None,
     output: Path,
     output_format: str,
-    catalog_path: Path | None,
+    pathways_path: Path | None,
 ) -> None:
     """The pathway evidence report: each model, pathway and lever of the seed, checked."""
     try:
-        catalog = load_catalog(catalog_path or default_catalog())
+        pathway_set = load_pathways(pathways_path or default_pathways())
     except EvaluationError as error:
         raise click.ClickException(str(error)) from error
     scope = Scope(organization, level, territory)
     with _evidence(ctx, evidence, start, end) as (source, period):
-        built = build_pathway_report(source, catalog, period, scope)
+        built = build_pathway_report(source, pathway_set, period, scope)
     if output_format == "html":
         text = pathway_report_html(built)
     elif output_format == "json":
@@ -147,7 +148,7 @@ def pathways(
     for verdict in built.verdicts:
         counts[verdict.verdict] += 1
     click.echo(
-        f"{output}: {period.start} to {period.end}, catalog {catalog.version[:19]}; "
+        f"{output}: {period.start} to {period.end}, pathways {pathway_set.version[:19]}; "
         + ", ".join(f"{n} {verdict}" for verdict, n in counts.items())
     )
 

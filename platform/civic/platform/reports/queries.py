@@ -12,11 +12,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from civic.platform.reports.catalog import default_catalog
+from civic.platform.reports.pathways import default_pathways
 from civic.platform.tracking import current_writer
 from civic.platform.wiring import current_bootstrap
-from civic.services.evaluation.catalog import load_catalog
 from civic.services.evaluation.freshness import await_writers
+from civic.services.evaluation.pathways import load_pathways
 from civic.services.evaluation.records import Period, Scope
 from civic.services.evaluation.report import PathwayReport, build_pathway_report
 from civic.services.evaluation.reuse_report import ReuseReportDocument, build_reuse_report
@@ -73,11 +73,11 @@ def pathway_report(query: ReportQuery) -> PathwayReport:
     gateway worker at that instant are awaited first (about one flush interval at
     most), then read with the rollups (see :mod:`civic.services.evaluation.freshness`).
     """
-    catalog = load_catalog(default_catalog())
+    pathway_set = load_pathways(default_pathways())
     cutoff, note = usage_cutoff()
     with current_bootstrap().unit_of_work() as uow:
         source = evidence_source(uow, cutoff=cutoff, note=note)
-        return build_pathway_report(source, catalog, query.period(), query.scope())
+        return build_pathway_report(source, pathway_set, query.period(), query.scope())
 
 
 def usage_cutoff() -> tuple[dt.datetime, str]:

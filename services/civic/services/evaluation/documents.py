@@ -4,7 +4,7 @@ The shape is the one the issue states — ``period``, ``indicators`` (``id``, ``
 ``n``, ``interval``, ``unit``) and ``pathways`` (``id``, ``kind``, ``title``,
 ``verdict``, ``evidence`` with ``indicator``, ``expected``, ``observed``,
 ``interval``, ``n``, ``result``) — plus what makes a report reproducible and honest:
-the catalog version, the method, the scope, the counts read, the trends, and the
+the pathway set version, the method, the scope, the counts read, the trends, and the
 sensitivity of every verdict. ``docs/schemas/pathway-report.schema.json`` is
 generated from :class:`PathwayReportDocument` (a unit test keeps it in step).
 """
@@ -47,10 +47,10 @@ class ScopeOut(_Document):
     territory: str | None = None
 
 
-class CatalogOut(_Document):
-    """Which catalog was checked: its content hash and size."""
+class PathwaySetOut(_Document):
+    """Which pathway set was checked: its content hash and size (the JSON key stays ``catalog``)."""
 
-    version: str = Field(description="sha256 of the catalog's content")
+    version: str = Field(description="sha256 of the pathway set's content")
     source: str
     entries: int
     expectations: int
@@ -168,7 +168,7 @@ class CaptureOut(_Document):
 
 
 class PathwayOut(_Document):
-    """A catalog entry and its verdict."""
+    """A pathway set entry and its verdict."""
 
     id: str
     kind: Literal["model", "pathway", "lever"]
@@ -225,7 +225,7 @@ class PathwayReportDocument(_Document):
     usage_note: str = Field(description="how usage up to that instant was read")
     period: PeriodOut
     scope: ScopeOut
-    catalog: CatalogOut
+    catalog: PathwaySetOut
     method: MethodOut
     counts: CountsOut
     summary: SummaryOut
@@ -237,10 +237,10 @@ class PathwayReportDocument(_Document):
 
 def pathway_report_document(report: PathwayReport) -> PathwayReportDocument:
     """The JSON document of ``report``."""
-    catalog = report.catalog
-    method = catalog.method
+    pathway_set = report.pathway_set
+    method = pathway_set.method
     counts = report.counts
-    charted = sorted({e.indicator for entry in catalog.entries for e in entry.expectations})
+    charted = sorted({e.indicator for entry in pathway_set.entries for e in entry.expectations})
     return PathwayReportDocument(
         generated_at=report.generated_at,
         usage_until=report.freshness.until,
@@ -253,11 +253,11 @@ def pathway_report_document(report: PathwayReport) -> PathwayReportDocument:
                 "territory": report.scope.territory,
             }
         ),
-        catalog=CatalogOut(
-            version=catalog.version,
-            source=catalog.source.title,
-            entries=len(catalog.entries),
-            expectations=catalog.expectation_count,
+        catalog=PathwaySetOut(
+            version=pathway_set.version,
+            source=pathway_set.source.title,
+            entries=len(pathway_set.entries),
+            expectations=pathway_set.expectation_count,
         ),
         method=MethodOut(
             alpha=method.alpha,

@@ -9,5 +9,5 @@ class EvaluationError(DomainError):
     """Base class of the evaluation's errors."""
 
 
-class InvalidCatalog(EvaluationError):  # noqa: N818 - reads as what it reports
-    """The pathway catalog is malformed; the message names the entry and the field."""
+class InvalidPathways(EvaluationError):  # noqa: N818 - reads as what it reports
+    """the pathway set is malformed; the message names the entry and the field."""

@@ -4,7 +4,7 @@
   correction and a continuity correction), with Sen's slope as its size. It assumes
   nothing of the shape of the trend, only that it keeps one direction.
 - Many expectations: Holm's step-down adjustment (family-wise error) by default, or
-  Benjamini-Hochberg (false discovery rate), as the catalog chooses.
+  Benjamini-Hochberg (false discovery rate), as the pathway set chooses.
 """
 
 from __future__ import annotations

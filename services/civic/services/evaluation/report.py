@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from civic.services.evaluation.capture import Actor, CaptureCheck, largest_actors, strip
-from civic.services.evaluation.catalog import Catalog
 from civic.services.evaluation.evidence import PARTS, Evidence, gather
 from civic.services.evaluation.freshness import Freshness
 from civic.services.evaluation.indicators import INDICATORS, IndicatorValue
 from civic.services.evaluation.measures import compute_indicators, first_reuses, parts_for
+from civic.services.evaluation.pathways import PathwaySet
 from civic.services.evaluation.records import EvidenceCounts, Period, Scope
 from civic.services.evaluation.sources import EvidenceSource
 from civic.services.evaluation.statistics import lorenz
@@ -50,7 +50,7 @@ class PathwayReport:
     """Everything a pathway report shows, whatever its format."""
 
     generated_at: dt.datetime
-    catalog: Catalog
+    pathway_set: PathwaySet
     period: Period
     scope: Scope
     counts: EvidenceCounts
@@ -69,7 +69,7 @@ class PathwayReport:
         return [check for check in self.capture if entry_id in check.changed]
 
     def entries_with(self, verdict: Verdict) -> list[EntryVerdict]:
-        """The entries that got ``verdict``, in catalog order."""
+        """The entries that got ``verdict``, in pathway set order."""
         return [v for v in self.verdicts if v.verdict == verdict]
 
     def verdict_of(self, entry_id: str) -> Verdict:
@@ -82,14 +82,14 @@ class PathwayReport:
 
 def build_pathway_report(
     source: EvidenceSource,
-    catalog: Catalog,
+    pathway_set: PathwaySet,
     period: Period,
     scope: Scope | None = None,
     *,
     now: dt.datetime | None = None,
 ) -> PathwayReport:
     """Compute the indicators for ``period`` and ``scope``, the monthly (and, when the
-    catalog asks, quarterly) series, the verdicts and their sensitivity.
+    pathway_set asks, quarterly) series, the verdicts and their sensitivity.
 
     Raises whatever ``source`` raises (a database error for the SQL source).
     """
@@ -99,9 +99,12 @@ def build_pathway_report(
     indicators = compute_indicators(evidence, first_reuse=first)
     wanted: set[Step] = {"month"}
     wanted.update(
-        e.period for entry in catalog.entries for e in entry.expectations if e.period is not None
+        e.period
+        for entry in pathway_set.entries
+        for e in entry.expectations
+        if e.period is not None
     )
-    charted = {e.indicator for entry in catalog.entries for e in entry.expectations}
+    charted = {e.indicator for entry in pathway_set.entries for e in entry.expectations}
     computed = {
         step: _series(source, period, scope, step, only=charted, first_reuse=first)
         for step in sorted(wanted)
@@ -109,23 +112,23 @@ def build_pathway_report(
     series = {step: found[0] for step, found in computed.items()}
     by_indicator = {
         expectation.indicator: series[expectation.period].values[expectation.indicator]
-        for entry in catalog.entries
+        for entry in pathway_set.entries
         for expectation in entry.expectations
         if expectation.period is not None
     }
-    verdicts = judge(catalog, indicators, by_indicator)
+    verdicts = judge(pathway_set, indicators, by_indicator)
     base = {verdict.entry.id: verdict.verdict for verdict in verdicts}
     steps = {step: found[1] for step, found in computed.items()}
     capture = tuple(
-        _capture(source, actor, evidence=evidence, steps=steps, catalog=catalog, base=base)
+        _capture(source, actor, evidence=evidence, steps=steps, pathway_set=pathway_set, base=base)
         for actor in largest_actors(evidence)
     )
-    scale = catalog.method.sensitivity
-    lower = judge(catalog, indicators, by_indicator, threshold_scale=1 - scale)
-    higher = judge(catalog, indicators, by_indicator, threshold_scale=1 + scale)
+    scale = pathway_set.method.sensitivity
+    lower = judge(pathway_set, indicators, by_indicator, threshold_scale=1 - scale)
+    higher = judge(pathway_set, indicators, by_indicator, threshold_scale=1 + scale)
     return PathwayReport(
         generated_at=now or dt.datetime.now(dt.UTC),
-        catalog=catalog,
+        pathway_set=pathway_set,
         period=period,
         scope=scope,
         counts=evidence.counts(),
@@ -150,7 +153,7 @@ def _capture(
     *,
     evidence: Evidence,
     steps: Mapping[Step, list[Evidence]],
-    catalog: Catalog,
+    pathway_set: PathwaySet,
     base: Mapping[str, str],
 ) -> CaptureCheck:
     """The verdicts again without ``actor``, from the evidence already read (the
@@ -160,7 +163,7 @@ def _capture(
     indicators = compute_indicators(without, first_reuse=first)
     trends = {
         (e.indicator, e.period)
-        for entry in catalog.entries
+        for entry in pathway_set.entries
         for e in entry.expectations
         if e.period is not None
     }
@@ -178,7 +181,7 @@ def _capture(
             )[indicator]
             for part in steps[step]
         )
-    verdicts = {v.entry.id: v.verdict for v in judge(catalog, indicators, by_indicator)}
+    verdicts = {v.entry.id: v.verdict for v in judge(pathway_set, indicators, by_indicator)}
     changed = tuple(id for id, verdict in verdicts.items() if verdict != base[id])
     return CaptureCheck(actor, verdicts, changed)
 

@@ -4,13 +4,13 @@ An expectation is *decided* only when its sample reaches its minimum and its tes
 stays significant after adjusting for the other expectations tested with it (Holm by
 default, see :mod:`civic.services.evaluation.inference`). The family is the entry by
 default (each verdict is one claim, tested on its own expectations), or the whole
-report (``family = "report"`` in the catalog's method):
+report (``family = "report"`` in the pathway set's method):
 
 - a threshold (``>=``, ``<=``): the test is whether the indicator differs from the
   threshold, its p-value read from the 95 % interval on the threshold's side (so an
   interval straddling the threshold is never decided);
 - a trend (``increasing``, ``decreasing``): the Mann-Kendall test over the period's
-  consecutive months or quarters, needing the catalog's minimum number of points.
+  consecutive months or quarters, needing the pathway set's minimum number of points.
 
 An entry is ``inconclusive`` when fewer than half of its expectations are decided,
 else ``supported`` (none fails), ``contradicted`` (none holds) or ``mixed``.
@@ -29,9 +29,9 @@ from dataclasses import dataclass, replace
 from statistics import NormalDist
 from typing import Literal
 
-from civic.services.evaluation.catalog import TREND_COMPARISONS, Catalog, Entry, Expectation
 from civic.services.evaluation.indicators import INDICATORS, IndicatorValue
 from civic.services.evaluation.inference import ADJUSTMENTS, TrendTest, mann_kendall, two_sided_p
+from civic.services.evaluation.pathways import TREND_COMPARISONS, Entry, Expectation, PathwaySet
 from civic.services.evaluation.statistics import Z95, Interval
 
 Result = Literal["holds", "fails", "insufficient_evidence"]
@@ -66,7 +66,7 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class EntryVerdict:
-    """A catalog entry's verdict and the findings behind it."""
+    """A pathway set entry's verdict and the findings behind it."""
 
     entry: Entry
     verdict: Verdict
@@ -74,15 +74,15 @@ class EntryVerdict:
 
 
 def judge(
-    catalog: Catalog,
+    pathway_set: PathwaySet,
     indicators: Mapping[str, IndicatorValue],
     series: Series,
     *,
     threshold_scale: float = 1.0,
 ) -> list[EntryVerdict]:
-    """Verdicts of every catalog entry; thresholds multiplied by ``threshold_scale``
+    """Verdicts of every pathway entry; thresholds multiplied by ``threshold_scale``
     (the sensitivity analysis runs 0.8 and 1.2). Raises nothing."""
-    method = catalog.method
+    method = pathway_set.method
     provisional = [
         _test(
             entry,
@@ -93,7 +93,7 @@ def judge(
             min_points=method.min_trend_points,
             scale=threshold_scale,
         )
-        for entry in catalog.entries
+        for entry in pathway_set.entries
         for index, expectation in enumerate(entry.expectations)
     ]
     findings = list(provisional)
@@ -115,7 +115,7 @@ def judge(
                     decisive_unit=None if needed is None else _unit_of(findings[i]),
                 )
     verdicts = []
-    for entry in catalog.entries:
+    for entry in pathway_set.entries:
         mine = tuple(f for f in findings if f.entry_id == entry.id)
         verdicts.append(EntryVerdict(entry, entry_verdict([f.result for f in mine]), mine))
     return verdicts
@@ -165,7 +165,7 @@ def _test(
         )
     if expectation.comparison in TREND_COMPARISONS:
         return _test_trend(finding, expectation, series.get(expectation.indicator, ()), min_points)
-    assert threshold is not None  # noqa: S101 - the catalog guarantees it for >= and <=
+    assert threshold is not None  # noqa: S101 - the pathway set guarantees it for >= and <=
     return _test_threshold(finding, expectation.comparison == ">=", threshold)
 
 

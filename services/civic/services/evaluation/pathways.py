@@ -1,8 +1,8 @@
-"""The pathway catalog (``config/pathways.toml``): the seed's models, pathways and levers.
+"""the pathway set (``config/pathways.toml``): the seed's models, pathways and levers.
 
-Evaluators edit the file, not the code. :func:`load_catalog` refuses a malformed one
-with :class:`InvalidCatalog`, whose message names the entry and the field. The
-catalog's version is a hash of its parsed content, so a report names exactly the
+Evaluators edit the file, not the code. :func:`load_pathways` refuses a malformed one
+with :class:`InvalidPathways`, whose message names the entry and the field. The
+pathway set's version is a hash of its parsed content, so a report names exactly the
 expectations it checked (comments and layout do not change it).
 """
 
@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from civic.services.evaluation.errors import InvalidCatalog
+from civic.services.evaluation.errors import InvalidPathways
 from civic.services.evaluation.indicators import BOUNDED_UNITS, INDICATORS
 
 EntryKind = Literal["model", "pathway", "lever"]
@@ -124,7 +124,7 @@ class Method(_Strict):
 
 
 class Source(_Strict):
-    """The seed the catalog is written from."""
+    """The seed the pathway set is written from."""
 
     title: _Text
     author: _Text
@@ -132,8 +132,8 @@ class Source(_Strict):
     file: _Text
 
 
-class Catalog(_Strict):
-    """The whole catalog; :attr:`version` is set by :func:`load_catalog`."""
+class PathwaySet(_Strict):
+    """The whole pathway set; :attr:`version` is set by :func:`load_pathways`."""
 
     source: Source
     method: Method = Method()
@@ -141,7 +141,7 @@ class Catalog(_Strict):
     version: str = ""
 
     @model_validator(mode="after")
-    def _references(self) -> Catalog:
+    def _references(self) -> PathwaySet:
         ids = [entry.id for entry in self.entries]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
@@ -166,40 +166,40 @@ class Catalog(_Strict):
 
     @property
     def expectation_count(self) -> int:
-        """How many expectations the catalog holds."""
+        """How many expectations the pathway set holds."""
         return sum(len(entry.expectations) for entry in self.entries)
 
 
-DEFAULT_CATALOG = Path(__file__).resolve().parents[4] / "config" / "pathways.toml"
+DEFAULT_PATHWAYS = Path(__file__).resolve().parents[4] / "config" / "pathways.toml"
 
 
-def load_catalog(path: Path | None = None) -> Catalog:
-    """Read and validate the catalog at ``path`` (default ``config/pathways.toml``).
+def load_pathways(path: Path | None = None) -> PathwaySet:
+    """Read and validate the pathway set at ``path`` (default ``config/pathways.toml``).
 
-    Raises :class:`InvalidCatalog` when the file is missing, is not TOML, or breaks a
+    Raises :class:`InvalidPathways` when the file is missing, is not TOML, or breaks a
     rule; the message names the entry (by id) and the field.
     """
-    path = path or DEFAULT_CATALOG
+    path = path or DEFAULT_PATHWAYS
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise InvalidCatalog(f"{path}: cannot be read ({error.strerror})") from error
+        raise InvalidPathways(f"{path}: cannot be read ({error.strerror})") from error
     except tomllib.TOMLDecodeError as error:
-        raise InvalidCatalog(f"{path}: not valid TOML ({error})") from error
-    return parse_catalog(data, origin=str(path))
+        raise InvalidPathways(f"{path}: not valid TOML ({error})") from error
+    return parse_pathways(data, origin=str(path))
 
 
-def parse_catalog(data: Mapping[str, Any], *, origin: str = "catalog") -> Catalog:
-    """Validate already parsed catalog ``data``. Raises :class:`InvalidCatalog`."""
+def parse_pathways(data: Mapping[str, Any], *, origin: str = "pathways") -> PathwaySet:
+    """Validate already parsed pathway set ``data``. Raises :class:`InvalidPathways`."""
     try:
-        catalog = Catalog.model_validate(data)
+        pathway_set = PathwaySet.model_validate(data)
     except ValidationError as error:
-        raise InvalidCatalog(_describe(error, data, origin)) from error
-    return catalog.model_copy(update={"version": catalog_version(data)})
+        raise InvalidPathways(_describe(error, data, origin)) from error
+    return pathway_set.model_copy(update={"version": pathways_version(data)})
 
 
-def catalog_version(data: Mapping[str, Any]) -> str:
-    """``sha256:`` + the hash of the catalog's content in canonical JSON."""
+def pathways_version(data: Mapping[str, Any]) -> str:
+    """``sha256:`` + the hash of the pathway set's content in canonical JSON."""
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -208,7 +208,7 @@ def _describe(error: ValidationError, data: Mapping[str, Any], origin: str) -> s
     problems = []
     for issue in error.errors():
         location = list(issue["loc"])
-        where = "catalog"
+        where = "pathway set"
         if len(location) >= 2 and location[0] == "entries" and isinstance(location[1], int):
             index = location[1]
             entries = data.get("entries")
