@@ -1,4 +1,4 @@
-"""``civic worker``: deliver the outbox to CKAN until stopped (several may run at once)."""
+"""``civic worker``: deliver the outbox (to CKAN, and mails) until stopped; several may run."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from civic.platform.cli import settings_from
 from civic.platform.environment import warn_unknown_variables
 from civic.platform.logs import configure_logging
 from civic.platform.wiring import build_bootstrap
+from civic.services.outbox import mail
 from civic.services.outbox.relay import Backoff
 from civic.services.publishing.worker import Worker, WorkerOptions
 
@@ -51,6 +52,7 @@ def worker(
         backoff=Backoff(maximum=settings.worker_backoff_max),
         reconcile_interval=0 if no_reconcile else settings.worker_reconcile_interval,
     )
+    mail.HANDLER.use(bootstrap.mailer)  # queued mails go through the configured relay
     running = Worker(bootstrap.engine, bootstrap.session_factory, bootstrap.ckan, options)
 
     def stop(signum: int, frame: FrameType | None) -> None:

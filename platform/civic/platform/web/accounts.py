@@ -113,8 +113,9 @@ def blueprint(settings: Settings, limiter: Limiter) -> Blueprint:  # noqa: PLR09
             except InvalidAccount as error:
                 page = render_template("accounts/signup.html", values=values, error=error)
                 return page, 422
+            queued = mails.queue(uow, mailing)
             uow.commit()
-        mails.send(mailing)
+        mails.deliver(queued)
         return _notice(
             _("Check your inbox"),
             _(
@@ -156,8 +157,9 @@ def blueprint(settings: Settings, limiter: Limiter) -> Blueprint:  # noqa: PLR09
             mailing = signup.resend_verification(
                 uow, request.form.get("email", ""), policy=_policy()
             )
+            queued = mails.queue(uow, mailing)
             uow.commit()
-        mails.send(mailing)
+        mails.deliver(queued)
         return _notice(
             _("Check your inbox"),
             _("If this address has an account waiting for verification, a new link is on its way."),
@@ -175,8 +177,9 @@ def blueprint(settings: Settings, limiter: Limiter) -> Blueprint:  # noqa: PLR09
         check_csrf()
         with current_bootstrap().unit_of_work() as uow:
             mailing = signup.request_reset(uow, request.form.get("email", ""), policy=_policy())
+            queued = mails.queue(uow, mailing)
             uow.commit()
-        mails.send(mailing)
+        mails.deliver(queued)
         return _notice(
             _("Check your inbox"),
             _(

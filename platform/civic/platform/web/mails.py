@@ -1,8 +1,10 @@
 """The mails people receive from the pages: written in the language of the page that
 asked (Flask-Babel), with links under the configured ``public_url`` (never the
-request's Host, which the client chooses), sent through the bootstrap's mailer.
+request's Host, which the client chooses), sent through the outbox: queued in the
+transaction of the change that asks for it, tried at once after the commit, delivered
+later by the worker if the relay is down.
 
-A mail that cannot be sent is logged, never shown: the page says the same thing
+A mail that cannot be sent now is logged, never shown: the page says the same thing
 whether or not the address has an account, so it cannot say the mail failed.
 """
 
@@ -15,9 +17,11 @@ from flask import render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from civic.connectors.mail import Mail, MailError
+from civic.connectors.mail import Mail
 from civic.platform.wiring import current_bootstrap, current_settings
 from civic.services.identity.signup import Mailing, Outcome
+from civic.services.outbox.mail import deliver_now, enqueue_mail
+from civic.services.uow import UnitOfWork
 
 log = logging.getLogger("civic.mail")
 
@@ -67,13 +71,22 @@ def compose(mailing: Mailing) -> Mail:
     )
 
 
-def send(mailing: Mailing | None) -> bool:
-    """Compose and send ``mailing`` (None: nothing). False, and a log line, if it failed."""
-    if mailing is None:
+def queue(uow: UnitOfWork, mail: Mail | Mailing | None) -> int | None:
+    """Put ``mail`` (or the mail of a sign-up outcome) in the outbox, in ``uow``'s
+    transaction; its message id for :func:`deliver` after the commit (None: nothing)."""
+    if mail is None:
+        return None
+    composed = compose(mail) if isinstance(mail, Mailing) else mail
+    return enqueue_mail(uow, composed).id
+
+
+def deliver(message_id: int | None) -> bool:
+    """Try a queued mail at once (after the commit). False, and a log line, when it
+    stays in the outbox for the worker (the relay down, or being delivered already)."""
+    if message_id is None:
         return True
-    try:
-        current_bootstrap().mailer.send(compose(mailing))
-    except MailError as error:
-        log.error("mail not sent", extra={"outcome": mailing.outcome.value, "error": str(error)})
-        return False
-    return True
+    bootstrap = current_bootstrap()
+    sent = deliver_now(bootstrap.session_factory, bootstrap.ckan, bootstrap.mailer, message_id)
+    if not sent:
+        log.warning("mail left to the outbox worker", extra={"message_id": message_id})
+    return sent
