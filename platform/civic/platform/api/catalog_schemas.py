@@ -1,4 +1,8 @@
-"""OpenAPI models of the catalog's answers and query strings (the bodies are the services')."""
+"""OpenAPI models of the catalog's answers and query strings.
+
+The bodies are the services' (:mod:`civic.services.catalog.inputs`), and so is the
+search's query string (:class:`~civic.services.catalog.search.SearchQuery`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, RootModel
 
 from civic.services.catalog.inputs import ContactPoint, Temporal
-from civic.services.catalog.search import MAX_PAGE_SIZE
+from civic.services.catalog.search import MAX_PAGE, MAX_PAGE_SIZE
 
 
 class NamePath(BaseModel):
@@ -79,25 +83,8 @@ class DatasetList(BaseModel):
     )
 
 
-class SearchArgs(BaseModel):
-    """Query string of ``GET /datasets``; repeat a filter to accept several values."""
-
-    q: str = Field(default="", max_length=500, description="full text, French or English")
-    organization: list[str] = Field(default_factory=list)
-    level: list[Literal["national", "regional", "local"]] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
-    formats: list[str] = Field(default_factory=list)
-    license: list[str] = Field(default_factory=list)
-    themes: list[str] = Field(default_factory=list)
-    sort: Literal[
-        "relevance", "title", "-title", "modified", "-modified", "created", "-created"
-    ] = "relevance"
-    page: int = Field(default=1, ge=1, le=100_000)
-    page_size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
-
-
 class PageArgs(BaseModel):
-    page: int = Field(default=1, ge=1, le=100_000)
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
     page_size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
 
 

@@ -30,18 +30,7 @@ SORTS = ("relevance", "title", "-modified")
 
 def search_query(args: Any) -> SearchQuery:
     """The search asked for by the page's query string (unknown values are ignored)."""
-    sort = args.get("sort", "relevance")
-    try:
-        page = max(1, min(int(args.get("page", "1")), 10_000))
-    except ValueError:
-        page = 1
-    return SearchQuery(
-        q=args.get("q", "")[:500],
-        page=page,
-        page_size=PAGE_SIZE,
-        sort=sort if sort in SORTS else "relevance",
-        **{name: args.getlist(name) for name in FACETS},
-    )
+    return SearchQuery.from_args(args, page_size=PAGE_SIZE, sorts=SORTS, max_page=10_000)
 
 
 def blueprint() -> Blueprint:

@@ -3,7 +3,7 @@
 The query is translated by :mod:`civic.services.catalog.ckan_query`; the full text is
 the mirror's own (the dataset's ``search_vector`` in French, English and without
 stemming, as ``/api/v1`` searches it), relevance is ``ts_rank_cd`` as there. Answers
-are kept in a :class:`~civic.services.catalog.search.SearchCache` with the catalog's
+are kept in a :class:`~civic.services.catalog.search.cache.SearchCache` with the catalog's
 version, exactly as ``/api/v1``'s searches are, so a cached answer is never older than
 what the reader could see without the cache.
 
@@ -31,11 +31,13 @@ from civic.services.catalog.ckan_query import (
     organization_ckan_id,
     translate,
 )
-from civic.services.catalog.models import CatalogVersion, Dataset, Organization
-from civic.services.catalog.search import SearchCache, SearchDocuments
+from civic.services.catalog.models import Dataset, Organization
+from civic.services.catalog.search.cache import SearchCache
+from civic.services.catalog.search.facets import ranked_counts
+from civic.services.catalog.search.query import MAX_PAGE_SIZE, SearchDocuments
 from civic.services.uow import UnitOfWork
 
-MAX_ROWS = 1000  # CKAN's ckan.search.rows_max: larger values are cut to it, as CKAN does
+MAX_ROWS = MAX_PAGE_SIZE  # CKAN's ckan.search.rows_max: larger values are cut to it, as CKAN does
 DEFAULT_ROWS = 10
 DEFAULT_SORT = "score desc, metadata_modified desc"
 DEFAULT_FACET_LIMIT = 50
@@ -151,16 +153,11 @@ def package_search_cached(
     return result, hit
 
 
-_VERSION = sa.select(CatalogVersion.version).where(CatalogVersion.id == 1)
-
-
 def _cached(
     uow: UnitOfWork, search: CkanSearch, translated: Translated, cache: SearchCache | None
 ) -> tuple[SearchDocuments, bool]:
-    if cache is None or cache.size <= 0:
-        return _search(uow, search, translated), False
-    version = uow.session.connection().scalar(_VERSION)
-    if version is None:
+    version = cache.version(uow) if cache is not None else None
+    if cache is None or version is None:
         return _search(uow, search, translated), False
     key: Hashable = ("ckan", search)
     answer = cache.get(key, version)
@@ -266,22 +263,12 @@ def _facets(
         )
     if not parts:
         return facets
-    union = sa.union_all(*parts).subquery("counts")
-    ranked = sa.select(
-        union.c.facet,
-        union.c.value,
-        union.c.n,
-        sa.func.row_number()
-        .over(partition_by=union.c.facet, order_by=(union.c.n.desc(), union.c.value.asc()))
-        .label("position"),
-    ).subquery("ranked")
+    ranked = ranked_counts(parts, limit=limit if limit >= 0 else None)
     statement = (
         sa.select(ranked.c.facet, ranked.c.value, ranked.c.n)
         .where(ranked.c.n >= max(mincount, 1))
         .order_by(ranked.c.facet, ranked.c.position)
     )
-    if limit >= 0:
-        statement = statement.where(ranked.c.position <= limit)
     for facet, value, count in uow.session.execute(statement):
         facets[str(facet)].append((str(value), int(count)))
     if facets.get("organization"):
