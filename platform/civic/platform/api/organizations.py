@@ -15,7 +15,7 @@ from civic.services.admin.audit import Operator
 from civic.services.catalog import organizations as service
 from civic.services.catalog.documents import organization_document
 from civic.services.catalog.inputs import OrganizationInput
-from civic.services.catalog.permissions import ensure_admin, load_actor
+from civic.services.catalog.permissions import actor_for_token, ensure_admin
 from civic.services.identity.rights import ADMIN
 
 TAG = Tag(
@@ -53,13 +53,9 @@ def blueprint() -> APIBlueprint:
         """Needs the ``admin`` scope; the worker creates it in CKAN."""
         principal = require(ADMIN)
         with current_bootstrap().unit_of_work() as uow:
-            actor = load_actor(
-                uow,
-                user_id=principal.person_id,
-                role=principal.person_role,
-                scopes=principal.effective_scopes,
-            )
-            ensure_admin(actor)  # the admin role and scope, as the catalog checks them
+            ensure_admin(
+                actor_for_token(uow, principal)
+            )  # the admin role and scope, as the catalog checks them
             operator = Operator.of_account(uow, principal.person_id, "api")
             organization = admin_organizations.create(uow, operator, body)
             uow.commit()
@@ -86,13 +82,9 @@ def blueprint() -> APIBlueprint:
         """Needs the ``admin`` scope; the name cannot change."""
         principal = require(ADMIN)
         with current_bootstrap().unit_of_work() as uow:
-            actor = load_actor(
-                uow,
-                user_id=principal.person_id,
-                role=principal.person_role,
-                scopes=principal.effective_scopes,
-            )
-            ensure_admin(actor)  # the admin role and scope, as the catalog checks them
+            ensure_admin(
+                actor_for_token(uow, principal)
+            )  # the admin role and scope, as the catalog checks them
             operator = Operator.of_account(uow, principal.person_id, "api")
             organization = admin_organizations.edit(uow, operator, path.name, body)
             uow.commit()

@@ -25,7 +25,7 @@ from civic.platform.api.usage_schemas import (
 from civic.platform.oauth.protection import require
 from civic.platform.settings import Settings
 from civic.platform.wiring import current_bootstrap, current_settings
-from civic.services.catalog.permissions import load_actor
+from civic.services.catalog.permissions import actor_for_token
 from civic.services.quotas.plans import limit_for
 from civic.services.tokens.principals import Principal
 from civic.services.uow import UnitOfWork
@@ -89,12 +89,7 @@ def blueprint() -> APIBlueprint:
 
 def viewer(uow: UnitOfWork, principal: Principal) -> UsageViewer:
     """Who reads a report through a token: its app, its person and their organizations."""
-    actor = load_actor(
-        uow,
-        user_id=principal.person_id,
-        role=principal.person_role,
-        scopes=principal.effective_scopes,
-    )
+    actor = actor_for_token(uow, principal)
     return UsageViewer(
         app_id=principal.app_id,
         user_id=principal.person_id,

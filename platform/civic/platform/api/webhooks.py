@@ -22,7 +22,7 @@ from civic.connectors.webhooks import AddressPolicy
 from civic.platform.api import BEARER, feature_blueprint
 from civic.platform.oauth.protection import require
 from civic.platform.wiring import current_bootstrap, current_settings
-from civic.services.catalog.permissions import Actor, load_actor
+from civic.services.catalog.permissions import Actor, actor_for_token
 from civic.services.notifications import subscriptions
 from civic.services.notifications.errors import UnknownWebhook
 from civic.services.notifications.models import Webhook, WebhookAttempt, WebhookDelivery
@@ -164,13 +164,7 @@ def blueprint() -> APIBlueprint:
 
 
 def _actor(uow: UnitOfWork, principal: Principal) -> Actor:
-    return load_actor(
-        uow,
-        user_id=principal.person_id,
-        role=principal.person_role,
-        scopes=principal.effective_scopes,
-        label=principal.client_id,
-    )
+    return actor_for_token(uow, principal)
 
 
 def _id(value: str) -> uuid.UUID:

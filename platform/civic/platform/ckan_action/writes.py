@@ -37,7 +37,7 @@ from civic.services.catalog.errors import (
     UnknownOrganization,
     UnknownResource,
 )
-from civic.services.catalog.permissions import Actor, load_actor
+from civic.services.catalog.permissions import Actor, actor_for_token
 from civic.services.errors import InvalidInput, NotFound, PermissionDenied
 from civic.services.identity.rights import DATASETS_WRITE
 from civic.services.publishing.writes import Change, WriteResult, write_dataset
@@ -48,13 +48,7 @@ SYNC_FIELD = "civic_sync_status"
 
 def _actor(uow: UnitOfWork) -> Actor:
     principal = require(DATASETS_WRITE)
-    return load_actor(
-        uow,
-        user_id=principal.person_id,
-        role=principal.person_role,
-        scopes=principal.effective_scopes,
-        label=principal.client_id,
-    )
+    return actor_for_token(uow, principal)
 
 
 def _licenses() -> list[str]:

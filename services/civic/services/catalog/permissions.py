@@ -1,9 +1,10 @@
 """Who may write what in the catalog.
 
 An :class:`Actor` is whoever a request or command acts for: a person's id and role,
-the organizations they belong to, and the scopes they may use. The gateway builds it
-from a bearer token or a web session; the checks live here, so the API, the web form
-and ``civic publish`` refuse the same things.
+the organizations they belong to, and the scopes they may use. It is built here, from
+a bearer token (:func:`actor_for_token`) or a person (:func:`actor_for_user`: a web
+session, a command); the checks live here too, so the API, the web form and
+``civic publish`` refuse the same things.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -56,6 +58,35 @@ def load_actor(
             )
         )
     return Actor(user_id, role, organizations, frozenset(scopes), label)
+
+
+class Bearer(Protocol):
+    """What an actor is built from when a token acts (a
+    :class:`~civic.services.tokens.principals.Principal`)."""
+
+    @property
+    def person_id(self) -> uuid.UUID | None: ...  # pragma: no cover
+
+    @property
+    def person_role(self) -> Role | None: ...  # pragma: no cover
+
+    @property
+    def effective_scopes(self) -> frozenset[str]: ...  # pragma: no cover
+
+    @property
+    def client_id(self) -> str: ...  # pragma: no cover
+
+
+def actor_for_token(uow: UnitOfWork, principal: Bearer) -> Actor:
+    """The actor for a bearer token (the API, CKAN's facade): its person, if any, with
+    the scopes the token may use, labelled with its app's client id."""
+    return load_actor(
+        uow,
+        user_id=principal.person_id,
+        role=principal.person_role,
+        scopes=principal.effective_scopes,
+        label=principal.client_id,
+    )
 
 
 def actor_for_user(uow: UnitOfWork, user: User) -> Actor:
