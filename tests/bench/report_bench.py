@@ -268,12 +268,14 @@ TABLES = {
     "deleted_at TIMESTAMP",
     "memberships": "user_id UUID, organization_id UUID",
     "apps": "id UUID, actor_type VARCHAR, created TIMESTAMP, territory VARCHAR, "
-    "client_name VARCHAR, owner_id UUID",
+    "client_name VARCHAR, owner_id UUID, actor_type_verified BOOLEAN",
     "reuses": "id UUID, owner_app_id UUID, owner_user_id UUID, owner_actor_type VARCHAR, "
     "type VARCHAR, topic VARCHAR, purpose VARCHAR, created TIMESTAMP",
     "reuse_datasets": "reuse_id UUID, dataset_id UUID",
     "reuse_moderation_events": "reuse_id UUID, to_state VARCHAR, created TIMESTAMP",
-    "app_access_events": "app_id UUID, action VARCHAR, created TIMESTAMP, reason VARCHAR",
+    "app_access_events": "id BIGINT, app_id UUID, action VARCHAR, created TIMESTAMP, "
+    "reason VARCHAR",
+    "app_contests": "access_event_id BIGINT, created TIMESTAMP",
     "usage_daily": "day DATE, kind VARCHAR, app_id UUID, actor_type VARCHAR, dataset_id UUID, "
     "events BIGINT, errors BIGINT",
     "usage_events": "app_id UUID, occurred_at TIMESTAMP, status SMALLINT",

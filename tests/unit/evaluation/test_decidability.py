@@ -1,4 +1,4 @@
-"""Every entry of the pathway_set is decidable, both ways, at the size of its own world.
+"""Every entry of the pathway set is decidable, both ways, at the size of its own world.
 
 For each of the 16 entries, a small world that embodies it gives ``supported`` and one
 that embodies its opposite gives ``contradicted`` (the administered model on one
@@ -120,12 +120,13 @@ STATE_AT_SCALE = replace(
     reuses={"public_national": 60},
     reused=0.05,
 )
-# Startups and citizens coming in, cut-offs quickly resolved.
+# Startups and citizens coming in, cut-offs contested and quickly resolved.
 STARTUPS = replace(
     OPEN,
     apps={"company_small": 20, "citizen": 10, "association": 6},
     cutoffs=6,
     restore_days=5,
+    contested=1.0,
 )
 
 WORLDS: dict[str, tuple[World, World]] = {
@@ -158,7 +159,8 @@ WORLDS: dict[str, tuple[World, World]] = {
     "lever.openness": (OPEN, replace(CAPTURED, reusers="ten")),
     "lever.smart": (OPEN, CAPTURED),
     "lever.agile": (replace(OPEN, fresh_per_org=2, timing="fast"), CAPTURED),
-    "lever.disruptive": (STARTUPS, CAPTURED),
+    # Cut-offs contested in vain: none restored.
+    "lever.disruptive": (STARTUPS, replace(CAPTURED, contested=1.0)),
     "lever.enabling": (OPEN, CORPORATE),
 }
 # A platform that has just opened: two apps, a few calls, two reuses.

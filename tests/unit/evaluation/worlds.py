@@ -65,6 +65,8 @@ class World:
     withdrawn: float = 0.0  # share of reuses withdrawn 30 days after creation
     cutoffs: int = 0
     restore_days: float | None = 5.0
+    contested: float = 0.0  # share of cut-offs their owner contests, a day after
+    unverified: tuple[str, ...] = ()  # actor types an administrator has not verified
 
 
 def _id(kind: str, index: int) -> uuid.UUID:
@@ -164,6 +166,7 @@ def _apps_and_usage(
                 else None,
                 organization_ids=owned,
                 name=f"{actor}-{index}",
+                verified=actor not in world.unverified,
             )
             apps.append(app)
             calls = world.calls * (world.skew if index == 0 else 1)
@@ -213,6 +216,7 @@ def _reuses(
                     dataset_ids=frozenset(linked),
                     created=created,
                     withdrawn=withdrawn,
+                    verified=actor not in world.unverified,
                 )
             )
     return reuses
@@ -250,7 +254,10 @@ def _access(world: World, apps: list[AppRecord]) -> list[AccessRecord]:
     events: list[AccessRecord] = []
     for i in range(min(world.cutoffs, len(apps))):
         at = _at(dt.date(2025, 3, 1) + dt.timedelta(days=i))
-        events.append(AccessRecord(apps[i].id, "suspended", at, "terms of use"))
+        contested = (
+            at + dt.timedelta(days=1) if i < round(world.cutoffs * world.contested) else None
+        )
+        events.append(AccessRecord(apps[i].id, "suspended", at, "terms of use", contested))
         if world.restore_days is not None:
             events.append(
                 AccessRecord(

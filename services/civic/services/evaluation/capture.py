@@ -1,4 +1,4 @@
-"""The capture check: does a verdict rest on one actor?
+"""The integrity checks: does a verdict rest on one actor, or on unverified actor types?
 
 The seed's first warning is capture by big actors (« l'appropriation des données par
 les acteurs privés », « l'appropriation par un petit cercle »). Each verdict is
@@ -7,6 +7,13 @@ the largest reuser (by live reuses), as if that actor had never been on the plat
 its registration, calls, access events and declared reuses gone, and the datasets it
 alone used no longer counted as used. A verdict that changes then rests on that
 actor, who is named.
+
+Actor types are declared by apps and verified by an administrator. Each verdict is
+also computed on verified actors only (:func:`verified_only`): the apps whose actor
+type is unverified leave with their registration, calls and access events, and the
+reuses whose actor type is unverified leave too. What the source counts per dataset
+over every app (calls by territory, datasets used by a third party, first third-party
+uses) is kept as read: it carries no actor type. A verdict that differs is flagged.
 """
 
 from __future__ import annotations
@@ -45,6 +52,60 @@ class CaptureCheck:
     actor: Actor
     verdicts: Mapping[str, Verdict]
     changed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """How much of the evidence comes from unverified actor types, and the verdicts
+    on verified actors only (the same as on all evidence when everything is verified)."""
+
+    apps: int
+    unverified_apps: int
+    reuses: int  # live during the period
+    unverified_reuses: int
+    unverified_share: float  # of calls and downloads, by apps of unverified type
+    verdicts: Mapping[str, Verdict]
+    changed: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        """Whether every app and reuse has a verified actor type."""
+        return self.unverified_apps == 0 and self.unverified_reuses == 0
+
+
+def unverified(evidence: Evidence) -> tuple[int, int, float]:
+    """How many apps and live reuses have an unverified actor type, and the share of
+    calls and downloads their apps made (0 when there are none)."""
+    apps = {app.id for app in evidence.apps if not app.verified}
+    total = sum(u.total for u in evidence.usage)
+    theirs = sum(u.total for u in evidence.usage if u.app_id in apps)
+    reuses = sum(not reuse.verified for reuse in evidence.live_reuses)
+    return len(apps), reuses, theirs / total if total else 0.0
+
+
+def verified_apps(evidence: Evidence) -> frozenset[uuid.UUID]:
+    """The apps of ``evidence`` whose actor type is verified."""
+    return frozenset(app.id for app in evidence.apps if app.verified)
+
+
+def verified_only(
+    evidence: Evidence, kept: Collection[uuid.UUID], *, need: Collection[str] = PARTS
+) -> Evidence:
+    """``evidence`` with only the apps of ``kept`` (those of verified actor type, from
+    :func:`verified_apps` over the whole period: a month's evidence may not hold its
+    apps) and the reuses whose actor type is verified (the parts of ``need``; the
+    others are left as they are). Reads nothing."""
+    changes: dict[str, object] = {}
+    if "apps" in need:
+        changes["apps"] = tuple(app for app in evidence.apps if app.id in kept)
+    if "usage" in need:
+        changes["usage"] = tuple(u for u in evidence.usage if u.app_id in kept)
+    if "access" in need:
+        changes["access"] = tuple(e for e in evidence.access if e.app_id in kept)
+    if "reuses" in need:
+        changes["reuses"] = tuple(r for r in evidence.reuses if r.verified)
+        changes["live_reuses"] = tuple(r for r in evidence.live_reuses if r.verified)
+    return replace(evidence, **changes)  # type: ignore[arg-type]
 
 
 def largest_actors(evidence: Evidence) -> list[Actor]:

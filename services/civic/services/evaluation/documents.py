@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from civic.services.evaluation.capture import Actor
 from civic.services.evaluation.indicators import INDICATORS
 from civic.services.evaluation.inference import TrendTest
+from civic.services.evaluation.integrity import VerificationOut, verification_out
 from civic.services.evaluation.records import Period
 from civic.services.evaluation.report import PathwayReport, Sensitivity
 from civic.services.evaluation.statistics import BOOTSTRAP_SEED, MAX_RESAMPLES, MIN_RESAMPLES
@@ -211,6 +212,10 @@ class SummaryOut(_Document):
     resting_on_one_actor: list[str] = Field(
         default_factory=list, description="entries whose verdict changes without one actor"
     )
+    differ_on_verified: list[str] = Field(
+        default_factory=list,
+        description="entries whose verdict differs on verified actor types only",
+    )
 
 
 class PathwayReportDocument(_Document):
@@ -233,6 +238,7 @@ class PathwayReportDocument(_Document):
     pathways: list[PathwayOut]
     trends: list[TrendOut]
     capture: list[CaptureOut] = Field(default_factory=list)
+    verification: VerificationOut | None = None
 
 
 def pathway_report_document(report: PathwayReport) -> PathwayReportDocument:
@@ -284,6 +290,7 @@ def pathway_report_document(report: PathwayReport) -> PathwayReportDocument:
             resting_on_one_actor=[
                 v.entry.id for v in report.verdicts if report.resting_on(v.entry.id)
             ],
+            differ_on_verified=list(report.verification.changed) if report.verification else [],
         ),
         indicators=[
             IndicatorOut(
@@ -333,6 +340,7 @@ def pathway_report_document(report: PathwayReport) -> PathwayReportDocument:
             CaptureOut(actor=_actor(check.actor), changed=list(check.changed))
             for check in report.capture
         ],
+        verification=verification_out(report.verification) if report.verification else None,
     )
 
 

@@ -332,6 +332,26 @@ _SINGLE: list[IndicatorDefinition] = [
         "suspensions and refusals during the period",
         KAPLAN_MEIER,
     ),
+    IndicatorDefinition(
+        "contestability.contested_share",
+        "contestability",
+        "Share of suspensions contested",
+        "share",
+        "Share of the suspensions and refusals during the period that their app's owner "
+        "contested (a message to the administrators) by the end of the period.",
+        "suspensions and refusals during the period",
+        WILSON,
+    ),
+    IndicatorDefinition(
+        "contestability.restored_after_contest",
+        "contestability",
+        "Share restored after contest",
+        "share",
+        "Of the contested suspensions and refusals during the period, the share whose "
+        "access was restored after the contest, by the end of the period.",
+        "contested suspensions and refusals during the period",
+        WILSON,
+    ),
 ]
 
 INDICATORS: dict[str, IndicatorDefinition] = {

@@ -406,6 +406,7 @@ def _contestability(evidence: Evidence, results: _Results) -> None:
     rate, interval = st.poisson_rate(len(cutoffs), len(evidence.apps))
     results.put("contestability.per_100_apps", rate, len(evidence.apps), interval)
     waits = []
+    contested = after_contest = 0
     for cutoff in cutoffs:
         restored = next(
             (
@@ -420,4 +421,9 @@ def _contestability(evidence: Evidence, results: _Results) -> None:
         )
         end = restored or period.end_instant
         waits.append(Waiting((end - cutoff.at).total_seconds() / 86400, restored is not None))
+        if cutoff.contested is not None and cutoff.contested < period.end_instant:
+            contested += 1
+            after_contest += restored is not None and restored >= cutoff.contested
     results.put("contestability.restore_days", *_median(waits))
+    results.share("contestability.contested_share", contested, len(cutoffs))
+    results.share("contestability.restored_after_contest", after_contest, contested)

@@ -159,6 +159,7 @@ class AppRecord:
 
     ``organization_ids`` are the publishers the app belongs to (its owner's
     organizations): its calls on their datasets are not third-party calls.
+    ``verified``: an administrator verified its declared actor type (issue 17's console).
     """
 
     id: uuid.UUID
@@ -168,6 +169,7 @@ class AppRecord:
     territory: str | None = None
     organization_ids: frozenset[uuid.UUID] = frozenset()
     name: str = ""
+    verified: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +179,8 @@ class ReuseRecord:
     ``owner`` identifies the reuser (a user or an app); ``withdrawn`` is when it was
     deleted or archived, if it was. ``organization_ids`` and ``levels`` are those of
     the publishers of all its datasets (in scope or not), filled in by the source.
+    ``verified``: its actor type is one an administrator verified (its owner app's,
+    verified and unchanged); a person's own declaration is never verified.
     """
 
     id: uuid.UUID
@@ -190,6 +194,7 @@ class ReuseRecord:
     withdrawn: dt.datetime | None = None
     organization_ids: frozenset[uuid.UUID] = frozenset()
     levels: frozenset[str] = frozenset()
+    verified: bool = False
 
     def live_during(self, period: Period) -> bool:
         """Whether it existed at some time within ``period``."""
@@ -232,12 +237,17 @@ class AppUsage:
 
 @dataclass(frozen=True, slots=True)
 class AccessRecord:
-    """A suspension, refusal or restoration of an app's access, with its reason."""
+    """A suspension, refusal or restoration of an app's access, with its reason.
+
+    ``contested`` is when the app's owner first contested this suspension or refusal
+    (``app_contests``), if they did.
+    """
 
     app_id: uuid.UUID
     action: AccessActionName
     at: dt.datetime
     reason: str = ""
+    contested: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

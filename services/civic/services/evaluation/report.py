@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from civic.services.evaluation.capture import Actor, CaptureCheck, largest_actors, strip
+from civic.services.evaluation.capture import (
+    Actor,
+    CaptureCheck,
+    Verification,
+    largest_actors,
+    strip,
+    unverified,
+    verified_apps,
+    verified_only,
+)
 from civic.services.evaluation.evidence import PARTS, Evidence, gather
 from civic.services.evaluation.freshness import Freshness
 from civic.services.evaluation.indicators import INDICATORS, IndicatorValue
@@ -63,6 +72,7 @@ class PathwayReport:
     calls_by_actor: Mapping[str, int]
     freshness: Freshness
     capture: tuple[CaptureCheck, ...] = ()
+    verification: Verification | None = None
 
     def resting_on(self, entry_id: str) -> list[CaptureCheck]:
         """The capture checks under which entry ``entry_id``'s verdict changes."""
@@ -123,6 +133,7 @@ def build_pathway_report(
         _capture(source, actor, evidence=evidence, steps=steps, pathway_set=pathway_set, base=base)
         for actor in largest_actors(evidence)
     )
+    verification = _verification(evidence=evidence, steps=steps, pathway_set=pathway_set, base=base)
     scale = pathway_set.method.sensitivity
     lower = judge(pathway_set, indicators, by_indicator, threshold_scale=1 - scale)
     higher = judge(pathway_set, indicators, by_indicator, threshold_scale=1 + scale)
@@ -144,6 +155,7 @@ def build_pathway_report(
         calls_by_actor=_calls_by_actor(evidence),
         freshness=source.freshness(period),
         capture=capture,
+        verification=verification,
     )
 
 
@@ -154,11 +166,59 @@ def _capture(
     evidence: Evidence,
     steps: Mapping[Step, list[Evidence]],
     pathway_set: PathwaySet,
-    base: Mapping[str, str],
+    base: Mapping[str, Verdict],
 ) -> CaptureCheck:
     """The verdicts again without ``actor``, from the evidence already read (the
     period's and each step's), stripped of what is the actor's."""
-    without = strip(evidence, actor, source)
+    verdicts = _verdicts_without(
+        lambda part, need: strip(part, actor, source, need=need),
+        evidence=evidence,
+        steps=steps,
+        pathway_set=pathway_set,
+    )
+    changed = tuple(id for id, verdict in verdicts.items() if verdict != base[id])
+    return CaptureCheck(actor, verdicts, changed)
+
+
+def _verification(
+    *,
+    evidence: Evidence,
+    steps: Mapping[Step, list[Evidence]],
+    pathway_set: PathwaySet,
+    base: Mapping[str, Verdict],
+) -> Verification:
+    """The verdicts on verified actor types only (the base ones when all are verified)."""
+    apps, reuses, share = unverified(evidence)
+    verdicts: Mapping[str, Verdict] = base
+    if apps or reuses:
+        kept = verified_apps(evidence)
+        verdicts = _verdicts_without(
+            lambda part, need: verified_only(part, kept, need=need),
+            evidence=evidence,
+            steps=steps,
+            pathway_set=pathway_set,
+        )
+    return Verification(
+        apps=len(evidence.apps),
+        unverified_apps=apps,
+        reuses=len(evidence.live_reuses),
+        unverified_reuses=reuses,
+        unverified_share=share,
+        verdicts=verdicts,
+        changed=tuple(id for id, verdict in verdicts.items() if verdict != base[id]),
+    )
+
+
+def _verdicts_without(
+    without_part: Callable[[Evidence, Collection[str]], Evidence],
+    *,
+    evidence: Evidence,
+    steps: Mapping[Step, list[Evidence]],
+    pathway_set: PathwaySet,
+) -> dict[str, Verdict]:
+    """The verdicts on the evidence already read (the period's and each step's), each
+    part passed through ``without_part`` with the parts its indicators read."""
+    without = without_part(evidence, PARTS)
     first = first_reuses(without.reuses)
     indicators = compute_indicators(without, first_reuse=first)
     trends = {
@@ -174,16 +234,14 @@ def _capture(
         need = parts_for({indicator})
         by_indicator[indicator] = tuple(
             compute_indicators(
-                strip(part, actor, source, need=need),
+                without_part(part, need),
                 intervals=False,
                 only={indicator},
                 first_reuse=first,
             )[indicator]
             for part in steps[step]
         )
-    verdicts = {v.entry.id: v.verdict for v in judge(pathway_set, indicators, by_indicator)}
-    changed = tuple(id for id, verdict in verdicts.items() if verdict != base[id])
-    return CaptureCheck(actor, verdicts, changed)
+    return {v.entry.id: v.verdict for v in judge(pathway_set, indicators, by_indicator)}
 
 
 def _series(

@@ -247,7 +247,7 @@ class SqlEvidenceSource:
         restriction, params = self._scoped_apps(scope)
         rows = self._rows(
             f"""SELECT a.id, a.actor_type::text AS actor_type, a.created, a.territory,
-                       a.client_name,
+                       a.client_name, a.actor_type_verified AS verified,
                        (SELECT e.occurred_at FROM usage_events e
                          WHERE e.app_id = a.id AND e.status < 400 AND e.occurred_at < :cutoff
                          ORDER BY e.occurred_at LIMIT 1) AS first_call,
@@ -268,6 +268,7 @@ class SqlEvidenceSource:
                 territory=r.territory,
                 organization_ids=frozenset(r.organization_ids or ()),
                 name=r.client_name,
+                verified=bool(r.verified),
             )
             for r in rows
         ]
@@ -299,8 +300,11 @@ class SqlEvidenceSource:
             f"""SELECT r.id, COALESCE(r.owner_app_id::text, r.owner_user_id::text) AS owner,
                        r.owner_actor_type::text AS actor_type, r.type::text AS type, r.topic,
                        r.purpose::text AS purpose, r.created, withdrawn.at AS withdrawn,
-                       linked.dataset_ids, linked.organization_ids, linked.levels
+                       linked.dataset_ids, linked.organization_ids, linked.levels,
+                       COALESCE(oa.actor_type_verified AND oa.actor_type = r.owner_actor_type,
+                                false) AS verified
                 FROM reuses r
+                LEFT JOIN apps oa ON oa.id = r.owner_app_id
                 JOIN (SELECT rd.reuse_id,
                              array_agg(DISTINCT rd.dataset_id) AS dataset_ids,
                              array_agg(DISTINCT d.organization_id) AS organization_ids,
@@ -330,6 +334,7 @@ class SqlEvidenceSource:
                 withdrawn=_utc(r.withdrawn) if r.withdrawn else None,
                 organization_ids=frozenset(r.organization_ids),
                 levels=frozenset(r.levels),
+                verified=bool(r.verified),
             )
             for r in rows
         ]
@@ -481,15 +486,28 @@ class SqlEvidenceSource:
     def _access_events(self, scope: Scope, until: dt.date) -> list[AccessRecord]:
         restriction, params = self._scoped_apps(scope)
         rows = self._rows(
-            f"""SELECT e.app_id, e.action::text AS action, e.created, e.reason
+            f"""SELECT e.app_id, e.action::text AS action, e.created, e.reason,
+                       c.contested
                 FROM app_access_events e JOIN apps a ON a.id = e.app_id
+                LEFT JOIN (SELECT access_event_id, min(created) AS contested
+                           FROM app_contests GROUP BY access_event_id) c
+                       ON c.access_event_id = e.id
                 WHERE e.created < :until_end {restriction}
                 ORDER BY e.created, e.app_id""",
             until=until,
             until_end=_end(until),
             **params,
         )
-        return [AccessRecord(r.app_id, r.action, _utc(r.created), r.reason) for r in rows]
+        return [
+            AccessRecord(
+                r.app_id,
+                r.action,
+                _utc(r.created),
+                r.reason,
+                _utc(r.contested) if r.contested else None,
+            )
+            for r in rows
+        ]
 
     def dataset_usage(self, scope: Scope, period: Period) -> Sequence[DatasetUsage]:
         """Successful calls and downloads per used dataset in scope."""
