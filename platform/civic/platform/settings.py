@@ -14,12 +14,13 @@ environment when it is called.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import (
@@ -39,6 +40,13 @@ DEFAULT_ENV = "development"
 # platform/civic/platform/settings.py -> the repository root.
 REPOSITORY_ROOT = Path(__file__).resolve().parents[3]
 REDACTED = "**********"
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    S = TypeVar("S", bound=DataclassInstance)
+else:
+    S = TypeVar("S")
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -312,6 +320,29 @@ class Settings(BaseModel):
         if parts.query or parts.fragment or "@" in parts.netloc:
             raise ValueError("a base URL: no user information, query or fragment")
         return value.rstrip("/")
+
+    def section(self, kind: type[S], prefix: str = "", **given: Any) -> S:
+        """The dataclass ``kind`` (a section of the bootstrap's settings) filled from the
+        settings named ``prefix`` + each of its fields, secrets unwrapped.
+
+        ``given`` holds the fields that have no such setting (or another name). Raises
+        ``TypeError`` when a field is neither a setting nor given: a section never falls
+        back to its own default, so that a value is written in one place only, here.
+        """
+        values: dict[str, Any] = {}
+        missing = []
+        for item in dataclasses.fields(kind):
+            if item.name in given:
+                continue
+            name = prefix + item.name
+            if name not in type(self).model_fields:
+                missing.append(name)
+                continue
+            value = getattr(self, name)
+            values[item.name] = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if missing:
+            raise TypeError(f"{kind.__name__}: no setting named {', '.join(missing)}")
+        return kind(**values, **given)
 
     def redacted(self) -> dict[str, Any]:
         """The settings as plain values, secrets and URL passwords replaced by a mask."""

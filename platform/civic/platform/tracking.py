@@ -7,7 +7,8 @@ bytes) and asks the response to hand it to the batch writer *once the response
 has been sent* (``call_on_close``): an event is never recorded for an answer the
 client did not get. The writer (:mod:`civic.services.usage.writer`) queues it in
 memory and a background thread writes batches with ``COPY`` at least every
-``usage_flush_interval`` second. The client's address is hashed by that thread
+``usage_flush_interval`` second (the writer is built by the bootstrap, from the
+``usage_*`` settings). The client's address is hashed by that thread
 with the day's salt; it is never stored. After each pass the thread tells Redis up to
 when this worker's events are written, so a report can wait for every worker's
 buffer (:mod:`civic.services.evaluation.freshness`).
@@ -32,11 +33,8 @@ from civic.platform.ckan_action import is_action_path
 from civic.platform.oauth.protection import current_principal
 from civic.platform.settings import Settings
 from civic.services.bootstrap import Bootstrap
-from civic.services.evaluation.freshness import announce_flushed
 from civic.services.usage.events import Event
 from civic.services.usage.models import UsageKind, UsageSource
-from civic.services.usage.privacy import IpHasher, RedisSaltStore, SaltStore
-from civic.services.usage.storage import LazyCopySink
 from civic.services.usage.writer import BatchWriter, EventSink
 
 _EXTENSION = "civic.tracking"
@@ -57,15 +55,7 @@ def init_app(
     """
     if not settings.usage_tracking:
         return None
-    writer = BatchWriter(
-        sink or LazyCopySink(lambda: bootstrap.engine),
-        hasher=IpHasher(_LazyRedisSalts(bootstrap), rotation=settings.usage_ip_salt_rotation),
-        batch_size=settings.usage_batch_size,
-        interval=settings.usage_flush_interval,
-        queue_size=settings.usage_queue_size,
-        # Reports wait on it to count the events still buffered in every worker.
-        on_flushed=partial(announce_flushed, lambda: bootstrap.redis_client),
-    )
+    writer = bootstrap.usage_writer(sink)
     app.extensions[_EXTENSION] = writer
     _writers.add(writer)
     _register_atexit()
@@ -143,19 +133,6 @@ def _track(response: Response) -> Response:
     writer.expect(event)  # a report asked meanwhile waits for it (see freshness)
     response.call_on_close(partial(writer.record, event, request.remote_addr))
     return response
-
-
-class _LazyRedisSalts:
-    """Salts from the bootstrap's Redis client, built when first needed."""
-
-    def __init__(self, bootstrap: Bootstrap) -> None:
-        self._bootstrap = bootstrap
-        self._store: SaltStore | None = None
-
-    def salt_for(self, period: int, ttl: int) -> bytes:
-        if self._store is None:
-            self._store = RedisSaltStore(self._bootstrap.redis_client)
-        return self._store.salt_for(period, ttl)
 
 
 def _register_atexit() -> None:

@@ -6,37 +6,25 @@ from flask import Flask, current_app
 
 from civic.connectors.mail import SmtpSettings
 from civic.platform.settings import Settings
-from civic.services.bootstrap import Bootstrap, ConnectionSettings
+from civic.services.bootstrap import (
+    Bootstrap,
+    ConnectionSettings,
+    UsageSettings,
+    WebhookSettings,
+)
 
 _EXTENSION = "civic"
 
 
 def connection_settings(settings: Settings) -> ConnectionSettings:
-    """What the services' bootstrap needs to know of the settings (secrets unwrapped)."""
-    token = settings.ckan_api_token
-    mail_password = settings.mail_password
-    return ConnectionSettings(
-        database_url=settings.database_url,
-        redis_url=settings.redis_url,
-        ckan_url=settings.ckan_url,
-        ckan_api_token=token.get_secret_value() if token is not None else None,
-        ckan_timeout=settings.ckan_timeout,
-        ckan_retries=settings.ckan_retries,
-        database_connect_timeout=settings.database_connect_timeout,
-        database_pool_size=settings.database_pool_size,
-        redis_timeout=settings.redis_timeout,
+    """What the services' bootstrap needs to know of the settings (secrets unwrapped):
+    each section's fields are read by name (:meth:`Settings.section`), not copied."""
+    return settings.section(
+        ConnectionSettings,
         probe_timeout=settings.readiness_timeout,
-        user_agent=settings.user_agent,
-        mail=SmtpSettings(
-            host=settings.mail_host,
-            port=settings.mail_port,
-            sender=settings.mail_sender,
-            tls=settings.mail_tls,
-            username=settings.mail_username,
-            password=mail_password.get_secret_value() if mail_password is not None else None,
-            timeout=settings.mail_timeout,
-            user_agent=settings.user_agent,
-        ),
+        mail=settings.section(SmtpSettings, "mail_", user_agent=settings.user_agent),
+        webhooks=settings.section(WebhookSettings, "webhook_"),
+        usage=settings.section(UsageSettings, "usage_"),
     )
 
 

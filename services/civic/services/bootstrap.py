@@ -1,16 +1,20 @@
 """Bootstrap: builds the platform's connections from settings, once, when first used.
 
 One :class:`Bootstrap` lives per Flask app or CLI command. It creates the SQLAlchemy
-engine, the session factory, the Redis client, the CKAN client and the mailer on first access
-(never at import time), and hands out units of work. Tests pass ready-made fakes
-through the keyword arguments instead of patching modules.
+engine, the session factory, the Redis client, the CKAN client, the mailer, the webhook
+sender, the usage writer and the search caches on first access (never at import time),
+each from its section of :class:`ConnectionSettings`, and hands out units of work.
+This is the one place where adapters are built: the gateway's ``wiring`` and the
+``civic`` commands ask the bootstrap. Tests pass ready-made fakes through the
+keyword arguments instead of patching modules.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from typing import TypeVar
 
 import redis
@@ -20,10 +24,39 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from civic.connectors.ckan.interfaces import CkanClient
 from civic.connectors.mail import Mailer, SmtpMailer, SmtpSettings
+from civic.connectors.webhooks import AddressPolicy, HttpWebhookSender, WebhookSender
 from civic.services import db, health
+from civic.services.catalog.search.cache import SearchCache
+from civic.services.evaluation.freshness import announce_flushed
+from civic.services.notifications.dispatch import RetryPolicy
 from civic.services.uow import ReadUnitOfWork, SqlAlchemyUnitOfWork, UnitOfWork
+from civic.services.usage.privacy import IpHasher, RedisSaltStore, SaltStore
+from civic.services.usage.storage import LazyCopySink
+from civic.services.usage.writer import BatchWriter, EventSink
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    """How webhooks are sent and retried (the ``webhook_*`` settings)."""
+
+    timeout: float = 5.0  # seconds per POST
+    max_attempts: int = 8
+    retry_base: float = 10.0  # seconds before the second attempt, doubled each time
+    retry_max: float = 3600.0
+    allow_private_targets: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UsageSettings:
+    """How usage events are written (the ``usage_*`` settings; see
+    :class:`~civic.services.usage.writer.BatchWriter`)."""
+
+    batch_size: int = 500
+    flush_interval: float = 1.0
+    queue_size: int = 50_000
+    ip_salt_rotation: int = 86_400
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +77,10 @@ class ConnectionSettings:
     user_agent: str = "civic-platform"
     # The SMTP relay of outgoing mail; None: port 25 of this machine, without TLS.
     mail: SmtpSettings | None = None
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    usage: UsageSettings = field(default_factory=UsageSettings)
+    # Search answers kept by each cache until the catalog changes (0: no cache).
+    search_cache_size: int = 256
 
 
 class Bootstrap:
@@ -51,8 +88,8 @@ class Bootstrap:
 
     ``engine``, ``redis_client``, ``ckan`` and ``ckan_probe_client`` replace what would
     be built from the settings (unit tests pass fakes; CKAN's probe client defaults to
-    ``ckan`` when that is given; ``mailer`` replaces the SMTP mailer). Safe to share
-    between threads.
+    ``ckan`` when that is given; ``mailer`` replaces the SMTP mailer, ``webhook_sender``
+    the HTTP one). Safe to share between threads.
     """
 
     def __init__(
@@ -64,6 +101,7 @@ class Bootstrap:
         ckan: CkanClient | None = None,
         ckan_probe_client: CkanClient | None = None,
         mailer: Mailer | None = None,
+        webhook_sender: WebhookSender | None = None,
     ) -> None:
         self.settings = settings
         self._lock = threading.RLock()
@@ -75,6 +113,9 @@ class Bootstrap:
         self._ckan = ckan
         self._ckan_probe = ckan_probe_client or ckan
         self._mailer = mailer
+        self._webhook_sender = webhook_sender
+        self._search_cache: SearchCache | None = None
+        self._ckan_search_cache: SearchCache | None = None
 
     @property
     def engine(self) -> Engine:
@@ -113,6 +154,50 @@ class Bootstrap:
     def mailer(self) -> Mailer:
         """The mailer of outgoing mail (connects to the relay per message)."""
         return self._once("_mailer", self._build_mailer)
+
+    @property
+    def webhook_sender(self) -> WebhookSender:
+        """The sender of webhooks (refuses private addresses unless the settings allow)."""
+        return self._once("_webhook_sender", self._build_webhook_sender)
+
+    @property
+    def webhook_retry(self) -> RetryPolicy:
+        """How webhook deliveries are retried."""
+        webhooks = self.settings.webhooks
+        return RetryPolicy(
+            max_attempts=webhooks.max_attempts,
+            base=webhooks.retry_base,
+            max_wait=webhooks.retry_max,
+        )
+
+    @property
+    def search_cache(self) -> SearchCache:
+        """The cache of ``/api/v1``'s search answers (see :class:`SearchCache`)."""
+        return self._once("_search_cache", lambda: SearchCache(self.settings.search_cache_size))
+
+    @property
+    def ckan_search_cache(self) -> SearchCache:
+        """The cache of CKAN's ``package_search`` answers (the facade's), as large."""
+        return self._once(
+            "_ckan_search_cache", lambda: SearchCache(self.settings.search_cache_size)
+        )
+
+    def usage_writer(self, sink: EventSink | None = None) -> BatchWriter:
+        """A new writer of usage events (one per app), into PostgreSQL unless ``sink``.
+
+        Client addresses are hashed with salts kept in Redis; after each write the
+        writer tells Redis up to when its events are written, for the reports that wait
+        for every worker's buffer (:mod:`civic.services.evaluation.freshness`).
+        """
+        usage = self.settings.usage
+        return BatchWriter(
+            sink or LazyCopySink(lambda: self.engine),
+            hasher=IpHasher(_LazyRedisSalts(self), rotation=usage.ip_salt_rotation),
+            batch_size=usage.batch_size,
+            interval=usage.flush_interval,
+            queue_size=usage.queue_size,
+            on_flushed=partial(announce_flushed, lambda: self.redis_client),
+        )
 
     def unit_of_work(self) -> SqlAlchemyUnitOfWork:
         """A new unit of work; use it in a ``with`` block and commit explicitly."""
@@ -160,6 +245,9 @@ class Bootstrap:
                 self._read_engine.dispose()
             if self._redis is not None:
                 self._redis.close()
+            close = getattr(self._webhook_sender, "close", None)
+            if close is not None:
+                close()
 
     def after_fork(self) -> None:
         """In a process forked from the one that built this bootstrap (gunicorn's
@@ -170,6 +258,8 @@ class Bootstrap:
         pool starts empty. The lock is new: the parent may have held it at the fork.
         """
         self._lock = threading.RLock()
+        # The parent's caches hold its answers and its lock: each worker keeps its own.
+        self._search_cache = self._ckan_search_cache = None
         for engine in {
             id(e): e for e in (self._engine, self._read_engine) if e is not None
         }.values():
@@ -208,6 +298,14 @@ class Bootstrap:
         )
         return SmtpMailer(mail)
 
+    def _build_webhook_sender(self) -> WebhookSender:
+        webhooks = self.settings.webhooks
+        return HttpWebhookSender(
+            policy=AddressPolicy(allow_private=webhooks.allow_private_targets),
+            timeout=webhooks.timeout,
+            user_agent=f"{self.settings.user_agent} webhooks",
+        )
+
     def _build_ckan(self, timeout: float, retries: int | None = None) -> CkanClient:
         # Imported here so that the gateway starts, and unit tests run, without
         # loading ckanapi until CKAN is actually called.
@@ -220,3 +318,16 @@ class Bootstrap:
             user_agent=self.settings.user_agent,
             retries=self.settings.ckan_retries if retries is None else retries,
         )
+
+
+class _LazyRedisSalts:
+    """Salts from the bootstrap's Redis client, built when first needed."""
+
+    def __init__(self, bootstrap: Bootstrap) -> None:
+        self._bootstrap = bootstrap
+        self._store: SaltStore | None = None
+
+    def salt_for(self, period: int, ttl: int) -> bytes:
+        if self._store is None:
+            self._store = RedisSaltStore(self._bootstrap.redis_client)
+        return self._store.salt_for(period, ttl)

@@ -8,6 +8,7 @@ again after each write: a cached answer that outlived a write would fail them.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 
@@ -121,14 +122,21 @@ def test_a_cache_size_of_0_turns_the_cache_off(
     for name in list(os.environ):
         if name.startswith("CIVIC_"):
             monkeypatch.delenv(name)
+    # The bootstrap builds the caches, from its settings (wiring.connection_settings
+    # reads search_cache_size there); this one shares the other's connections.
+    uncached = Bootstrap(
+        dataclasses.replace(bootstrap.settings, search_cache_size=0),
+        engine=bootstrap.engine,
+        redis_client=bootstrap.redis_client,
+        ckan=bootstrap.ckan,
+    )
     app = create_app(
         {
             "env": "test",
             "database_url": bootstrap.settings.database_url,
             "ratelimit_storage_url": "memory://",
-            "search_cache_size": 0,
         },
-        bootstrap=bootstrap,
+        bootstrap=uncached,
     )
     client = app.test_client()
     sent = body(name="eau-potable", title="Eau potable", tags=["eau"])

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, current_app, jsonify, request, url_for
+from flask import Response, jsonify, request, url_for
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 from flask_openapi3.types import ResponseDict
@@ -75,16 +75,8 @@ _SEARCH_SCHEMAS: dict[tuple[Any, ...], dict[str, Any]] = {}
 
 
 def search_cache() -> SearchCache:
-    """This app's cache of search answers (``search_cache_size``; see :class:`SearchCache`)."""
-    cache = current_app.extensions.get(_SEARCH_CACHE)
-    if cache is None:
-        cache = current_app.extensions.setdefault(
-            _SEARCH_CACHE, SearchCache(current_settings().search_cache_size)
-        )
-    return cache  # type: ignore[no-any-return]
-
-
-_SEARCH_CACHE = "civic.search_cache"
+    """The cache of search answers (``search_cache_size``; see :class:`SearchCache`)."""
+    return current_bootstrap().search_cache
 
 
 def writer(uow: UnitOfWork) -> Actor:

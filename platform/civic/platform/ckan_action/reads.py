@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, g
+from flask import g
 
 from civic.platform import tracking
 from civic.platform.ckan_action import params
 from civic.platform.ckan_action.envelope import bad_query, base_url, invalid, not_found
-from civic.platform.wiring import current_bootstrap, current_settings
+from civic.platform.wiring import current_bootstrap
 from civic.services.catalog import ckan_documents as documents
 from civic.services.catalog import ckan_lists as lists
 from civic.services.catalog.ckan_query import QueryError
@@ -33,17 +33,11 @@ Action = Callable[[dict[str, Any]], Any]
 # CKAN's ckan.group_and_organization_list_max and ..._all_fields_max.
 LIST_MAX = 1000
 LIST_ALL_FIELDS_MAX = 25
-_CACHE = "civic.ckan_search_cache"
 
 
 def search_cache() -> SearchCache:
-    """This app's cache of ``package_search`` answers (``search_cache_size`` answers)."""
-    cache = current_app.extensions.get(_CACHE)
-    if not isinstance(cache, SearchCache):
-        cache = current_app.extensions.setdefault(
-            _CACHE, SearchCache(current_settings().search_cache_size)
-        )
-    return cache
+    """The cache of ``package_search`` answers (``search_cache_size`` answers)."""
+    return current_bootstrap().ckan_search_cache
 
 
 def status_show(_: dict[str, Any]) -> dict[str, Any]:

@@ -21,12 +21,9 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from civic.connectors.webhooks import AddressPolicy, HttpWebhookSender
 from civic.platform.cli import settings_from
 from civic.platform.logs import configure_logging
-from civic.platform.settings import Settings
 from civic.platform.wiring import build_bootstrap
-from civic.services.notifications.dispatch import RetryPolicy
 from civic.services.usage.importing import FORMATS, ImportFailed, import_log
 from civic.services.usage.jobs import PeriodicJobs
 from civic.services.usage.rollup import roll_up
@@ -135,13 +132,12 @@ def worker(ctx: click.Context, once: bool) -> None:
     settings = settings_from(ctx)
     configure_logging(settings.log_level)
     bootstrap = build_bootstrap(settings)
-    sender = webhook_sender(settings)
     jobs = PeriodicJobs(
         bootstrap.engine,
         bootstrap.session_factory,
-        sender,
+        bootstrap.webhook_sender,
         rollup_interval=settings.usage_rollup_interval,
-        retry=retry_policy(settings),
+        retry=bootstrap.webhook_retry,
     )
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -153,27 +149,8 @@ def worker(ctx: click.Context, once: bool) -> None:
     try:
         stats = jobs.run(once=once)
     finally:
-        sender.close()
-        bootstrap.close()
+        bootstrap.close()  # the webhook sender's connections too
     click.echo(
         f"rollups: {stats.rollups}; deliveries: {dict(stats.deliveries)}; errors: {stats.errors}",
         err=True,
-    )
-
-
-def webhook_sender(settings: Settings) -> HttpWebhookSender:
-    """The real webhook sender, configured from the settings."""
-    return HttpWebhookSender(
-        policy=AddressPolicy(allow_private=settings.webhook_allow_private_targets),
-        timeout=settings.webhook_timeout,
-        user_agent=f"{settings.user_agent} webhooks",
-    )
-
-
-def retry_policy(settings: Settings) -> RetryPolicy:
-    """How webhook deliveries are retried, from the settings."""
-    return RetryPolicy(
-        max_attempts=settings.webhook_max_attempts,
-        base=settings.webhook_retry_base,
-        max_wait=settings.webhook_retry_max,
     )
