@@ -23,8 +23,14 @@ from civic.services.catalog.permissions import member_of
 from civic.services.catalog.search import FACETS, SearchQuery, search_datasets
 from civic.services.catalog.vocabularies import LICENSES
 from civic.services.identity.models import Role
+from civic.services.reuses.registry import ReuseFilters, count_reuses, reuse_counts_of_datasets
+from civic.services.usage.downloads import download_counts, organization_downloads
 
 PAGE_SIZE = 20
+# A facet with more values than this gets a box that filters its list (static/filters.js).
+LONG_FACET = 10
+# The latest datasets an organization's page lists (the catalog, filtered, has them all).
+ORGANIZATION_DATASETS = 30
 SORTS = ("relevance", "title", "-modified")
 
 
@@ -44,10 +50,14 @@ def blueprint() -> Blueprint:
             found = search_datasets(uow, query)
             organizations, _total = list_organizations(uow, page_size=1000)
             titles = {organization.name: organization.title for organization, _n in organizations}
+            ids = [dataset.id for dataset in found.datasets]
             page = render_template(
                 "pages/search.html",
                 query=query,
                 found=found,
+                reuse_counts=reuse_counts_of_datasets(uow, ids),
+                downloads=download_counts(uow, ids),
+                long_facet=LONG_FACET,
                 facet_value_label=lambda name, value: facet_value_label(name, value, titles),
                 active_filters=sum(len(getattr(query, name)) for name in FACETS),
                 facets=[(name, facet_title(name), found.facets.get(name, [])) for name in FACETS],
@@ -80,6 +90,8 @@ def blueprint() -> Blueprint:
                 themes=[theme_label(code) for code in found.themes],
                 frequency=frequency_label(found.frequency),
                 may_edit=may_edit,
+                reuse_count=reuse_counts_of_datasets(uow, [found.id]).get(found.id, 0),
+                downloads=download_counts(uow, [found.id]).get(found.id, 0),
             )
 
     @bp.get("/organizations/<name>")
@@ -90,9 +102,18 @@ def blueprint() -> Blueprint:
             except UnknownOrganization:
                 abort(404)
             datasets = search_datasets(
-                uow, SearchQuery(organization=[name], sort="title", page_size=100), facets=False
+                uow,
+                SearchQuery(organization=[name], sort="-modified", page_size=ORGANIZATION_DATASETS),
+                facets=False,
             )
-            return render_template("pages/organization.html", organization=found, datasets=datasets)
+            return render_template(
+                "pages/organization.html",
+                organization=found,
+                datasets=datasets,
+                reuse_total=count_reuses(uow, ReuseFilters(organization=found.name)),
+                downloads=organization_downloads(uow, found.id),
+                reuse_counts=reuse_counts_of_datasets(uow, [d.id for d in datasets.datasets]),
+            )
 
     return bp
 

@@ -199,25 +199,55 @@ def list_reuses(
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     query = _filtered(filters)
     total = uow.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    reuses = list(
+    reuses = _newest(uow, filters, page=page, page_size=page_size)
+    return ReusePage(reuses, total, page, page_size, _facets(uow, filters))
+
+
+def reuses_of_dataset(uow: UnitOfWork, name: str, *, limit: int = 50) -> list[Reuse]:
+    """Published reuses of the live dataset ``name``, newest first (no count, no facets)."""
+    return _newest(uow, ReuseFilters(dataset=name), page=1, page_size=limit)
+
+
+def reuses_of_organization(uow: UnitOfWork, name: str, *, limit: int = 50) -> list[Reuse]:
+    """Published reuses of any dataset of organization ``name``, newest first."""
+    return _newest(uow, ReuseFilters(organization=name), page=1, page_size=limit)
+
+
+def count_reuses(uow: UnitOfWork, filters: ReuseFilters) -> int:
+    """How many reuses match ``filters`` (one query)."""
+    query = _filtered(filters).with_only_columns(Reuse.id)
+    return uow.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+
+
+def reuse_counts_of_datasets(
+    uow: UnitOfWork, dataset_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """How many published reuses each of these datasets has (absent: none), in one query."""
+    if not dataset_ids:
+        return {}
+    rows = uow.session.execute(
+        sa.select(reuse_datasets.c.dataset_id, sa.func.count())
+        .join(Reuse, Reuse.id == reuse_datasets.c.reuse_id)
+        .where(
+            reuse_datasets.c.dataset_id.in_(list(dataset_ids)),
+            Reuse.state == ReuseState.PUBLISHED,
+        )
+        .group_by(reuse_datasets.c.dataset_id)
+    )
+    return {dataset_id: count for dataset_id, count in rows}
+
+
+def _newest(uow: UnitOfWork, filters: ReuseFilters, *, page: int, page_size: int) -> list[Reuse]:
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    return list(
         uow.session.scalars(
-            query.order_by(Reuse.created.desc(), Reuse.id)
+            _filtered(filters)
+            .order_by(Reuse.created.desc(), Reuse.id)
             .offset((page - 1) * page_size)
             .limit(page_size)
             .options(selectinload(Reuse.datasets).selectinload(Dataset.organization))
         )
     )
-    return ReusePage(reuses, total, page, page_size, _facets(uow, filters))
-
-
-def reuses_of_dataset(uow: UnitOfWork, name: str, *, limit: int = 50) -> list[Reuse]:
-    """Published reuses of the live dataset ``name``, newest first."""
-    return list_reuses(uow, ReuseFilters(dataset=name), page_size=limit).reuses
-
-
-def reuses_of_organization(uow: UnitOfWork, name: str, *, limit: int = 50) -> list[Reuse]:
-    """Published reuses of any dataset of organization ``name``, newest first."""
-    return list_reuses(uow, ReuseFilters(organization=name), page_size=limit).reuses
 
 
 def moderate_reuse(
