@@ -11,12 +11,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, request
+from flask import Flask, abort, redirect, request
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from civic.platform.settings import Settings
-from civic.platform.web.session import WebUser, current_user, login_required
+from civic.platform.web.session import WebUser, check_csrf, current_user, login_required
+from civic.platform.wiring import current_bootstrap
 from civic.services.admin.audit import Operator
+from civic.services.errors import DomainError
 from civic.services.identity.models import Role
+from civic.services.uow import UnitOfWork
 
 F = TypeVar("F", bound=Callable[..., Any])
 PAGE_SIZE = 50
@@ -53,6 +57,32 @@ def page_number() -> int:
     """The ``page`` query parameter (1 when absent or not a positive number)."""
     value = request.args.get("page", "1")
     return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+
+
+Page = tuple[str, int]
+
+
+def act(
+    work: Callable[[UnitOfWork], object],
+    *,
+    done: str,
+    again: Callable[[int, DomainError], Page],
+    missing: tuple[type[Exception], ...] = (),
+) -> Page | WerkzeugResponse:
+    """One console form's POST: check the CSRF token, run ``work`` in a unit of work
+    and commit, then go to ``done``; a refusal rolls back and shows ``again`` with the
+    error (422); the ``missing`` errors (an unknown target) are a 404."""
+    check_csrf()
+    with current_bootstrap().unit_of_work() as uow:
+        try:
+            work(uow)
+        except missing:
+            abort(404)
+        except DomainError as error:
+            uow.rollback()
+            return again(422, error)
+        uow.commit()
+    return redirect(done)
 
 
 def init_app(app: Flask, settings: Settings) -> None:

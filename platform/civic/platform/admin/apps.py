@@ -5,19 +5,20 @@ declared actor type, its access record, its owner's contests and their answers."
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from civic.platform.admin import PAGE_SIZE, admin_required, operator, page_number
-from civic.platform.web.session import check_csrf
+from civic.platform import admin
+from civic.platform.admin import PAGE_SIZE, Page, admin_required, operator, page_number
 from civic.platform.wiring import current_bootstrap, current_settings
 from civic.services.admin import apps as admin_apps
 from civic.services.admin import audit, contests
 from civic.services.apps import access, registry
 from civic.services.apps.errors import UnknownApp
 from civic.services.apps.models import AccessAction, ActorType, AppStatus
-from civic.services.errors import DomainError
+from civic.services.uow import UnitOfWork
 
 _ACTIONS = {
     "suspend": AccessAction.SUSPENDED,
@@ -85,18 +86,13 @@ def blueprint() -> Blueprint:
     def app(client_id: str) -> tuple[str, int]:
         return app_page(client_id)
 
-    def act(client_id: str, work: object) -> tuple[str, int] | WerkzeugResponse:
-        check_csrf()
-        with current_bootstrap().unit_of_work() as uow:
-            try:
-                work(uow)  # type: ignore[operator]
-            except UnknownApp:
-                abort(404)
-            except DomainError as error:
-                uow.rollback()
-                return app_page(client_id, 422, error)
-            uow.commit()
-        return redirect(url_for("admin_apps.app", client_id=client_id))
+    def act(client_id: str, work: Callable[[UnitOfWork], object]) -> Page | WerkzeugResponse:
+        return admin.act(
+            work,
+            done=url_for("admin_apps.app", client_id=client_id),
+            again=lambda status, error: app_page(client_id, status, error),
+            missing=(UnknownApp,),
+        )
 
     @bp.post("/admin/apps/<client_id>/access")
     @admin_required

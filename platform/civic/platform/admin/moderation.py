@@ -6,14 +6,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from civic.platform.admin import PAGE_SIZE, admin_required, operator, page_number
-from civic.platform.web.session import check_csrf
+from civic.platform.admin import PAGE_SIZE, act, admin_required, operator, page_number
 from civic.platform.wiring import current_bootstrap
 from civic.services.admin import reuses as admin_reuses
-from civic.services.errors import DomainError
 from civic.services.reuses.errors import UnknownReuse
 from civic.services.reuses.vocabulary import ModerationAction, ReuseState
 
@@ -55,24 +53,19 @@ def blueprint() -> Blueprint:
     @bp.post("/admin/reuses/<reuse_id>/moderate")
     @admin_required
     def moderate(reuse_id: str) -> tuple[str, int] | WerkzeugResponse:
-        check_csrf()
         try:
             ident = uuid.UUID(reuse_id)
             action = ModerationAction(request.form.get("action", ""))
         except ValueError:
             abort(400)
-        with current_bootstrap().unit_of_work() as uow:
-            try:
-                admin_reuses.moderate(
-                    uow, operator(), ident, action, reason=request.form.get("reason", "")
-                )
-            except UnknownReuse:
-                abort(404)
-            except DomainError as error:
-                uow.rollback()
-                return queue_page(422, error)
-            uow.commit()
         query: dict[str, Any] = request.args.to_dict()
-        return redirect(url_for("admin_reuses.reuses", **query))
+        return act(
+            lambda uow: admin_reuses.moderate(
+                uow, operator(), ident, action, reason=request.form.get("reason", "")
+            ),
+            done=url_for("admin_reuses.reuses", **query),
+            again=queue_page,
+            missing=(UnknownReuse,),
+        )
 
     return bp

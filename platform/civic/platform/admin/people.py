@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from civic.platform.admin import PAGE_SIZE, admin_required, operator, page_number
-from civic.platform.web.session import check_csrf
+from civic.platform.admin import PAGE_SIZE, Page, act, admin_required, operator, page_number
 from civic.platform.wiring import current_bootstrap
 from civic.services.admin import audit, users
 from civic.services.catalog.organizations import list_organizations
-from civic.services.errors import DomainError
 from civic.services.identity import accounts
 from civic.services.identity.errors import InvalidAccount, UnknownUser
 from civic.services.identity.models import Role
@@ -27,6 +26,11 @@ def _uuid(value: str) -> uuid.UUID:
         abort(404)
 
 
+def _names(value: str) -> list[str]:
+    """Organization names from a form's field, separated by commas or spaces."""
+    return value.replace(",", " ").split()
+
+
 def _role(value: str) -> Role | None:
     try:
         return Role(value) if value else None
@@ -34,7 +38,10 @@ def _role(value: str) -> Role | None:
         return None
 
 
-def blueprint() -> Blueprint:  # noqa: PLR0915 - one small view per route
+Done = Page | WerkzeugResponse
+
+
+def blueprint() -> Blueprint:
     """The people pages of the console."""
     bp = Blueprint("admin_people", __name__)
 
@@ -82,50 +89,45 @@ def blueprint() -> Blueprint:  # noqa: PLR0915 - one small view per route
     def user(user_id: str) -> tuple[str, int]:
         return user_page(_uuid(user_id))
 
+    def on_user(user_id: str, work: Callable[[UnitOfWork, uuid.UUID], object]) -> Done:
+        ident = _uuid(user_id)
+        return act(
+            lambda uow: work(uow, ident),
+            done=url_for("admin_people.user", user_id=user_id),
+            again=lambda status, error: user_page(ident, status, error),
+        )
+
     @bp.post("/admin/users/<user_id>/role")
     @admin_required
-    def user_role(user_id: str) -> tuple[str, int] | WerkzeugResponse:
-        check_csrf()
-        ident = _uuid(user_id)
-        role = _role(request.form.get("role", ""))
-        names = request.form.get("organizations", "").replace(",", " ").split()
-        with current_bootstrap().unit_of_work() as uow:
-            try:
-                if role is None:
-                    raise InvalidAccount("choose a role from the list")
-                users.set_role(
-                    uow,
-                    operator(),
-                    ident,
-                    role,
-                    organizations=names,
-                    reason=request.form.get("reason", ""),
-                )
-            except DomainError as error:
-                uow.rollback()
-                return user_page(ident, 422, error)
-            uow.commit()
-        return redirect(url_for("admin_people.user", user_id=user_id))
+    def user_role(user_id: str) -> Done:
+        def work(uow: UnitOfWork, ident: uuid.UUID) -> object:
+            role = _role(request.form.get("role", ""))
+            if role is None:
+                raise InvalidAccount("choose a role from the list")
+            return users.set_role(
+                uow,
+                operator(),
+                ident,
+                role,
+                organizations=_names(request.form.get("organizations", "")),
+                reason=request.form.get("reason", ""),
+            )
+
+        return on_user(user_id, work)
 
     @bp.post("/admin/users/<user_id>/active")
     @admin_required
-    def user_active(user_id: str) -> tuple[str, int] | WerkzeugResponse:
-        check_csrf()
-        ident = _uuid(user_id)
-        with current_bootstrap().unit_of_work() as uow:
-            try:
-                users.set_active(
-                    uow,
-                    operator(),
-                    ident,
-                    request.form.get("active") == "yes",
-                    reason=request.form.get("reason", ""),
-                )
-            except DomainError as error:
-                uow.rollback()
-                return user_page(ident, 422, error)
-            uow.commit()
-        return redirect(url_for("admin_people.user", user_id=user_id))
+    def user_active(user_id: str) -> Done:
+        return on_user(
+            user_id,
+            lambda uow, ident: users.set_active(
+                uow,
+                operator(),
+                ident,
+                request.form.get("active") == "yes",
+                reason=request.form.get("reason", ""),
+            ),
+        )
 
     def requests_page(status: int = 200, error: object = None) -> tuple[str, int]:
         with current_bootstrap().unit_of_work() as uow:
@@ -147,23 +149,20 @@ def blueprint() -> Blueprint:  # noqa: PLR0915 - one small view per route
 
     @bp.post("/admin/role-requests/<request_id>")
     @admin_required
-    def decide(request_id: str) -> tuple[str, int] | WerkzeugResponse:
-        check_csrf()
-        with current_bootstrap().unit_of_work() as uow:
-            try:
-                users.decide_request(
-                    uow,
-                    operator(),
-                    _uuid(request_id),
-                    grant=request.form.get("decision") == "grant",
-                    answer=request.form.get("answer", ""),
-                    organizations=request.form.get("organizations", "").replace(",", " ").split(),
-                )
-            except DomainError as error:
-                uow.rollback()
-                return requests_page(422, error)
-            uow.commit()
-        return redirect(url_for("admin_people.role_requests"))
+    def decide(request_id: str) -> Done:
+        ident = _uuid(request_id)
+        return act(
+            lambda uow: users.decide_request(
+                uow,
+                operator(),
+                ident,
+                grant=request.form.get("decision") == "grant",
+                answer=request.form.get("answer", ""),
+                organizations=_names(request.form.get("organizations", "")),
+            ),
+            done=url_for("admin_people.role_requests"),
+            again=requests_page,
+        )
 
     return bp
 
