@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -144,16 +144,7 @@ def check_access_token(uow: UnitOfWork, value: str, *, now: dt.datetime | None =
     row = uow.session.connection().execute(_CHECK, {"digest": credentials.digest(value)}).first()
     if row is None:
         raise InvalidToken("the access token is not known")
-    if row.revoked_at is not None:
-        raise InvalidToken("the access token was revoked")
-    if row.expires_at <= now:
-        raise InvalidToken("the access token has expired")
-    if row.deleted_at is not None:
-        raise InvalidToken("the app of this token was deleted")
-    if row.status is not AppStatus.ACTIVE:
-        raise InvalidToken(
-            f"the app's access is {row.status.value}; its owner can read why in the portal"
-        )
+    _refuse_unusable(row, now, "access token", "the access token has expired")
     acting_for: ActingFor
     if row.user_id is not None:
         acting_for, person_id, role, active = "user", row.user_id, row.user_role, row.user_active
@@ -168,22 +159,7 @@ def check_access_token(uow: UnitOfWork, value: str, *, now: dt.datetime | None =
         acting_for, person_id, role, active = "app", None, None, True
     if not active:
         raise InvalidToken("the account this token acts for is disabled")
-    scopes = frozenset(split_scope(row.scope))
-    return Principal(
-        token_id=row.id,
-        app_id=row.app_id,
-        client_id=row.client_id,
-        client_name=row.client_name,
-        actor_type=row.actor_type.value,
-        plan=row.plan,
-        grant_type=row.grant_type,
-        scopes=scopes,
-        effective_scopes=effective_scopes(scopes, role),
-        acting_for=acting_for,
-        person_id=person_id,
-        person_role=role,
-        expires_at=row.expires_at,
-    )
+    return _principal(row, row.grant_type, acting_for, person_id, role)
 
 
 def check_personal_token(
@@ -204,16 +180,9 @@ def check_personal_token(
     )
     if row is None:
         raise InvalidToken("the personal token is not known")
-    if row.revoked_at is not None:
-        raise InvalidToken("the personal token was revoked")
-    if row.expires_at <= now:
-        raise InvalidToken("the personal token has expired; create a new one in the portal")
-    if row.deleted_at is not None:
-        raise InvalidToken("the app of this token was deleted")
-    if row.status is not AppStatus.ACTIVE:
-        raise InvalidToken(
-            f"the app's access is {row.status.value}; its owner can read why in the portal"
-        )
+    _refuse_unusable(
+        row, now, "personal token", "the personal token has expired; create a new one in the portal"
+    )
     if not row.user_active:
         raise InvalidToken("the account this token acts for is disabled")
     if row.owner_id != row.user_id:
@@ -223,6 +192,32 @@ def check_personal_token(
             _TOUCH,
             {"token_id": row.id, "cutoff": now - personal.TOUCH_EVERY, "used_at": now},
         )
+    return _principal(row, personal.GRANT_TYPE, "user", row.user_id, row.user_role)
+
+
+def _refuse_unusable(row: sa.Row[Any], now: dt.datetime, kind: str, expired: str) -> None:
+    """Raise :class:`InvalidToken` for a revoked or expired token, or a deleted or
+    inactive app (both kinds of token alike)."""
+    if row.revoked_at is not None:
+        raise InvalidToken(f"the {kind} was revoked")
+    if row.expires_at <= now:
+        raise InvalidToken(expired)
+    if row.deleted_at is not None:
+        raise InvalidToken("the app of this token was deleted")
+    if row.status is not AppStatus.ACTIVE:
+        raise InvalidToken(
+            f"the app's access is {row.status.value}; its owner can read why in the portal"
+        )
+
+
+def _principal(
+    row: sa.Row[Any],
+    grant_type: str,
+    acting_for: ActingFor,
+    person_id: uuid.UUID | None,
+    role: Role | None,
+) -> Principal:
+    """The principal of a checked token's row (either kind): its scopes within ``role``."""
     scopes = frozenset(split_scope(row.scope))
     return Principal(
         token_id=row.id,
@@ -231,12 +226,12 @@ def check_personal_token(
         client_name=row.client_name,
         actor_type=row.actor_type.value,
         plan=row.plan,
-        grant_type=personal.GRANT_TYPE,
+        grant_type=grant_type,
         scopes=scopes,
-        effective_scopes=effective_scopes(scopes, row.user_role),
-        acting_for="user",
-        person_id=row.user_id,
-        person_role=row.user_role,
+        effective_scopes=effective_scopes(scopes, role),
+        acting_for=acting_for,
+        person_id=person_id,
+        person_role=role,
         expires_at=row.expires_at,
     )
 
