@@ -37,8 +37,8 @@ ROLES = (ANONYMOUS, DEVELOPER, PUBLISHER_A, PUBLISHER_B, EVALUATOR, ADMIN)
 
 # What each role's app was granted: all the rights of its person (see ROLE_RIGHTS).
 PUBLISHER_SCOPE = "datasets:write reuses:write usage:read"
-EVALUATOR_SCOPE = "reports:read usage:read"
-ADMIN_SCOPE = "datasets:write reuses:write usage:read reports:read admin"
+EVALUATOR_SCOPE = "reports:read reports:register usage:read"
+ADMIN_SCOPE = "datasets:write reuses:write usage:read reports:read reports:register admin"
 DEVELOPER_SCOPE = "reuses:write usage:read"
 TIMEOUT = 30
 

@@ -224,6 +224,15 @@ MATRIX: dict[str, Row] = {
     f"GET {V1}/reports/pathways.html": Row("U F F F A A", f"{V1}/reports/pathways.html"),
     f"GET {V1}/reports/reuse": Row("U F F F A A", f"{V1}/reports/reuse"),
     f"GET {V1}/reports/reuse.csv": Row("U F F F A A", f"{V1}/reports/reuse.csv"),
+    # The one write an evaluator makes (issue 18): freezing the pathway thresholds.
+    f"POST {V1}/reports/pathways/registrations": Row(
+        "U F F F A A",
+        f"{V1}/reports/pathways/registrations",
+        json=lambda _roles, _names: {"note": "isolation matrix"},
+    ),
+    f"GET {V1}/reports/pathways/registrations": Row(
+        "U F F F A A", f"{V1}/reports/pathways/registrations"
+    ),
     # Reuses: read by all; declared with reuses:write; changed by the owner; moderated
     # by administrators; the moderation record is the owner's and administrators'.
     f"GET {V1}/reuses": Row("A A A A A A", f"{V1}/reuses"),

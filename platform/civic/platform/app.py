@@ -50,7 +50,7 @@ SECURITY_SCHEMES: dict[str, Any] = {
         "scheme": "bearer",
         "description": "An OAuth 2.0 access token from `/oauth/token` (see "
         "`/.well-known/oauth-authorization-server`). Scopes: datasets:write, reuses:write, "
-        "usage:read, reports:read, admin.",
+        "usage:read, reports:read, reports:register, admin.",
     }
 }
 log = logging.getLogger("civic.app")

@@ -10,6 +10,7 @@ from civic.services.admin.models import AdminAction, AppContest
 from civic.services.apps.models import AccessEvent, App
 from civic.services.catalog.models import Dataset, Organization, Resource
 from civic.services.db import metadata
+from civic.services.evaluation.registrations import PathwayRegistration
 from civic.services.identity.models import (
     AccountToken,
     RoleRequest,
@@ -34,6 +35,7 @@ __all__ = [
     "InitialAccessToken",
     "Organization",
     "OutboxMessage",
+    "PathwayRegistration",
     "Resource",
     "Reuse",
     "ReuseModerationEvent",

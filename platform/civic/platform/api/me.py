@@ -73,7 +73,9 @@ class Me(BaseModel):
     expires_at: dt.datetime
 
 
-ScopeName = Literal["datasets:write", "reuses:write", "usage:read", "reports:read", "admin"]
+ScopeName = Literal[
+    "datasets:write", "reuses:write", "usage:read", "reports:read", "reports:register", "admin"
+]
 
 
 class TokenInput(BaseModel):

@@ -3,7 +3,8 @@
 Both need the ``reports:read`` scope (evaluators and administrators) and take the
 publishers' scope filters ``organization``, ``level`` and ``territory``. The pathway
 report's JSON is described by ``docs/schemas/pathway-report.schema.json`` — the
-same model as the 200 answer documented here.
+same model as the 200 answer documented here. ``POST /reports/pathways/registrations``
+(``reports:register``) freezes the pathway thresholds before the data is seen.
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ from civic.platform.api import BEARER, feature_blueprint
 from civic.platform.oauth.protection import require
 from civic.platform.reports.html import pathway_report_html
 from civic.platform.reports.queries import ReportQuery, pathway_report, reuse_report
+from civic.platform.reports.registrations import (
+    RegistrationInput,
+    RegistrationList,
+    RegistrationOut,
+    register_pathways,
+    registrations_out,
+)
 from civic.services.evaluation.documents import (
     PathwayReportDocument,
     pathway_report_document,
@@ -26,7 +34,7 @@ from civic.services.evaluation.documents import (
 from civic.services.evaluation.exports import pathway_report_csv, reuse_report_csv
 from civic.services.evaluation.report import PathwayReport
 from civic.services.evaluation.reuse_report import ReuseReportDocument
-from civic.services.identity.rights import REPORTS_READ
+from civic.services.identity.rights import REPORTS_READ, REPORTS_REGISTER
 
 TAG = Tag(
     name="reports",
@@ -99,6 +107,32 @@ def blueprint() -> APIBlueprint:
     def pathways_html(query: ReportQuery) -> Response:
         """The same report as a one-page summary and a section per catalog entry, with charts."""
         return Response(pathway_report_html(_pathway_report(query)), content_type="text/html")
+
+    @bp.post(
+        "/pathways/registrations",
+        summary="Register the pathway thresholds (pre-registration)",
+        responses={201: RegistrationOut},
+        security=BEARER,
+    )
+    def register(body: RegistrationInput) -> tuple[Response, int]:
+        """Freeze the pathway set the reports use now (``config/pathways.toml``): its
+        content, version and this instant are stored. A report over a period starting
+        later says it was registered, and lists every threshold changed since. Needs
+        ``reports:register`` (evaluators and administrators)."""
+        principal = require(REPORTS_REGISTER)
+        out = register_pathways(principal.person_id, body.note)
+        return jsonify(out.model_dump(mode="json")), 201
+
+    @bp.get(
+        "/pathways/registrations",
+        summary="Registrations of the pathway thresholds",
+        responses={200: RegistrationList},
+        security=BEARER,
+    )
+    def registrations() -> Response:
+        """Every registration, oldest first. Needs ``reports:read``."""
+        require(REPORTS_READ)
+        return jsonify(registrations_out().model_dump(mode="json"))
 
     @bp.get("/reuse", summary="Reuse report", responses={200: ReuseReportDocument}, security=BEARER)
     def reuse(query: ReportQuery) -> Response:

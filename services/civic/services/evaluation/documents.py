@@ -19,7 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from civic.services.evaluation.capture import Actor
 from civic.services.evaluation.indicators import INDICATORS
 from civic.services.evaluation.inference import TrendTest
-from civic.services.evaluation.integrity import VerificationOut, verification_out
+from civic.services.evaluation.integrity import (
+    RegistrationOut,
+    VerificationOut,
+    registration_out,
+    verification_out,
+)
 from civic.services.evaluation.records import Period
 from civic.services.evaluation.report import PathwayReport, Sensitivity
 from civic.services.evaluation.statistics import BOOTSTRAP_SEED, MAX_RESAMPLES, MIN_RESAMPLES
@@ -239,6 +244,7 @@ class PathwayReportDocument(_Document):
     trends: list[TrendOut]
     capture: list[CaptureOut] = Field(default_factory=list)
     verification: VerificationOut | None = None
+    registration: RegistrationOut | None = None
 
 
 def pathway_report_document(report: PathwayReport) -> PathwayReportDocument:
@@ -341,6 +347,7 @@ def pathway_report_document(report: PathwayReport) -> PathwayReportDocument:
             for check in report.capture
         ],
         verification=verification_out(report.verification) if report.verification else None,
+        registration=registration_out(report.registration) if report.registration else None,
     )
 
 

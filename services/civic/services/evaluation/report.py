@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,6 +22,11 @@ from civic.services.evaluation.freshness import Freshness
 from civic.services.evaluation.indicators import INDICATORS, IndicatorValue
 from civic.services.evaluation.measures import compute_indicators, first_reuses, parts_for
 from civic.services.evaluation.pathways import PathwaySet
+from civic.services.evaluation.preregistration import (
+    Registration,
+    RegistrationCheck,
+    check_registration,
+)
 from civic.services.evaluation.records import EvidenceCounts, Period, Scope
 from civic.services.evaluation.sources import EvidenceSource
 from civic.services.evaluation.statistics import lorenz
@@ -73,6 +78,7 @@ class PathwayReport:
     freshness: Freshness
     capture: tuple[CaptureCheck, ...] = ()
     verification: Verification | None = None
+    registration: RegistrationCheck | None = None
 
     def resting_on(self, entry_id: str) -> list[CaptureCheck]:
         """The capture checks under which entry ``entry_id``'s verdict changes."""
@@ -97,9 +103,11 @@ def build_pathway_report(
     scope: Scope | None = None,
     *,
     now: dt.datetime | None = None,
+    registrations: Sequence[Registration] = (),
 ) -> PathwayReport:
     """Compute the indicators for ``period`` and ``scope``, the monthly (and, when the
-    pathway_set asks, quarterly) series, the verdicts and their sensitivity.
+    pathway set asks, quarterly) series, the verdicts and their sensitivity, and how
+    ``pathway_set`` stands against the ``registrations`` (pre-registration).
 
     Raises whatever ``source`` raises (a database error for the SQL source).
     """
@@ -156,6 +164,7 @@ def build_pathway_report(
         freshness=source.freshness(period),
         capture=capture,
         verification=verification,
+        registration=check_registration(registrations, pathway_set, period),
     )
 
 

@@ -15,6 +15,8 @@ DATASETS_WRITE = "datasets:write"
 REUSES_WRITE = "reuses:write"
 USAGE_READ = "usage:read"
 REPORTS_READ = "reports:read"
+# The one write an evaluator makes: freezing the pathway thresholds before the data.
+REPORTS_REGISTER = "reports:register"
 ADMIN = "admin"
 
 # Reading the public catalog needs no scope; these are the rights beyond it.
@@ -23,6 +25,7 @@ SCOPES: Mapping[str, str] = {
     REUSES_WRITE: "declare and update reuses of datasets",
     USAGE_READ: "read usage statistics (an app reads its own)",
     REPORTS_READ: "read reuse and pathway evidence reports",
+    REPORTS_REGISTER: "register the pathway thresholds before the data (pre-registration)",
     ADMIN: "administer the platform: apps, quotas, suspensions",
 }
 
@@ -30,7 +33,7 @@ ROLE_RIGHTS: Mapping[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(SCOPES),
     Role.PUBLISHER: frozenset({DATASETS_WRITE, REUSES_WRITE, USAGE_READ}),
     Role.DEVELOPER: frozenset({REUSES_WRITE, USAGE_READ}),
-    Role.EVALUATOR: frozenset({REPORTS_READ, USAGE_READ}),
+    Role.EVALUATOR: frozenset({REPORTS_READ, REPORTS_REGISTER, USAGE_READ}),
 }
 
 # An app registered anonymously reads, declares reuses and reads its own usage.
