@@ -18,6 +18,7 @@ from civic.platform.wiring import current_bootstrap
 from civic.services.evaluation.freshness import await_writers
 from civic.services.evaluation.pathways import load_pathways
 from civic.services.evaluation.records import Period, Scope
+from civic.services.evaluation.registrations import registrations
 from civic.services.evaluation.report import PathwayReport, build_pathway_report
 from civic.services.evaluation.reuse_report import ReuseReportDocument, build_reuse_report
 from civic.services.evaluation.sql_source import evidence_source
@@ -77,7 +78,13 @@ def pathway_report(query: ReportQuery) -> PathwayReport:
     cutoff, note = usage_cutoff()
     with current_bootstrap().unit_of_work() as uow:
         source = evidence_source(uow, cutoff=cutoff, note=note)
-        return build_pathway_report(source, pathway_set, query.period(), query.scope())
+        return build_pathway_report(
+            source,
+            pathway_set,
+            query.period(),
+            query.scope(),
+            registrations=registrations(uow),
+        )
 
 
 def usage_cutoff() -> tuple[dt.datetime, str]:
