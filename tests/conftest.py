@@ -4,7 +4,7 @@ Unit level: the gateway built with fakes (``app``, ``client``, ``runner``). The 
 reads ``config/test.toml`` and no ``CIVIC_*`` variable of the developer's shell; its
 bootstrap holds fakes, so no test using them reaches a network service: PostgreSQL
 is an in-memory SQLite engine, Redis a :class:`~tests.unit.fakes.FakeRedis`, CKAN
-the connector's :class:`~civic.connectors.ckan.fake.FakeCkan`.
+the CKAN port's :class:`~tests.fakes.ckan.FakeCkan`.
 
 The real stack: ``stack`` starts PostgreSQL-backed CKAN and the gateway with the
 same script as `make run` (scripts/stack.py), on free ports, with databases and a
@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
+from tests.fakes.ckan import FakeCkan
 from tests.integration.harvester import HarvesterSite
 from tests.integration.stack import (
     ROOT,
@@ -40,7 +41,6 @@ from tests.integration.stack import (
 )
 from tests.unit.fakes import FakeRedis
 
-from civic.connectors.ckan.fake import FakeCkan
 from civic.platform.app import create_app
 from civic.platform.docs import DocumentedApp
 from civic.services.bootstrap import Bootstrap, ConnectionSettings

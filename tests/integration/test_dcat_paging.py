@@ -28,10 +28,10 @@ import pytest
 from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF
+from tests.fakes.ckan import FakeCkan
 from tests.integration.stack import ROOT, drop_database, recreate_database
 from tests.unit.fakes import FakeRedis
 
-from civic.connectors.ckan.fake import FakeCkan
 from civic.platform.app import create_app
 from civic.services import schema
 from civic.services.bootstrap import Bootstrap, ConnectionSettings

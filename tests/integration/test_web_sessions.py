@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from tests.fakes.ckan import FakeCkan
 from tests.integration.stack import drop_database, recreate_database
 from tests.unit.fakes import FakeRedis
 
-from civic.connectors.ckan.fake import FakeCkan
 from civic.platform.app import create_app
 from civic.platform.web.session import COOKIE
 from civic.services import schema

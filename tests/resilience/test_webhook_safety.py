@@ -27,13 +27,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from tests.fakes.ckan import FakeCkan
 from tests.integration.publishing.helpers import Catalog, Person
 from tests.integration.stack import drop_database, recreate_database
 from tests.integration.usage.helpers import webhook_receiver
 from tests.resilience.ledger import Ledger
 from tests.unit.fakes import FakeRedis
 
-from civic.connectors.ckan.fake import FakeCkan
 from civic.connectors.webhooks import AddressPolicy, HttpWebhookSender
 from civic.connectors.webhooks.guard import Resolver
 from civic.platform.app import create_app

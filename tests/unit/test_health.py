@@ -7,9 +7,9 @@ import time
 
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
+from tests.fakes.ckan import FakeCkan
 from tests.unit.fakes import FakeRedis
 
-from civic.connectors.ckan.fake import FakeCkan
 from civic.services.bootstrap import Bootstrap
 from civic.services.health import check_readiness, describe_error
 

@@ -1,8 +1,8 @@
 """Publishing tests on the real PostgreSQL, with CKAN faked in memory (no stack needed).
 
 One database per test session (migrated with Alembic), emptied before each test;
-the gateway runs in-process with the connector's ``FakeCkan``, whose switches make
-CKAN go down or refuse data. The tests against the real CKAN use the ``stack``
+the gateway runs in-process with the CKAN port's fake (``tests.fakes.ckan``), whose
+switches make CKAN go down or refuse data. The tests against the real CKAN use the ``stack``
 fixture instead (``test_*_live.py``).
 """
 
@@ -14,11 +14,11 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from tests.fakes.ckan import FakeCkan
 from tests.integration.publishing.helpers import Catalog
 from tests.integration.stack import recreate_database
 from tests.unit.fakes import FakeRedis
 
-from civic.connectors.ckan.fake import FakeCkan
 from civic.platform.app import create_app
 from civic.platform.docs import DocumentedApp
 from civic.services import schema

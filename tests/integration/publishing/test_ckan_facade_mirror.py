@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from tests.fakes.ckan import FakeCkan
 from tests.integration.publishing.helpers import Catalog, Person, body
 
-from civic.connectors.ckan.fake import FakeCkan
 from civic.services.bootstrap import Bootstrap
 from civic.services.catalog.models import Dataset
 

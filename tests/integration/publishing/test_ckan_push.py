@@ -7,9 +7,9 @@ import time
 
 import pytest
 from flask.testing import FlaskClient
+from tests.fakes.ckan import FakeCkan
 from tests.integration.publishing.helpers import Catalog, body
 
-from civic.connectors.ckan.fake import FakeCkan
 from civic.services.publishing.push import sign
 
 pytestmark = pytest.mark.integration

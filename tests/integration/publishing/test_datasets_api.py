@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from tests.fakes.ckan import FakeCkan
 from tests.integration.publishing.helpers import Catalog, Person, body
 
-from civic.connectors.ckan.fake import FakeCkan
 from civic.platform.docs import DocumentedApp
 from civic.services.bootstrap import Bootstrap
 from civic.services.catalog.models import Dataset
@@ -102,13 +102,13 @@ def test_ckan_down_answers_202_pending_and_the_worker_delivers_later(
         WorkerOptions(),  # type: ignore[attr-defined]
     ).run(once=True)
     assert client.get(f"/api/v1/datasets/{sent['name']}").json["sync_status"] == "synced"
-    assert [d["name"] for d in fake_ckan.site.datasets] == [sent["name"]]
+    assert [d.name for d in fake_ckan.datasets] == [sent["name"]]
 
 
 def test_ckan_validation_error_is_failed_with_ckans_message(
     client: FlaskClient, publisher: Person, fake_ckan: FakeCkan
 ) -> None:
-    fake_ckan.reject_next({"title": ["Title too exotic for CKAN"]}, actions=["package_create"])
+    fake_ckan.reject_next({"title": ["Title too exotic for CKAN"]}, methods=["dataset_upsert"])
     response = client.post("/api/v1/datasets", json=body(), headers=publisher.headers)
     assert response.status_code == 202
     assert response.json["sync_status"] == "failed"
@@ -257,7 +257,7 @@ def test_identical_creates_at_once_store_one_dataset_and_answer_409_to_the_other
 def test_a_lost_answer_is_not_a_second_dataset_nor_a_failure(
     client: FlaskClient, publisher: Person, fake_ckan: FakeCkan, bootstrap: Bootstrap
 ) -> None:
-    fake_ckan.lose_next_response(actions=["package_create"])
+    fake_ckan.lose_next_response(methods=["dataset_upsert"])
     sent = body()
     response = client.post("/api/v1/datasets", json=sent, headers=publisher.headers)
     assert response.status_code == 202  # CKAN created it, but the gateway never heard
@@ -266,7 +266,7 @@ def test_a_lost_answer_is_not_a_second_dataset_nor_a_failure(
         uow.commit()
     Worker(bootstrap.engine, bootstrap.session_factory, fake_ckan, WorkerOptions()).run(once=True)
     assert client.get(f"/api/v1/datasets/{sent['name']}").json["sync_status"] == "synced"
-    assert [d["name"] for d in fake_ckan.site.datasets] == [sent["name"]]
+    assert [d.name for d in fake_ckan.datasets] == [sent["name"]]
 
 
 @pytest.mark.parametrize(
@@ -299,7 +299,7 @@ def test_prefer_respond_async_answers_202_at_once(
     )
     assert response.status_code == 202
     assert response.json["sync_status"] == "pending"
-    assert "package_create" not in fake_ckan.actions  # left to the worker
+    assert "dataset_upsert" not in fake_ckan.actions  # left to the worker
 
 
 def test_a_stored_write_answers_202_when_what_follows_the_commit_fails(

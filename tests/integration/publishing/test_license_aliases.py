@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
+from tests.fakes.ckan import FakeCkan
 from tests.integration.publishing.helpers import Catalog, Person, body
 
-from civic.connectors.ckan.fake import FakeCkan
 from civic.platform.cli import main
 from civic.services.bootstrap import Bootstrap
 

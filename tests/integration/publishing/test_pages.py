@@ -6,9 +6,9 @@ import re
 
 import pytest
 from flask.testing import FlaskClient
+from tests.fakes.ckan import FakeCkan
 from tests.integration.publishing.helpers import Catalog, Person, body
 
-from civic.connectors.ckan.fake import FakeCkan
 from civic.platform.web.session import COOKIE
 from civic.platform.wiring import current_bootstrap
 from civic.services.identity import sessions

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from flask.testing import FlaskClient
+from tests.fakes.ckan import FakeCkan
 from tests.integration.publishing.helpers import Catalog, body
 
-from civic.connectors.ckan.fake import FakeCkan
 from civic.platform.wiring import current_bootstrap
 from civic.services.publishing.worker import Worker, WorkerOptions
 

@@ -16,9 +16,9 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from tests.fakes.ckan import FakeCkan
 from tests.integration.publishing.helpers import Catalog, Person, body
 
-from civic.connectors.ckan.fake import FakeCkan
 from civic.platform.api.datasets import search_cache
 from civic.platform.app import create_app
 from civic.services.bootstrap import Bootstrap

@@ -8,9 +8,9 @@ import time
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from tests.fakes.ckan import FakeCkan
 from tests.integration.publishing.helpers import Catalog, Person, body
 
-from civic.connectors.ckan.fake import FakeCkan
 from civic.services.bootstrap import Bootstrap
 from civic.services.outbox.models import OutboxMessage
 from civic.services.outbox.relay import Backoff
@@ -53,11 +53,11 @@ def test_three_workers_deliver_each_dataset_exactly_once(
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    stored = fake_ckan.site.datasets
-    assert sorted(d["name"] for d in stored) == sorted(names)
-    assert all(d["title"].endswith("(v2)") for d in stored)
-    creates = [data["name"] for action, data in fake_ckan.calls if action == "package_create"]
-    assert sorted(creates) == sorted(names)  # no name was ever created twice
+    stored = fake_ckan.datasets
+    assert sorted(d.name for d in stored) == sorted(names)
+    assert all(d.title.endswith("(v2)") for d in stored)
+    sends = [data["name"] for method, data in fake_ckan.calls if method.startswith("dataset_")]
+    assert sorted(sends) == sorted(names)  # each dataset was sent to CKAN once
     with bootstrap.unit_of_work() as uow:
         left = uow.session.scalar(
             sa.select(sa.func.count()).where(OutboxMessage.processed_at.is_(None))

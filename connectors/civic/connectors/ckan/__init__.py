@@ -1,8 +1,8 @@
 """The CKAN connector: the platform's only way to CKAN.
 
 Services type against :class:`CkanClient`; :class:`RemoteCkan` is the real
-adapter; the in-memory one for unit tests is
-:class:`civic.connectors.ckan.fake.FakeCkan`.
+adapter. The in-memory one lives with the tests (``tests/fakes/ckan.py``), not in
+the wheel; a contract test runs against both, the real one against a real CKAN.
 """
 
 from civic.connectors.ckan.interfaces import (

@@ -2,10 +2,9 @@
 
 :class:`ActionClient` holds what the platform means by each call (idempotent
 upserts, deletes that tolerate absence, parsing into typed objects); a subclass
-only carries one action to a CKAN site and back: over HTTP in
-:class:`~civic.connectors.ckan.remote.RemoteCkan`, in memory in
-:class:`~civic.connectors.ckan.fake.FakeCkan`. So the fake and the real adapter
-cannot drift apart on the logic services rely on.
+only carries one action to a CKAN site and back (over HTTP in
+:class:`~civic.connectors.ckan.remote.RemoteCkan`; the wire tests' double answers
+canned actions).
 """
 
 from __future__ import annotations

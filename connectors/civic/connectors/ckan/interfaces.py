@@ -1,8 +1,10 @@
 """What the rest of the platform may ask of CKAN.
 
-Services depend on the :class:`CkanClient` protocol, never on ckanapi: the real
-adapter (:mod:`civic.connectors.ckan.remote`) talks to a CKAN Action API, the fake
-(:mod:`civic.connectors.ckan.fake`) keeps everything in memory for unit tests.
+Services depend on the :class:`CkanClient` protocol, never on ckanapi nor on CKAN's
+formats: the real adapter (:mod:`civic.connectors.ckan.remote`) talks to a CKAN
+Action API and answers typed objects (times as datetimes, refusals as
+:class:`CkanValidationError`); the fake the tests use (``tests/fakes/ckan.py``)
+keeps everything in memory.
 """
 
 from __future__ import annotations
@@ -138,9 +140,9 @@ class CkanSearchResult:
 class CkanClient(Protocol):
     """The calls the services make to CKAN's Action API, and only those (8).
 
-    The adapters (:class:`civic.connectors.ckan.client.ActionClient`, the fake) also
-    delete and purge organizations and datasets and write resources: only tests do
-    that, to set CKAN up or clean it, so those calls are not part of the port.
+    The real adapter (:class:`civic.connectors.ckan.client.ActionClient`) also
+    deletes and purges organizations and datasets and writes resources: only tests
+    do that, to set CKAN up or clean it, so those calls are not part of the port.
 
     Every method may raise :class:`CkanUnavailable` (CKAN down, slow or
     answering 5xx) and :class:`CkanNotAuthorized` (the token may not do this);
