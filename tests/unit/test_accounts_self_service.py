@@ -13,9 +13,9 @@ import re
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
+from tests.fakes.ckan import FakeCkan
 from tests.unit.fakes import FakeRedis
 
-from civic.connectors.ckan.fake import FakeCkan
 from civic.connectors.mail import FakeMailer, Mail, MailUndelivered, SmtpMailer, SmtpSettings
 from civic.connectors.mail.sink import find_mail, list_mails
 from civic.platform.app import create_app
