@@ -1,7 +1,10 @@
 """Tables of the reuse registry.
 
 ``reuses``
-    One declared reuse: ``title``, ``description``, ``url`` (unique), ``type``,
+    One declared reuse: ``title``, ``description``, ``url`` (unique), its
+    ``canonical_url`` (unique: one reuse per address, however spelled; see
+    :mod:`civic.services.reuses.urls`; null only for duplicates archived when it was
+    added), ``type``,
     ``topic``, ``purpose``, ``image_url``, ``state`` (published, archived,
     flagged) and ``state_reason``; its owner is an app (``owner_app_id``) and/or a
     person (``owner_user_id``), and ``owner_actor_type`` is the owner's actor type
@@ -59,12 +62,14 @@ class Reuse(Base):
         sa.Index("ix_reuses_state_created", "state", "created"),
         sa.Index("ix_reuses_owner_app_id", "owner_app_id"),
         sa.Index("ix_reuses_owner_user_id", "owner_user_id"),
+        sa.Index("ix_reuses_canonical_url", "canonical_url", unique=True),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     title: Mapped[str] = mapped_column(sa.String(300))
     description: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     url: Mapped[str] = mapped_column(sa.String(2000), unique=True)
+    canonical_url: Mapped[str | None] = mapped_column(sa.String(2000))
     type: Mapped[ReuseType] = mapped_column(pg_enum(ReuseType, "reuse_type"))
     topic: Mapped[str] = mapped_column(sa.String(50))
     purpose: Mapped[ReusePurpose] = mapped_column(pg_enum(ReusePurpose, "reuse_purpose"))
