@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from civic.platform.api.catalog_schemas import FacetItem
 from civic.platform.api.vocabulary import ActorTypeName, PurposeName, ReuseTypeName, StateName
 from civic.services.reuses.registry import MAX_PAGE_SIZE
 
@@ -56,11 +57,6 @@ class ReuseOut(BaseModel):
     declared_via: Literal["api", "portal"]
     created: dt.datetime
     updated: dt.datetime
-
-
-class FacetItem(BaseModel):
-    value: str
-    count: int
 
 
 class ReuseList(BaseModel):
