@@ -37,7 +37,7 @@ from typing import Any
 import ckanapi
 import requests
 import sqlalchemy as sa
-from tests.bench import ckan_facade_bench, report_bench, usage_bench, worker_memory
+from tests.bench import ckan_facade_bench, pages_bench, report_bench, usage_bench, worker_memory
 from tests.bench.oauth_throughput import make_app
 from tests.bench.results import Pair, Result, machine, table, write_results
 from tests.integration.publishing.helpers import Catalog, Person, body
@@ -112,6 +112,7 @@ ORDER = (
     "publish_vs_ckanapi_concurrent",
     "usage_import_vs_copy",
     "report_vs_duckdb",
+    "pages",
 )
 
 
@@ -695,7 +696,12 @@ def run(size: Size, only: set[str]) -> list[Result]:
     def wanted(name: str) -> bool:
         return not only or name in only
 
-    if not only or only - {"tracking_overhead", "usage_import_vs_copy", "report_vs_duckdb"}:
+    if not only or only - {
+        "tracking_overhead",
+        "usage_import_vs_copy",
+        "report_vs_duckdb",
+        "pages",
+    }:
         with stack() as running:
             seed_catalog(running, size.datasets)
             _, _, token = client_token(running)
@@ -920,17 +926,29 @@ def run(size: Size, only: set[str]) -> list[Result]:
                     import_pairs,
                 )
             )
-    if wanted("report_vs_duckdb"):
-        # Two results: the ratio to DuckDB, and our seconds against the 5 s bound.
-        with attempt(results, "report_vs_duckdb", "reports/s", 0.5):
-            report = report_bench.SIZES[size.name]
-            say(f"report_vs_duckdb ({report.events:,} events, {report.datasets:,} datasets)")
-            folder = Path(tempfile.mkdtemp(prefix="civic-duckdb-", dir=ROOT / "var"))
-            try:
-                results.extend(report_bench.run(report, reps, folder))
-            finally:
-                shutil.rmtree(folder, ignore_errors=True)
+    for name, separate in (("report_vs_duckdb", _report_vs_duckdb), ("pages", _pages)):
+        if wanted(name):
+            separate(results, size, reps)
     return results
+
+
+def _report_vs_duckdb(results: list[Result], size: Size, reps: int) -> None:
+    # Two results: the ratio to DuckDB, and our seconds against the 5 s bound.
+    with attempt(results, "report_vs_duckdb", "reports/s", 0.5):
+        report = report_bench.SIZES[size.name]
+        say(f"report_vs_duckdb ({report.events:,} events, {report.datasets:,} datasets)")
+        folder = Path(tempfile.mkdtemp(prefix="civic-duckdb-", dir=ROOT / "var"))
+        try:
+            results.extend(report_bench.run(report, reps, folder))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _pages(results: list[Result], size: Size, _reps: int) -> None:
+    # One result per page (page_home, page_catalog...), against its bound in ms.
+    with attempt(results, "pages", "ms", None):
+        say("pages (the site's main pages at the demo's size)")
+        results.extend(pages_bench.run(pages_bench.SIZES[size.name]))
 
 
 def main() -> None:
