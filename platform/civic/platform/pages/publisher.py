@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from civic.platform.pages.form_errors import Errors, field_key, from_validation
 from civic.platform.pages.labels import _, frequency_label, theme_label
 from civic.platform.web.session import WebUser, check_csrf, current_user, login_required
 from civic.platform.wiring import current_bootstrap, current_settings
@@ -33,7 +34,6 @@ from civic.services.uow import UnitOfWork
 # Empty resource rows the form offers beyond the dataset's own.
 RESOURCE_ROWS = 3
 MAX_RESOURCE_ROWS = 200
-Errors = dict[str, str]
 
 
 def blueprint() -> Blueprint:
@@ -83,7 +83,7 @@ def _save(user: WebUser, *, editing: str | None) -> str | tuple[str, int] | Werk
     try:
         data = DatasetInput.model_validate(values)
     except ValidationError as error:
-        return _form(user, values, validation_errors(error), editing=editing), 422
+        return _form(user, values, from_validation(error, _GROUPED), editing=editing), 422
     licenses = list(current_settings().catalog_licenses)
     write: Callable[[UnitOfWork, Actor], service.DatasetWrite]
     if editing is None:
@@ -99,7 +99,10 @@ def _save(user: WebUser, *, editing: str | None) -> str | tuple[str, int] | Werk
             wait=current_settings().publish_wait,
         )
     except InvalidInput as error:
-        errors = {pointer[2:].replace("/", "."): detail for pointer, detail in error.field_errors}
+        errors = {
+            field_key(pointer[2:].split("/"), _GROUPED): detail
+            for pointer, detail in error.field_errors
+        }
         return _form(user, values, errors, editing=editing), 422
     except Conflict as error:
         return _form(user, values, {"name": str(error)}, editing=editing), 409
@@ -157,13 +160,55 @@ def form_values(form: MultiDict[str, str]) -> dict[str, Any]:
     return values
 
 
-def validation_errors(error: ValidationError) -> Errors:
-    """pydantic's errors keyed by dotted field path (``resources.0.url``)."""
-    errors: Errors = {}
-    for item in error.errors(include_url=False, include_input=False):
-        key = ".".join(str(part) for part in item["loc"]) or "_"
-        errors.setdefault(key, item["msg"])
-    return errors
+# Fields the form shows as one: their errors are shown beside it.
+_GROUPED = {
+    "temporal.start": "temporal",
+    "temporal.end": "temporal",
+    "contact_point.name": "contact_point",
+    "contact_point.url": "contact_point",
+}
+
+
+def field_label(key: str) -> str:
+    """The label of the form's field ``key`` (``resources.0.url``: "Resource 1: Address")."""
+    if key.startswith("resources."):
+        parts = key.split(".")
+        resource = _("Resource %(n)d", n=int(parts[1]) + 1) if parts[1].isdigit() else key
+        inner = {
+            "url": _("Address (URL)"),
+            "name": _("Name"),
+            "format": _("Format (CSV, JSON…)"),
+            "media_type": _("Media type (text/csv…)"),
+        }
+        return (
+            f"{resource}: {inner[parts[2]]}" if len(parts) > 2 and parts[2] in inner else resource
+        )
+    labels = {
+        "name": _("Name (in the address)"),
+        "title": _("Title"),
+        "description": _("Description"),
+        "organization": _("Organization"),
+        "license": _("Licence"),
+        "tags": _("Tags (separated by commas)"),
+        "themes": _("Themes"),
+        "temporal": _("Period covered"),
+        "spatial": _("Place (a name or a URI)"),
+        "frequency": _("Update frequency"),
+        "contact_point": _("Contact point"),
+        "contact_point.email": _("Email"),
+    }
+    return labels.get(key, key)
+
+
+def field_anchor(key: str) -> str:
+    """The id of the form's input for ``key``, where the summary's link leads."""
+    anchors = {
+        "temporal": "f-temporal_start",
+        "contact_point": "f-contact_name",
+        "contact_point.email": "f-contact_email",
+        "themes": "f-themes",
+    }
+    return anchors.get(key, "f-" + key.replace(".", "-"))
 
 
 def _form(user: WebUser, values: dict[str, Any], errors: Errors, *, editing: str | None) -> str:
@@ -183,6 +228,8 @@ def _form(user: WebUser, values: dict[str, Any], errors: Errors, *, editing: str
         temporal=temporal,
         contact=contact,
         errors=errors,
+        field_label=field_label,
+        field_anchor=field_anchor,
         editing=editing,
         organizations=organizations,
         licenses=list(current_settings().catalog_licenses),

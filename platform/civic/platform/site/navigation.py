@@ -5,6 +5,10 @@ their apps (each app's page links its usage) and personal tokens. A publisher: t
 publish form, their organizations' pages and analytics. An evaluator: the pathway
 report and the organizations' analytics. An administrator: all of those, and the
 admin console. Everyone logged in: their account page.
+
+After logging in without a page to go back to, each lands where their role's work
+is (:func:`landing`): an evaluator on the pathway report, a publisher on their
+organization, an administrator on the console, a developer on their apps.
 """
 
 from __future__ import annotations
@@ -79,3 +83,17 @@ def links(user: WebUser | None) -> list[Link]:
         found.append(_link(_("Admin console"), url_for("admin_home.index"), prefix="/admin"))
     found.append(_link(_("My account"), url_for("accounts.account")))
     return [*found, _link(_("API"), "/api/v1/docs")]
+
+
+def landing(user: WebUser) -> str:
+    """Where ``user`` lands after logging in when no page asked for the login."""
+    if user.role is Role.EVALUATOR:
+        return str(url_for("evaluation_pages.pathways_page"))
+    if user.role is Role.ADMIN:
+        return str(url_for("admin_home.index"))
+    if user.role is Role.PUBLISHER:
+        organizations = my_organizations(user)
+        if organizations:
+            return str(url_for("pages.organization", name=organizations[0][0]))
+        return str(url_for("publisher.new"))
+    return str(url_for("portal.index"))

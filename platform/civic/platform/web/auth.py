@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from civic.platform.site.navigation import landing
 from civic.platform.web.session import (
     WebUser,
     check_csrf,
@@ -19,22 +20,30 @@ from civic.services.identity import accounts
 from civic.services.identity.errors import AddressUnverified, InvalidAccount, LoginRefused
 
 
+def _asked_next(target: str | None) -> str:
+    """The page to go back to after logging in; "" when none was asked for (the home
+    page counts as none): the person then lands by role (:func:`landing`)."""
+    found = safe_next(target, "")
+    return "" if found in {"/", "/?"} else found
+
+
 def blueprint() -> Blueprint:
     """The login, logout and password pages."""
     bp = Blueprint("auth", __name__)
 
     @bp.get("/login")
     def login() -> str | WerkzeugResponse:
-        target = safe_next(request.args.get("next"), url_for("portal.index"))
-        if current_user() is not None:
-            return redirect(target)
+        target = _asked_next(request.args.get("next"))
+        user = current_user()
+        if user is not None:
+            return redirect(target or landing(user))
         return render_template("web/login.html", next=target, email="")
 
     @bp.post("/login")
     def login_submit() -> tuple[str, int] | WerkzeugResponse:
         check_csrf()
         email = request.form.get("email", "")
-        target = safe_next(request.form.get("next"), url_for("portal.index"))
+        target = _asked_next(request.form.get("next"))
         settings = current_settings()
         policy = accounts.LockoutPolicy(settings.login_max_failures, settings.login_lockout)
         with current_bootstrap().unit_of_work() as uow:
@@ -56,7 +65,7 @@ def blueprint() -> Blueprint:
                 return page, 401
             log_in(uow, user)
             uow.commit()
-        return redirect(target)
+        return redirect(target or landing(user))
 
     @bp.post("/logout")
     def logout() -> WerkzeugResponse:

@@ -16,6 +16,8 @@ from flask import Blueprint, Flask, Response, abort, redirect, render_template, 
 from pydantic import ValidationError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from civic.platform.pages.form_errors import Errors, field_key, from_validation
+from civic.platform.pages.labels import _
 from civic.platform.web.atom import reuse_feed
 from civic.platform.web.forms import ACTOR_CHOICES
 from civic.platform.web.session import WebUser, check_csrf, current_user, login_required
@@ -28,7 +30,7 @@ from civic.services.errors import InvalidInput
 from civic.services.identity.rights import ADMIN, REUSES_WRITE, ROLE_RIGHTS
 from civic.services.reuses import registry
 from civic.services.reuses.documents import reuse_document
-from civic.services.reuses.errors import ReuseError, UnknownReuse
+from civic.services.reuses.errors import ReuseError, ReuseUrlTaken, UnknownReuse
 from civic.services.reuses.inputs import ReuseInput
 from civic.services.reuses.registry import ReuseActor, ReuseFilters
 from civic.services.reuses.vocabulary import ReusePurpose, ReuseType
@@ -136,23 +138,23 @@ def declare_reuse() -> Page:
         "image_url": values["image_url"].strip() or None,
     }
     if REUSES_WRITE not in ROLE_RIGHTS[user.role]:
-        return _form(user, values, errors=["Your role may not declare reuses."], status=403)
+        return _form(user, values, errors={"_": _("Your role may not declare reuses.")}, status=403)
     try:
         body = ReuseInput.model_validate(data)
     except ValidationError as error:
-        errors = [f"{'/'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()]
-        return _form(user, values, errors=errors, status=422)
+        return _form(user, values, errors=from_validation(error), status=422)
     with current_bootstrap().unit_of_work() as uow:
         try:
             actor = _declaring_actor(uow, user, values["owner"], values["actor_type"])
             reuse = registry.declare_reuse(uow, actor, body, topics=current_settings().reuse_topics)
         except InvalidInput as error:
-            errors = [
-                f"{pointer.removeprefix('#/')}: {text}" for pointer, text in error.field_errors
-            ]
+            errors = _service_errors(error, list(body.datasets))
             return _form(user, values, errors=errors, status=422)
+        except ReuseUrlTaken:
+            errors = {"url": _("Another reuse has this address already.")}
+            return _form(user, values, errors=errors, status=409)
         except ReuseError as error:
-            return _form(user, values, errors=[str(error)], status=409)
+            return _form(user, values, errors={"_": str(error)}, status=409)
         uow.commit()
         reuse_id = reuse.id
     return redirect(url_for("reuse_pages.reuse_page", reuse_id=str(reuse_id)))
@@ -197,8 +199,43 @@ def _declaring_actor(uow: UnitOfWork, user: WebUser, owner: str, actor_type: str
     return ReuseActor(None, user.id, chosen, label=user.email, via="portal")
 
 
+def _service_errors(error: InvalidInput, datasets: list[str]) -> Errors:
+    """The services' refusals, by field, in the page's language."""
+    errors: Errors = {}
+    for pointer, text in error.field_errors:
+        key = field_key(pointer.removeprefix("#/").split("/"))
+        if key == "datasets":
+            index = int(pointer.rsplit("/", 1)[-1]) if pointer[-1:].isdigit() else -1
+            name = datasets[index] if 0 <= index < len(datasets) else ""
+            message = _("No dataset is named %(name)s.", name=name) if name else text
+        elif key == "topic":
+            message = _("Choose a value from the list.")
+        elif key == "actor_type":
+            message = _("Choose who made the reuse.")
+        else:
+            message = text
+        errors.setdefault(key, message)
+    return errors
+
+
+def field_label(key: str) -> str:
+    """The label of the declaration form's field ``key``."""
+    labels = {
+        "title": _("Title"),
+        "url": _("Link (http or https)"),
+        "description": _("Description"),
+        "type": _("Type"),
+        "topic": _("Topic"),
+        "purpose": _("Purpose"),
+        "datasets": _("Datasets used (their names, separated by spaces or commas)"),
+        "image_url": _("Image (optional, http or https)"),
+        "actor_type": _("Declared as"),
+    }
+    return labels.get(key, key)
+
+
 def _form(
-    user: WebUser, values: dict[str, str], *, errors: list[str] | None = None, status: int = 200
+    user: WebUser, values: dict[str, str], *, errors: Errors | None = None, status: int = 200
 ) -> tuple[str, int]:
     with current_bootstrap().unit_of_work() as uow:
         owned = [
@@ -208,7 +245,8 @@ def _form(
     page = render_template(
         "reuses/form.html",
         form=values,
-        errors=errors or [],
+        errors=errors or {},
+        field_label=field_label,
         apps=owned,
         types=REUSE_TYPES,
         purposes=REUSE_PURPOSES,
