@@ -335,3 +335,60 @@ def test_deleting_an_account_erases_the_person_and_keeps_the_evidence(stack: Run
     assert _sign_up(stack, user["email"]).status_code == 200
     assert "Verify your address" in wait_for_mail(stack, user["email"]).subject
     assert uuid.UUID(str(email).split("@")[0].removeprefix("deleted-"))
+
+
+def test_changing_the_address_by_a_link_mailed_to_the_new_one(stack: RunningStack) -> None:
+    person = new_user(stack)
+    old = person["email"]
+    new = f"{unique('moved')}@example.org"
+    browser = logged_in(stack, old)
+    wrong = _post_form(
+        browser, stack, "/account/email", "/account/email", {"email": new, "password": "nope"}
+    )
+    assert wrong.status_code == 401
+    asked = _post_form(
+        browser, stack, "/account/email", "/account/email", {"email": new, "password": PASSWORD}
+    )
+    assert asked.status_code == 200
+    assert "Check the new inbox" in asked.text
+    # Nothing changes until the new address's owner opens the link.
+    assert _row(stack, "SELECT 1 FROM users WHERE email = %(e)s", {"e": old}) == (1,)
+    mail = wait_for_mail(stack, new)
+    assert "Confirm your new address" in mail.subject
+    link = link_in(mail, "/account/email/confirm")
+    done = _open_link(stack, link)
+    assert done.status_code == 200, done.text
+    assert new in done.text
+    assert _row(stack, "SELECT 1 FROM users WHERE email = %(e)s", {"e": old}) is None
+    notice = wait_for_mail(stack, old)
+    assert "Your address changed" in notice.subject
+    assert new in notice.text
+    assert _login(stack, new, PASSWORD).status_code == 302
+    assert _open_link(stack, link).status_code == 400  # once
+
+    # Moving to an address that has an account tells nothing on the page; its owner
+    # is told someone tried, and nothing changes.
+    other = new_user(stack)["email"]
+    again = _post_form(
+        logged_in(stack, new),
+        stack,
+        "/account/email",
+        "/account/email",
+        {"email": other, "password": PASSWORD},
+    )
+    assert again.status_code == 200
+    assert "Check the new inbox" in again.text
+    assert "move an account" in wait_for_mail(stack, other).subject
+
+
+def test_mails_go_through_the_outbox_and_keep_no_link(stack: RunningStack) -> None:
+    email = f"{unique('outbox')}@example.org"
+    assert _sign_up(stack, email).status_code == 200
+    wait_for_mail(stack, email)
+    row = _row(
+        stack,
+        "SELECT processed_at IS NOT NULL, payload->>'state', payload ? 'text' FROM outbox"
+        " WHERE aggregate_type = 'mail' AND payload->>'to' = %(e)s",
+        {"e": email},
+    )
+    assert row == (True, "sent", False)

@@ -233,12 +233,20 @@ def test_the_account_pages_need_a_login(account_client: FlaskClient) -> None:
         ),
         (Outcome.EXISTS, "tried to sign up", "https://data.example.org/password-reset"),
         (Outcome.NO_ACCOUNT, "Password reset asked", "https://data.example.org/signup"),
+        (
+            Outcome.EMAIL_CHANGE,
+            "Confirm your new address",
+            "https://data.example.org/account/email/confirm?token=T0KEN",
+        ),
+        (Outcome.EMAIL_TAKEN, "move an account", "https://data.example.org/login"),
+        (Outcome.EMAIL_CHANGED, "Your address changed", "https://data.example.org/password-reset"),
     ],
 )
 def test_mails_link_under_the_public_url(
     account_client: FlaskClient, outcome: Outcome, subject: str, link: str
 ) -> None:
-    token = "T0KEN" if outcome in (Outcome.CREATED, Outcome.UNVERIFIED, Outcome.RESET) else None
+    with_link = (Outcome.CREATED, Outcome.UNVERIFIED, Outcome.RESET, Outcome.EMAIL_CHANGE)
+    token = "T0KEN" if outcome in with_link else None
     app = account_client.application
     with app.test_request_context("/signup", headers={"Host": "evil.example"}):
         mail = mails.compose(Mailing(outcome, "ada@example.org", "Ada", token))

@@ -1,5 +1,6 @@
 """Self-service account pages: ``/signup`` (and its verification link), ``/password-reset``
-(and its link), ``/account`` (profile, sessions, role requests) and ``/account/delete``.
+(and its link), ``/account`` (profile, address change by a link mailed to the new
+address, sessions, role requests) and ``/account/delete``.
 
 Sign-up and reset requests show one answer whatever the address (see
 :mod:`civic.services.identity.signup`), and are rate-limited per e-mail address asked
@@ -19,6 +20,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from civic.platform.settings import Settings
 from civic.platform.web import labels, mails
+from civic.platform.web.service_errors import said
 from civic.platform.web.session import (
     COOKIE,
     WebUser,
@@ -30,7 +32,7 @@ from civic.platform.web.session import (
 from civic.platform.wiring import current_bootstrap, current_settings
 from civic.services.apps import registry
 from civic.services.apps.models import AppStatus
-from civic.services.identity import accounts, deletion, profile, signup
+from civic.services.identity import accounts, address, deletion, profile, signup
 from civic.services.identity.errors import (
     InvalidAccount,
     LinkInvalid,
@@ -111,7 +113,7 @@ def blueprint(settings: Settings, limiter: Limiter) -> Blueprint:  # noqa: PLR09
                     policy=_policy(),
                 )
             except InvalidAccount as error:
-                page = render_template("accounts/signup.html", values=values, error=error)
+                page = render_template("accounts/signup.html", values=values, error=said(error))
                 return page, 422
             queued = mails.queue(uow, mailing)
             uow.commit()
@@ -219,7 +221,7 @@ def blueprint(settings: Settings, limiter: Limiter) -> Blueprint:  # noqa: PLR09
             except InvalidAccount as error:
                 email = signup.check_reset_link(uow, token).email
                 page = render_template(
-                    "accounts/reset_confirm.html", token=token, email=email, error=error
+                    "accounts/reset_confirm.html", token=token, email=email, error=said(error)
                 )
                 return page, 422
             uow.commit()
@@ -264,7 +266,7 @@ def blueprint(settings: Settings, limiter: Limiter) -> Blueprint:  # noqa: PLR09
                 profile.rename(uow, accounts.get_user(uow, _me().id), request.form.get("name", ""))
             except InvalidAccount as error:
                 uow.rollback()
-                return account_page(422, profile_error=error)
+                return account_page(422, profile_error=said(error))
             uow.commit()
         return redirect(url_for("accounts.account"))
 
@@ -298,9 +300,81 @@ def blueprint(settings: Settings, limiter: Limiter) -> Blueprint:  # noqa: PLR09
                 return account_page(422, request_error=_("Choose a role from the list."))
             except RoleRequestRefused as error:
                 uow.rollback()
-                return account_page(422, request_error=error)
+                return account_page(422, request_error=said(error))
             uow.commit()
         return redirect(url_for("accounts.account"))
+
+    # Changing one's address ------------------------------------------------------
+    def email_page(status: int = 200, error: object = None, value: str = "") -> tuple[str, int]:
+        page = render_template(
+            "accounts/email.html", email=_me().email, error=error, value=value[:320]
+        )
+        return page, status
+
+    @bp.get("/account/email")
+    @login_required
+    def email_form() -> tuple[str, int]:
+        return email_page()
+
+    @bp.post("/account/email")
+    @login_required
+    @per_client
+    def email_submit() -> tuple[str, int]:
+        check_csrf()
+        wanted = request.form.get("email", "")
+        with current_bootstrap().unit_of_work() as uow:
+            try:
+                mailing = address.request_change(
+                    uow,
+                    accounts.get_user(uow, _me().id),
+                    wanted,
+                    request.form.get("password", ""),
+                    policy=_policy(),
+                )
+            except LoginRefused as error:
+                uow.rollback()
+                return email_page(401, said(error), wanted)
+            except InvalidAccount as error:
+                uow.rollback()
+                return email_page(422, said(error), wanted)
+            queued = mails.queue(uow, mailing)
+            uow.commit()
+        mails.deliver(queued)
+        return _notice(
+            _("Check the new inbox"),
+            _(
+                "We have sent a mail to %(email)s. Your account moves to this address when "
+                "you open the link it holds; until then it keeps its present address.",
+                email=mailing.email,
+            ),
+        )
+
+    @bp.get("/account/email/confirm")
+    def email_confirm_form() -> str:
+        return render_template("accounts/email_confirm.html", token=request.args.get("token", ""))
+
+    @bp.post("/account/email/confirm")
+    def email_confirm_submit() -> tuple[str, int]:
+        check_csrf()
+        with current_bootstrap().unit_of_work() as uow:
+            try:
+                notice = address.confirm_change(uow, request.form.get("token", ""))
+            except LinkInvalid:
+                return _notice(
+                    _("This link does not work"),
+                    _("It was used, replaced by a newer one or expired. Ask for a new one."),
+                    400,
+                )
+            queued = mails.queue(uow, notice)
+            uow.commit()
+        mails.deliver(queued)
+        return _notice(
+            _("Your address is changed"),
+            _(
+                "Your account now uses %(email)s. Your old address was told.",
+                email=notice.new_email,
+            ),
+        )
 
     @bp.get("/account/delete")
     @login_required
@@ -320,7 +394,7 @@ def blueprint(settings: Settings, limiter: Limiter) -> Blueprint:  # noqa: PLR09
             except LoginRefused as error:
                 kept = deletion.summary(uow, user)
                 uow.rollback()
-                return render_template("accounts/delete.html", kept=kept, error=error), 401
+                return render_template("accounts/delete.html", kept=kept, error=said(error)), 401
             uow.commit()
         log_out()
         return _notice(

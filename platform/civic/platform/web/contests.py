@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from civic.platform.web.service_errors import said
 from civic.platform.web.session import check_csrf, current_user, login_required
 from civic.platform.wiring import current_bootstrap
 from civic.services.admin import contests
@@ -60,7 +61,7 @@ def blueprint() -> Blueprint:
                 contests.contest(uow, client_id, me.id, request.form.get("message", ""))
             except contests.ContestRefused as error:
                 uow.rollback()
-                return page(client_id, 409, error)
+                return page(client_id, 409, said(error))
             uow.commit()
         return redirect(url_for("contests.contest_page", client_id=client_id))
 

@@ -18,6 +18,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from civic.connectors.mail import Mail
+from civic.platform.web.service_errors import N_
 from civic.platform.wiring import current_bootstrap, current_settings
 from civic.services.identity.signup import Mailing, Outcome
 from civic.services.outbox.mail import deliver_now, enqueue_mail
@@ -29,6 +30,24 @@ _PATHS = {
     Outcome.CREATED: "/signup/verify",
     Outcome.UNVERIFIED: "/signup/verify",
     Outcome.RESET: "/password-reset/confirm",
+    Outcome.EMAIL_CHANGE: "/account/email/confirm",
+}
+# Each outcome's template and subject (formatted with the site's name).
+_MAILS = {
+    Outcome.CREATED: ("mail/verify.txt", N_("Verify your address on %(site)s")),
+    Outcome.UNVERIFIED: ("mail/verify.txt", N_("Verify your address on %(site)s")),
+    Outcome.EXISTS: (
+        "mail/exists.txt",
+        N_("Someone tried to sign up on %(site)s with your address"),
+    ),
+    Outcome.RESET: ("mail/reset.txt", N_("Reset your password on %(site)s")),
+    Outcome.NO_ACCOUNT: ("mail/no_account.txt", N_("Password reset asked on %(site)s")),
+    Outcome.EMAIL_CHANGE: ("mail/email_change.txt", N_("Confirm your new address on %(site)s")),
+    Outcome.EMAIL_TAKEN: (
+        "mail/email_taken.txt",
+        N_("Someone tried to move an account to your address on %(site)s"),
+    ),
+    Outcome.EMAIL_CHANGED: ("mail/email_changed.txt", N_("Your address changed on %(site)s")),
 }
 
 
@@ -50,22 +69,12 @@ def compose(mailing: Mailing) -> Mail:
         "login_url": link("/login"),
         "reset_url": link("/password-reset"),
         "signup_url": link("/signup"),
+        "new_email": mailing.new_email,
     }
-    if mailing.outcome in (Outcome.CREATED, Outcome.UNVERIFIED):
-        subject = _("Verify your address on %(site)s", site=site)
-        template = "mail/verify.txt"
-    elif mailing.outcome is Outcome.EXISTS:
-        subject = _("Someone tried to sign up on %(site)s with your address", site=site)
-        template = "mail/exists.txt"
-    elif mailing.outcome is Outcome.RESET:
-        subject = _("Reset your password on %(site)s", site=site)
-        template = "mail/reset.txt"
-    else:
-        subject = _("Password reset asked on %(site)s", site=site)
-        template = "mail/no_account.txt"
+    template, subject = _MAILS[mailing.outcome]
     return Mail(
         to=mailing.email,
-        subject=subject,
+        subject=_(subject, site=site),
         text=render_template(template, **values),
         language=str(get_locale() or "en"),
     )

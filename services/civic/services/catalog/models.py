@@ -67,6 +67,9 @@ class Organization(Base):
     ckan_id: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
     created: Mapped[dt.datetime] = created_at()
     modified: Mapped[dt.datetime] = modified_at()
+    # Withdrawn by an administrator: its datasets withdrawn, its members gone (the row
+    # stays for the datasets' history, reuses and usage; civic.services.admin.organizations).
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column()
 
     datasets: Mapped[list[Dataset]] = relationship(back_populates="organization")
 

@@ -99,6 +99,7 @@ class AccountTokenPurpose(enum.StrEnum):
 
     VERIFY = "verify"
     RESET = "reset"
+    EMAIL_CHANGE = "email_change"  # the link mailed to a new address (``new_email``)
 
 
 class AccountToken(Base):
@@ -117,6 +118,8 @@ class AccountToken(Base):
     created: Mapped[dt.datetime] = created_at()
     expires_at: Mapped[dt.datetime] = mapped_column()
     used_at: Mapped[dt.datetime | None] = mapped_column()
+    # For an e-mail change: the address the account moves to once the link is opened.
+    new_email: Mapped[str | None] = mapped_column(sa.String(320))
 
 
 class RoleRequestStatus(enum.StrEnum):

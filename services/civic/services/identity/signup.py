@@ -41,6 +41,9 @@ class Outcome(enum.StrEnum):
     EXISTS = "exists"  # a verified account: tell its owner someone tried
     RESET = "reset"  # an active account: mail the reset link
     NO_ACCOUNT = "no_account"  # no active account: say so to the address
+    EMAIL_CHANGE = "email_change"  # a new address to confirm: mail it the link
+    EMAIL_TAKEN = "email_taken"  # the new address has an account: tell its owner
+    EMAIL_CHANGED = "email_changed"  # the account moved: tell the old address where
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,8 @@ class Mailing:
     email: str
     display_name: str
     token: str | None = None
+    # For EMAIL_CHANGED: the account's new address, which the old one is told.
+    new_email: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,11 +111,11 @@ def sign_up(
             password=password,
             verified=False,
         )
-        token = _new_link(uow, user, AccountTokenPurpose.VERIFY, policy.verify_seconds, now)
+        token = new_link(uow, user, AccountTokenPurpose.VERIFY, policy.verify_seconds, now)
         return Mailing(Outcome.CREATED, email, name, token)
     passwords.hash_password(password)  # the same work as a new account (see module doc)
     if existing.email_verified_at is None and existing.is_active and existing.deleted_at is None:
-        token = _new_link(uow, existing, AccountTokenPurpose.VERIFY, policy.verify_seconds, now)
+        token = new_link(uow, existing, AccountTokenPurpose.VERIFY, policy.verify_seconds, now)
         return Mailing(Outcome.UNVERIFIED, email, existing.display_name, token)
     return Mailing(Outcome.EXISTS, email, existing.display_name)
 
@@ -131,14 +136,14 @@ def resend_verification(
     user = uow.session.scalar(sa.select(User).where(User.email == email))
     if user is None or user.email_verified_at is not None or not user.is_active:
         return None
-    token = _new_link(uow, user, AccountTokenPurpose.VERIFY, policy.verify_seconds, now)
+    token = new_link(uow, user, AccountTokenPurpose.VERIFY, policy.verify_seconds, now)
     return Mailing(Outcome.UNVERIFIED, email, user.display_name, token)
 
 
 def verify_address(uow: UnitOfWork, token: str, *, now: dt.datetime | None = None) -> User:
     """The link's account has its address verified. Raises :class:`LinkInvalid`."""
     now = now or utcnow()
-    _, user = _use_link(uow, token, AccountTokenPurpose.VERIFY, now)
+    _, user = use_link(uow, token, AccountTokenPurpose.VERIFY, now)
     user.email_verified_at = user.email_verified_at or now
     return user
 
@@ -162,7 +167,7 @@ def request_reset(
     user = uow.session.scalar(sa.select(User).where(User.email == email).with_for_update())
     if user is None or not user.is_active or user.deleted_at is not None:
         return Mailing(Outcome.NO_ACCOUNT, email, "")
-    token = _new_link(uow, user, AccountTokenPurpose.RESET, policy.reset_seconds, now)
+    token = new_link(uow, user, AccountTokenPurpose.RESET, policy.reset_seconds, now)
     return Mailing(Outcome.RESET, email, user.display_name, token)
 
 
@@ -184,7 +189,7 @@ def reset_password(
     now = now or utcnow()
     user = check_reset_link(uow, token, now=now)
     check_new_password(password, email=user.email, name=user.display_name)
-    _use_link(uow, token, AccountTokenPurpose.RESET, now)
+    use_link(uow, token, AccountTokenPurpose.RESET, now)
     user.password_hash = passwords.hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
@@ -198,9 +203,16 @@ def link_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _new_link(
-    uow: UnitOfWork, user: User, purpose: AccountTokenPurpose, seconds: int, now: dt.datetime
+def new_link(
+    uow: UnitOfWork,
+    user: User,
+    purpose: AccountTokenPurpose,
+    seconds: int,
+    now: dt.datetime,
+    *,
+    new_email: str | None = None,
 ) -> str:
+    """A new one-use link's token for ``user``; the older unused ones of ``purpose`` die."""
     # A new link supersedes the older ones of the same purpose: only the last mail works.
     uow.session.execute(
         sa.update(AccountToken)
@@ -220,6 +232,7 @@ def _new_link(
             purpose=purpose,
             created=now,
             expires_at=now + dt.timedelta(seconds=seconds),
+            new_email=new_email,
         )
     )
     uow.session.flush()
@@ -241,9 +254,12 @@ def _find_link(
     return row
 
 
-def _use_link(
+def use_link(
     uow: UnitOfWork, token: str, purpose: AccountTokenPurpose, now: dt.datetime
 ) -> tuple[AccountToken, User]:
+    """Use the link ``token`` of ``purpose`` (once); its row and active account.
+
+    Raises :class:`LinkInvalid`."""
     row = _find_link(uow, token, purpose, now)
     user = uow.session.get(User, row.user_id)
     if user is None or not user.is_active:
