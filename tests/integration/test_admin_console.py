@@ -25,7 +25,7 @@ from tests.integration.identity import (
     unique,
 )
 from tests.integration.stack import RunningStack
-from tests.integration.usage.helpers import mirror_dataset
+from tests.integration.usage.helpers import mirror_dataset, query_rows
 
 from civic.services.apps.models import ActorType
 from civic.services.reuses.inputs import ReuseInput
@@ -404,6 +404,49 @@ def test_organizations_created_and_edited_from_the_console(stack: RunningStack) 
         "organization.edit",
         "organization.create",
     ]
+
+
+def test_withdrawing_an_organization_says_what_happens_first(stack: RunningStack) -> None:
+    admin = new_user(stack, "admin")
+    organization = unique("agence")
+    publisher = new_user(stack, "publisher", organization=organization)
+    dataset = mirror_dataset(stack, organization)
+    console = logged_in(stack, admin["email"])
+    page = f"/admin/organizations/{organization}/withdraw"
+
+    # Said first, nothing changed: the dataset, the member, who becomes a developer.
+    shown = console.get(f"{stack.gateway_url}{page}", timeout=10)
+    assert shown.status_code == 200
+    assert "1 dataset is withdrawn" in shown.text
+    assert dataset.name in shown.text
+    assert publisher["email"] in shown.text
+    assert "become developers" in shown.text
+    told = civic(stack, "admin", "withdraw-organization", organization)
+    assert told["datasets"] == 1
+    assert told["withdrawn_at"] is None
+
+    assert _submit(console, stack, page, page, {"reason": " "}).status_code == 422
+    done = _submit(console, stack, page, page, {"reason": "Merged into the region's agency"})
+    assert done.status_code == 200
+    assert "Withdrawn on" in done.text
+    rows = query_rows(
+        stack,
+        "SELECT d.deleted_at IS NOT NULL, (SELECT operation FROM outbox o"
+        " WHERE o.aggregate_id = d.id ORDER BY o.id DESC LIMIT 1) FROM datasets d"
+        " WHERE d.name = %(n)s",
+        {"n": dataset.name},
+    )
+    assert [tuple(r) for r in rows] == [(True, "delete")]  # the worker deletes it in CKAN
+    role = query_rows(
+        stack, "SELECT role::text FROM users WHERE email = %(e)s", {"e": publisher["email"]}
+    )
+    assert [tuple(r) for r in role] == [("developer",)]
+    [entry] = _audit(stack, organization)[:1]
+    assert entry["action"] == "organization.withdraw"
+    assert entry["reason"] == "Merged into the region's agency"
+    assert entry["via"] == "pages"
+    again = civic(stack, "admin", "withdraw-organization", organization)
+    assert again["withdrawn_at"] is not None
 
 
 def test_rotating_a_secret_with_a_grace_period(stack: RunningStack) -> None:

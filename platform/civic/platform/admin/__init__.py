@@ -15,6 +15,7 @@ from flask import Flask, abort, redirect, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from civic.platform.settings import Settings
+from civic.platform.web.service_errors import said
 from civic.platform.web.session import WebUser, check_csrf, current_user, login_required
 from civic.platform.wiring import current_bootstrap
 from civic.services.admin.audit import Operator
@@ -66,12 +67,12 @@ def act(
     work: Callable[[UnitOfWork], object],
     *,
     done: str,
-    again: Callable[[int, DomainError], Page],
+    again: Callable[[int, str], Page],
     missing: tuple[type[Exception], ...] = (),
 ) -> Page | WerkzeugResponse:
     """One console form's POST: check the CSRF token, run ``work`` in a unit of work
     and commit, then go to ``done``; a refusal rolls back and shows ``again`` with the
-    error (422); the ``missing`` errors (an unknown target) are a 404."""
+    error in the page's language (422); the ``missing`` errors (an unknown target) are a 404."""
     check_csrf()
     with current_bootstrap().unit_of_work() as uow:
         try:
@@ -80,7 +81,7 @@ def act(
             abort(404)
         except DomainError as error:
             uow.rollback()
-            return again(422, error)
+            return again(422, said(error))
         uow.commit()
     return redirect(done)
 

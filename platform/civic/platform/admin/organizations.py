@@ -1,5 +1,7 @@
 """``/admin/organizations``: create publishing organizations and edit them (title,
-description, level, territory, website); the worker carries them to CKAN."""
+description, level, territory, website); the worker carries them to CKAN. Withdraw
+one at ``/admin/organizations/<name>/withdraw``: what happens to its datasets and
+members is said first, the withdrawal is a second step with a reason."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from pydantic import ValidationError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from civic.platform.admin import admin_required, operator
+from civic.platform.admin import act, admin_required, operator
+from civic.platform.web.service_errors import said
 from civic.platform.web.session import check_csrf
 from civic.platform.wiring import current_bootstrap
 from civic.services.admin import audit
@@ -70,7 +73,7 @@ def blueprint() -> Blueprint:
                 return list_page(422, _problem(error), values)
             except DomainError as error:
                 uow.rollback()
-                return list_page(422, error, values)
+                return list_page(422, said(error), values)
             name = created.name
             uow.commit()
         return redirect(url_for("admin_organizations.organization", name=name))
@@ -98,21 +101,45 @@ def blueprint() -> Blueprint:
     @bp.post("/admin/organizations/<name>")
     @admin_required
     def edit(name: str) -> tuple[str, int] | WerkzeugResponse:
-        check_csrf()
         values = {**request.form.to_dict(), "name": name}
+        try:
+            data = _input(values)
+        except ValidationError as error:
+            check_csrf()
+            return edit_page(name, 422, _problem(error))
+        return act(
+            lambda uow: admin_organizations.edit(
+                uow, operator(), name, data, reason=values.get("reason", "")
+            ),
+            done=url_for("admin_organizations.organization", name=name),
+            again=lambda status, error: edit_page(name, status, error),
+            missing=(UnknownOrganization,),
+        )
+
+    def withdraw_page(name: str, status: int = 200, error: object = None) -> tuple[str, int]:
         with current_bootstrap().unit_of_work() as uow:
             try:
-                admin_organizations.edit(
-                    uow, operator(), name, _input(values), reason=values.get("reason", "")
-                )
+                plan = admin_organizations.withdrawal(uow, name)
             except UnknownOrganization:
                 abort(404)
-            except ValidationError as error:
-                return edit_page(name, 422, _problem(error))
-            except DomainError as error:
-                uow.rollback()
-                return edit_page(name, 422, error)
-            uow.commit()
-        return redirect(url_for("admin_organizations.organization", name=name))
+            page = render_template("admin/organization_withdraw.html", plan=plan, error=error)
+        return page, status
+
+    @bp.get("/admin/organizations/<name>/withdraw")
+    @admin_required
+    def withdraw_form(name: str) -> tuple[str, int]:
+        return withdraw_page(name)
+
+    @bp.post("/admin/organizations/<name>/withdraw")
+    @admin_required
+    def withdraw(name: str) -> tuple[str, int] | WerkzeugResponse:
+        return act(
+            lambda uow: admin_organizations.withdraw(
+                uow, operator(), name, reason=request.form.get("reason", "")
+            ),
+            done=url_for("admin_organizations.organization", name=name),
+            again=lambda status, error: withdraw_page(name, status, error),
+            missing=(UnknownOrganization,),
+        )
 
     return bp

@@ -1,7 +1,8 @@
 """``/api/v1/admin``: the admin console's actions for programs (``admin`` scope): users
 and their roles, role requests, apps (search, access, plan, actor type), contests,
-the reuse moderation queue and the audit log (JSON and CSV). The same services as
-the pages and ``civic admin``; every action is logged with ``via: api``.
+the reuse moderation queue, organizations' withdrawal and the audit log (JSON and
+CSV). The same services as the pages and ``civic admin``; every action is logged
+with ``via: api``.
 
 Suspending and restoring an app are also at ``/apps/{client_id}/access``, moderating a
 reuse at ``/reuses/{id}/moderation``, organizations at ``/organizations``: those are
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Literal
+from collections.abc import Callable, Iterable
+from typing import Any, Literal, TypeVar
 
 from flask import Response, jsonify
 from flask_openapi3.blueprint import APIBlueprint
@@ -24,6 +26,7 @@ from civic.platform.oauth.protection import require
 from civic.platform.wiring import current_bootstrap, current_settings
 from civic.services.admin import apps as admin_apps
 from civic.services.admin import audit, contests, users
+from civic.services.admin import organizations as admin_organizations
 from civic.services.admin import reuses as admin_reuses
 from civic.services.admin.audit import Operator
 from civic.services.admin.models import AdminAction, AppContest
@@ -35,6 +38,7 @@ from civic.services.reuses.models import Reuse
 from civic.services.reuses.vocabulary import ReuseState
 from civic.services.uow import UnitOfWork
 
+T = TypeVar("T")
 TAG = Tag(
     name="admin",
     description="Governing the platform (the `admin` scope): users, role requests, apps, "
@@ -242,6 +246,24 @@ class AuditList(BaseModel):
     page_size: int
 
 
+class OrganizationPath(BaseModel):
+    name: str = Field(max_length=100)
+
+
+class WithdrawalBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=5000, description="recorded in the audit log")
+
+
+class WithdrawalOut(BaseModel):
+    name: str
+    title: str
+    datasets: int = Field(description="live datasets withdrawn (they leave CKAN)")
+    dataset_names: list[str] = Field(description="the first 20 of them")
+    members: list[str] = Field(description="members who lose the membership")
+    demoted: list[str] = Field(description="publishers of no other organization, made developers")
+    withdrawn_at: dt.datetime | None
+
+
 # Shapes ----------------------------------------------------------------------------
 def _user(user: User) -> dict[str, Any]:
     return UserOut(
@@ -326,8 +348,45 @@ def _entry(entry: AdminAction) -> dict[str, Any]:
     ).model_dump(mode="json")
 
 
+def _withdrawal(plan: admin_organizations.Withdrawal) -> dict[str, Any]:
+    return WithdrawalOut(
+        name=plan.name,
+        title=plan.title,
+        datasets=plan.datasets,
+        dataset_names=list(plan.dataset_names),
+        members=list(plan.members),
+        demoted=list(plan.demoted),
+        withdrawn_at=plan.withdrawn_at,
+    ).model_dump(mode="json")
+
+
 def _operator(uow: UnitOfWork) -> Operator:
     return Operator.of_account(uow, require(ADMIN).person_id, "api")
+
+
+def _acted(
+    work: Callable[[UnitOfWork, Operator], T], shape: Callable[[T], dict[str, Any]]
+) -> Response:
+    """One admin action: run ``work`` as the token's administrator, commit, answer its
+    result in ``shape``."""
+    with current_bootstrap().unit_of_work() as uow:
+        result = work(uow, _operator(uow))
+        uow.commit()
+        return jsonify(shape(result))
+
+
+def _paged(
+    found: Iterable[T], total: int, query: Paging, shape: Callable[[T], dict[str, Any]]
+) -> Response:
+    """A page of results, as every admin search answers."""
+    return jsonify(
+        {
+            "results": [shape(item) for item in found],
+            "total": total,
+            "page": query.page,
+            "page_size": query.page_size,
+        }
+    )
 
 
 def _audit_filters(query: AuditArgs) -> audit.AuditFilters:
@@ -357,14 +416,7 @@ def blueprint() -> APIBlueprint:  # noqa: PLR0915 - one small route per action
                 page=query.page,
                 page_size=query.page_size,
             )
-            return jsonify(
-                {
-                    "results": [_user(u) for u in found],
-                    "total": total,
-                    "page": query.page,
-                    "page_size": query.page_size,
-                }
-            )
+            return _paged(found, total, query, _user)
 
     @bp.post(
         "/users/<user_id>/role",
@@ -374,17 +426,17 @@ def blueprint() -> APIBlueprint:  # noqa: PLR0915 - one small route per action
     )
     def set_role(path: UserPath, body: RoleChange) -> Response:
         """Needs ``admin``. A publisher belongs to at least one organization."""
-        with current_bootstrap().unit_of_work() as uow:
-            user = users.set_role(
+        return _acted(
+            lambda uow, operator: users.set_role(
                 uow,
-                _operator(uow),
+                operator,
                 path.user_id,
                 body.role,
                 organizations=body.organizations,
                 reason=body.reason,
-            )
-            uow.commit()
-            return jsonify(_user(user))
+            ),
+            _user,
+        )
 
     @bp.post(
         "/users/<user_id>/active",
@@ -394,12 +446,12 @@ def blueprint() -> APIBlueprint:  # noqa: PLR0915 - one small route per action
     )
     def set_active(path: UserPath, body: ActiveChange) -> Response:
         """Needs ``admin``. Disabling ends the account's sessions at once."""
-        with current_bootstrap().unit_of_work() as uow:
-            user = users.set_active(
-                uow, _operator(uow), path.user_id, body.active, reason=body.reason
-            )
-            uow.commit()
-            return jsonify(_user(user))
+        return _acted(
+            lambda uow, operator: users.set_active(
+                uow, operator, path.user_id, body.active, reason=body.reason
+            ),
+            _user,
+        )
 
     @bp.get(
         "/role-requests",
@@ -422,17 +474,17 @@ def blueprint() -> APIBlueprint:  # noqa: PLR0915 - one small route per action
     )
     def decide_request(path: RequestPath, body: RequestDecision) -> Response:
         """Needs ``admin``. Refusing needs an answer; granting a publisher, organizations."""
-        with current_bootstrap().unit_of_work() as uow:
-            item = users.decide_request(
+        return _acted(
+            lambda uow, operator: users.decide_request(
                 uow,
-                _operator(uow),
+                operator,
                 path.request_id,
                 grant=body.grant,
                 answer=body.answer,
                 organizations=body.organizations,
-            )
-            uow.commit()
-            return jsonify(_request(item))
+            ),
+            _request,
+        )
 
     @bp.get("/apps", summary="Search apps", responses={200: AdminAppList}, security=BEARER)
     def list_apps(query: AppArgs) -> Response:
@@ -451,14 +503,7 @@ def blueprint() -> APIBlueprint:  # noqa: PLR0915 - one small route per action
                 page=query.page,
                 page_size=query.page_size,
             )
-            return jsonify(
-                {
-                    "results": [_app(a) for a in found],
-                    "total": total,
-                    "page": query.page,
-                    "page_size": query.page_size,
-                }
-            )
+            return _paged(found, total, query, _app)
 
     @bp.post(
         "/apps/<client_id>/access",
@@ -468,12 +513,12 @@ def blueprint() -> APIBlueprint:  # noqa: PLR0915 - one small route per action
     )
     def change_access(path: AppPath, body: AccessChange) -> Response:
         """Needs ``admin``. The app's tokens stop (or start) working at once."""
-        with current_bootstrap().unit_of_work() as uow:
-            app, _ = admin_apps.change_access(
-                uow, _operator(uow), path.client_id, _ACCESS[body.action], reason=body.reason
-            )
-            uow.commit()
-            return jsonify(_app(app))
+        return _acted(
+            lambda uow, operator: admin_apps.change_access(
+                uow, operator, path.client_id, _ACCESS[body.action], reason=body.reason
+            )[0],
+            _app,
+        )
 
     @bp.put(
         "/apps/<client_id>/plan",
@@ -483,17 +528,17 @@ def blueprint() -> APIBlueprint:  # noqa: PLR0915 - one small route per action
     )
     def set_plan(path: AppPath, body: PlanChange) -> Response:
         """Needs ``admin``. ``null`` puts the app back on the default plan."""
-        with current_bootstrap().unit_of_work() as uow:
-            app = admin_apps.set_plan(
+        return _acted(
+            lambda uow, operator: admin_apps.set_plan(
                 uow,
-                _operator(uow),
+                operator,
                 path.client_id,
                 body.plan,
                 plans_available=current_settings().quotas_plans,
                 reason=body.reason,
-            )
-            uow.commit()
-            return jsonify(_app(app))
+            ),
+            _app,
+        )
 
     @bp.post(
         "/apps/<client_id>/actor-type",
@@ -503,12 +548,12 @@ def blueprint() -> APIBlueprint:  # noqa: PLR0915 - one small route per action
     )
     def verify_actor_type(path: AppPath, body: ActorTypeCheck) -> Response:
         """Needs ``admin``. Records who verified it and when."""
-        with current_bootstrap().unit_of_work() as uow:
-            app = admin_apps.verify_actor_type(
-                uow, _operator(uow), path.client_id, verified=body.verified, reason=body.reason
-            )
-            uow.commit()
-            return jsonify(_app(app))
+        return _acted(
+            lambda uow, operator: admin_apps.verify_actor_type(
+                uow, operator, path.client_id, verified=body.verified, reason=body.reason
+            ),
+            _app,
+        )
 
     @bp.get("/contests", summary="Contests waiting", responses={200: ContestList}, security=BEARER)
     def open_contests() -> Response:
@@ -534,6 +579,35 @@ def blueprint() -> APIBlueprint:  # noqa: PLR0915 - one small route per action
             uow.commit()
             return jsonify(_contest(item, app.client_id if app else ""))
 
+    @bp.get(
+        "/organizations/<name>/withdrawal",
+        summary="What withdrawing an organization would do",
+        responses={200: WithdrawalOut},
+        security=BEARER,
+    )
+    def withdrawal(path: OrganizationPath) -> Response:
+        """Needs ``admin``. Nothing changes: its datasets, members, and who becomes a
+        developer; ``withdrawn_at`` is set when it was withdrawn already."""
+        require(ADMIN)
+        with current_bootstrap().unit_of_work() as uow:
+            return jsonify(_withdrawal(admin_organizations.withdrawal(uow, path.name)))
+
+    @bp.post(
+        "/organizations/<name>/withdrawal",
+        summary="Withdraw an organization",
+        responses={200: WithdrawalOut},
+        security=BEARER,
+    )
+    def withdraw_organization(path: OrganizationPath, body: WithdrawalBody) -> Response:
+        """Needs ``admin``. Its datasets are withdrawn (the worker deletes them from
+        CKAN), its members removed; read ``GET`` first. 409 when withdrawn already."""
+        return _acted(
+            lambda uow, operator: admin_organizations.withdraw(
+                uow, operator, path.name, reason=body.reason
+            ),
+            _withdrawal,
+        )
+
     @bp.get("/reuses", summary="The moderation queue", responses={200: QueueList}, security=BEARER)
     def queue(query: QueueArgs) -> Response:
         """Needs ``admin``. Flagged reuses first, then the newest. Moderate at
@@ -543,14 +617,7 @@ def blueprint() -> APIBlueprint:  # noqa: PLR0915 - one small route per action
             found, total = admin_reuses.queue(
                 uow, state=query.state, text=query.q, page=query.page, page_size=query.page_size
             )
-            return jsonify(
-                {
-                    "results": [_reuse(r) for r in found],
-                    "total": total,
-                    "page": query.page,
-                    "page_size": query.page_size,
-                }
-            )
+            return _paged(found, total, query, _reuse)
 
     @bp.get("/audit", summary="The audit log", responses={200: AuditList}, security=BEARER)
     def audit_log(query: AuditArgs) -> Response:
@@ -562,14 +629,7 @@ def blueprint() -> APIBlueprint:  # noqa: PLR0915 - one small route per action
             entries, total = audit.search(
                 uow, _audit_filters(query), page=query.page, page_size=query.page_size
             )
-            return jsonify(
-                {
-                    "results": [_entry(e) for e in entries],
-                    "total": total,
-                    "page": query.page,
-                    "page_size": query.page_size,
-                }
-            )
+            return _paged(entries, total, query, _entry)
 
     @bp.get(
         "/audit.csv",
