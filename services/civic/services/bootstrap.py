@@ -29,6 +29,7 @@ from civic.services import db, health
 from civic.services.catalog.search.cache import SearchCache
 from civic.services.evaluation.freshness import announce_flushed
 from civic.services.notifications.dispatch import RetryPolicy
+from civic.services.repositories.sql import repositories
 from civic.services.uow import ReadUnitOfWork, SqlAlchemyUnitOfWork, UnitOfWork
 from civic.services.usage.privacy import IpHasher, RedisSaltStore, SaltStore
 from civic.services.usage.storage import LazyCopySink
@@ -201,11 +202,11 @@ class Bootstrap:
 
     def unit_of_work(self) -> SqlAlchemyUnitOfWork:
         """A new unit of work; use it in a ``with`` block and commit explicitly."""
-        return SqlAlchemyUnitOfWork(self.session_factory)
+        return SqlAlchemyUnitOfWork(self.session_factory, repositories)
 
     def read_unit_of_work(self) -> ReadUnitOfWork:
         """A new unit of work that only reads, without transaction round trips."""
-        return ReadUnitOfWork(self.engine)
+        return ReadUnitOfWork(self.engine, repositories)
 
     def read(self, work: Callable[[UnitOfWork], T]) -> T:
         """``work(uow)`` in a read unit of work, in one database round trip when all is well.

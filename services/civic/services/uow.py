@@ -7,19 +7,65 @@ operation, and anything not committed is rolled back when the block exits.
     with bootstrap.unit_of_work() as uow:
         dataset = publish_dataset(uow, ...)
         uow.commit()
+
+Repositories (issue 15). Besides ``uow.session`` (for the code that still writes
+through it), a unit of work exposes the domain's repositories: ``uow.datasets``,
+``uow.organizations``, ``uow.reuses``, ``uow.apps``, ``uow.tokens``, and the ports
+``uow.outbox`` and ``uow.notifications``. Each domain declares the narrow Protocol
+its rules need in its own ``ports`` module (:class:`~civic.services.catalog.ports.CatalogWork`,
+:class:`~civic.services.reuses.ports.ReuseWork`, :class:`~civic.services.apps.ports.AppWork`,
+:class:`~civic.services.tokens.ports.TokenWork`), and those rules run unchanged on
+the in-memory unit of work (:mod:`civic.services.repositories.memory`). This module
+names no domain type, so that no service package imports another in a cycle: the
+PostgreSQL repositories are built by :func:`civic.services.repositories.sql.repositories`,
+which :class:`~civic.services.bootstrap.Bootstrap` hands to the units of work it makes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
-class UnitOfWork(Protocol):
-    """What services may ask of a unit of work."""
+class Repositories(Protocol):
+    """The repositories and ports of a unit of work.
+
+    Typed ``Any`` here only: the precise types are each domain's ``ports`` Protocols,
+    which the services that use them declare.
+    """
+
+    @property
+    def datasets(self) -> Any: ...
+
+    @property
+    def organizations(self) -> Any: ...
+
+    @property
+    def reuses(self) -> Any: ...
+
+    @property
+    def apps(self) -> Any: ...
+
+    @property
+    def tokens(self) -> Any: ...
+
+    @property
+    def outbox(self) -> Any: ...
+
+    @property
+    def notifications(self) -> Any: ...
+
+
+# Builds the PostgreSQL repositories over an open unit of work (its session).
+RepositoryFactory = Callable[["UnitOfWork"], Repositories]
+
+
+class UnitOfWork(Repositories, Protocol):
+    """What services may ask of a unit of work: its session and its repositories."""
 
     session: Session
 
@@ -41,13 +87,64 @@ class UnitOfWork(Protocol):
         ...
 
 
-class SqlAlchemyUnitOfWork:
-    """A unit of work over one SQLAlchemy session from ``session_factory``."""
+class _Port:
+    """A repository of a unit of work, found under the attribute's name."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, uow: _WithRepositories, owner: type | None = None) -> Any:
+        return uow._repository(self._name)
+
+
+class _WithRepositories:
+    """The repositories of a unit of work over a session, built when it opens."""
+
+    session: Session
+    _repository_factory: RepositoryFactory | None
+    _repositories: Repositories | None = None
+
+    def _open_repositories(self) -> None:
+        factory = self._repository_factory
+        self._repositories = factory(self) if factory is not None else None  # type: ignore[arg-type]
+
+    def _repository(self, name: str) -> Any:
+        if self._repositories is None:
+            raise RuntimeError(
+                f"uow.{name}: this unit of work has no repositories (use it inside a `with` "
+                "block, from Bootstrap.unit_of_work or given repositories.sql.repositories)"
+            )
+        return getattr(self._repositories, name)
+
+    # Each one documented by its domain's Protocol: catalog.ports (datasets,
+    # organizations), reuses.ports (reuses, notifications), apps.ports, tokens.ports,
+    # outbox.ports.
+    datasets = _Port()
+    organizations = _Port()
+    reuses = _Port()
+    apps = _Port()
+    tokens = _Port()
+    outbox = _Port()
+    notifications = _Port()
+
+
+class SqlAlchemyUnitOfWork(_WithRepositories):
+    """A unit of work over one SQLAlchemy session from ``session_factory``.
+
+    ``repositories`` builds its repositories over the session when a block opens
+    (:func:`civic.services.repositories.sql.repositories`); without it, only
+    ``session`` is there.
+    """
 
     session: Session
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        repositories: RepositoryFactory | None = None,
+    ) -> None:
         self._session_factory = session_factory
+        self._repository_factory = repositories
         self._active = False
 
     def __enter__(self) -> Self:
@@ -56,6 +153,7 @@ class SqlAlchemyUnitOfWork:
             raise RuntimeError("this unit of work is already in use")
         self.session = self._session_factory()
         self._active = True
+        self._open_repositories()
         return self
 
     def __exit__(
@@ -71,6 +169,7 @@ class SqlAlchemyUnitOfWork:
         finally:
             self.session.close()
             self._active = False
+            self._repositories = None
 
     def commit(self) -> None:
         """Commit the session's transaction.
@@ -92,7 +191,7 @@ class SqlAlchemyUnitOfWork:
             raise RuntimeError("use the unit of work inside a `with` block")
 
 
-class ReadUnitOfWork:
+class ReadUnitOfWork(_WithRepositories):
     """A unit of work for reads only, on a connection in autocommit mode.
 
     For hot paths that read one consistent row (the bearer-token check of every API
@@ -102,15 +201,17 @@ class ReadUnitOfWork:
 
     session: Session
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, repositories: RepositoryFactory | None = None) -> None:
         self._engine = engine
         self._connection: Connection | None = None
+        self._repository_factory = repositories
 
     def __enter__(self) -> Self:
         if self._connection is not None:
             raise RuntimeError("this unit of work is already in use")
         self._connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         self.session = Session(bind=self._connection, expire_on_commit=False, autoflush=False)
+        self._open_repositories()
         return self
 
     def __exit__(
@@ -125,6 +226,7 @@ class ReadUnitOfWork:
             if self._connection is not None:
                 self._connection.close()
             self._connection = None
+            self._repositories = None
 
     def commit(self) -> None:
         """Refused: raises :class:`RuntimeError` (this unit of work only reads)."""

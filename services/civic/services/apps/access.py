@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from civic.services.apps.errors import InvalidAccessChange, NotAppOwner
 from civic.services.apps.models import AccessAction, AccessEvent, App, AppStatus
+from civic.services.apps.ports import AppWork
 from civic.services.apps.registry import get_app
 from civic.services.clock import utcnow
 from civic.services.identity.models import User
@@ -29,7 +30,7 @@ _TARGET_STATUS = {
 
 
 def change_access(
-    uow: UnitOfWork,
+    uow: AppWork,
     app: App,
     action: AccessAction,
     *,
@@ -60,8 +61,8 @@ def change_access(
         actor_label=actor.email if actor else OPERATOR_LABEL,
         created=now,
     )
-    uow.session.add(event)
-    uow.session.flush()
+    uow.apps.save(app)
+    uow.apps.add_access_event(event)
     return event
 
 

@@ -3,6 +3,10 @@
 Secrets (client secret, registration access token) are generated here, returned once
 in :class:`Credentials`, and stored as digests. An app that only acts for itself
 (client credentials) is granted no scope its owner, or an app alone, cannot use.
+
+Changing, rotating, deleting and finding apps go through
+:class:`~civic.services.apps.ports.AppWork` only (tested in memory in
+tests/unit/domain); registering reads its owner and lists are queries on the session.
 """
 
 from __future__ import annotations
@@ -17,13 +21,13 @@ import sqlalchemy as sa
 from civic.services.apps.errors import InvalidAppMetadata, NotAppOwner, UnknownApp
 from civic.services.apps.metadata import AUTHORIZATION_CODE, AppMetadata
 from civic.services.apps.models import App
+from civic.services.apps.ports import AppWork
 from civic.services.apps.standing import ensure_may_act
 from civic.services.clock import utcnow
 from civic.services.errors import InvalidInput
 from civic.services.identity.models import Role, User
 from civic.services.identity.rights import effective_scopes, join_scope, split_scope
 from civic.services.tokens import credentials
-from civic.services.tokens.models import Token
 from civic.services.uow import UnitOfWork
 
 
@@ -76,7 +80,7 @@ def register_app(
     return app, Credentials(client_id, secret, registration_token)
 
 
-def update_app(uow: UnitOfWork, app: App, metadata: AppMetadata) -> App:
+def update_app(uow: AppWork, app: App, metadata: AppMetadata) -> App:
     """Replace ``app``'s metadata (RFC 7592 PUT semantics: omitted fields take defaults).
 
     A confidential app turned public loses its secret. Raises
@@ -97,7 +101,7 @@ def update_app(uow: UnitOfWork, app: App, metadata: AppMetadata) -> App:
         app.client_secret_issued_at = None
         app.previous_secret_hash = None
         app.previous_secret_expires_at = None
-    uow.session.flush()
+    uow.apps.save(app)
     return app
 
 
@@ -121,7 +125,7 @@ MAX_SECRET_GRACE = 7 * 86400
 
 
 def rotate_client_secret(
-    uow: UnitOfWork, app: App, *, grace_seconds: int = 0, now: dt.datetime | None = None
+    uow: AppWork, app: App, *, grace_seconds: int = 0, now: dt.datetime | None = None
 ) -> str:
     """A new client secret for a confidential ``app``. The old one stops working at once,
     or, with ``grace_seconds`` (at most :data:`MAX_SECRET_GRACE`), works that much longer
@@ -146,11 +150,11 @@ def rotate_client_secret(
         app.previous_secret_expires_at = None
     app.client_secret_hash = credentials.digest(secret)
     app.client_secret_issued_at = now
-    uow.session.flush()
+    uow.apps.save(app)
     return secret
 
 
-def rotate_registration_token(uow: UnitOfWork, app: App) -> str:
+def rotate_registration_token(uow: AppWork, app: App) -> str:
     """A new RFC 7592 registration access token for ``app``; the old one stops working.
 
     Raises :class:`AppNotActive` for a suspended or refused app.
@@ -158,11 +162,11 @@ def rotate_registration_token(uow: UnitOfWork, app: App) -> str:
     ensure_may_act(app, "a new registration access token")
     token = credentials.new_secret(credentials.REGISTRATION_TOKEN)
     app.registration_token_hash = credentials.digest(token)
-    uow.session.flush()
+    uow.apps.save(app)
     return token
 
 
-def delete_app(uow: UnitOfWork, app: App, *, now: dt.datetime | None = None) -> None:
+def delete_app(uow: AppWork, app: App, *, now: dt.datetime | None = None) -> None:
     """Delete ``app``: its credentials and every token stop working at once.
 
     The row stays (marked deleted) for usage, reuses and access records. Raises
@@ -173,23 +177,16 @@ def delete_app(uow: UnitOfWork, app: App, *, now: dt.datetime | None = None) -> 
     now = now or utcnow()
     app.deleted_at = now
     app.registration_token_hash = None
-    uow.session.execute(
-        sa.update(Token)
-        .where(Token.app_id == app.id, Token.revoked_at.is_(None))
-        .values(revoked_at=now, revoked_reason="app_deleted")
-    )
-    uow.session.flush()
+    uow.apps.revoke_tokens(app.id, reason="app_deleted", now=now)
+    uow.apps.save(app)
 
 
-def find_app(uow: UnitOfWork, client_id: str, *, lock: bool = False) -> App | None:
-    """The undeleted app with this client id, or None."""
-    query = sa.select(App).where(App.client_id == client_id, App.deleted_at.is_(None))
-    if lock:
-        query = query.with_for_update(of=App)
-    return uow.session.scalar(query)
+def find_app(uow: AppWork, client_id: str, *, lock: bool = False) -> App | None:
+    """The undeleted app with this client id, or None; ``lock`` holds its row until commit."""
+    return uow.apps.by_client_id(client_id, lock=lock)
 
 
-def get_app(uow: UnitOfWork, client_id: str) -> App:
+def get_app(uow: AppWork, client_id: str) -> App:
     """The undeleted app with this client id. Raises :class:`UnknownApp`."""
     app = find_app(uow, client_id)
     if app is None:

@@ -4,6 +4,10 @@ Every write changes the mirror row and adds an outbox message in the caller's
 unit of work, so both commit together or not at all; the worker (or the request
 itself, for a short while) then sends the dataset's current state to CKAN. A
 write sets ``sync_status`` back to ``pending``. Services never commit.
+
+The rules go through the unit of work's repositories only
+(:class:`~civic.services.catalog.ports.CatalogWork`): tests/unit/domain runs them
+in memory.
 """
 
 from __future__ import annotations
@@ -12,9 +16,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from pydantic import ValidationError
-from sqlalchemy.orm import selectinload
 
 from civic.services.catalog.documents import comparable, dataset_document
 from civic.services.catalog.errors import (
@@ -26,10 +28,9 @@ from civic.services.catalog.errors import (
 from civic.services.catalog.inputs import DatasetInput, DatasetPatch, ResourceInput, check_license
 from civic.services.catalog.models import Dataset, Organization, Resource, SyncStatus
 from civic.services.catalog.permissions import Actor, ensure_may_write
+from civic.services.catalog.ports import CatalogWork
 from civic.services.clock import utcnow
 from civic.services.errors import InvalidInput
-from civic.services.outbox.messages import enqueue
-from civic.services.uow import UnitOfWork
 
 AGGREGATE = "dataset"
 
@@ -48,23 +49,19 @@ class DatasetWrite:
         return self.message_id is not None
 
 
-def get_dataset(uow: UnitOfWork, name: str) -> Dataset:
+def get_dataset(uow: CatalogWork, name: str) -> Dataset:
     """The live dataset named ``name``, with its organization and resources.
 
     Raises :class:`UnknownDataset`.
     """
-    dataset = uow.session.scalar(
-        sa.select(Dataset)
-        .where(Dataset.name == name, Dataset.deleted_at.is_(None))
-        .options(selectinload(Dataset.resources), selectinload(Dataset.organization))
-    )
+    dataset = uow.datasets.live(name)
     if dataset is None:
         raise UnknownDataset(f"no dataset is named {name!r}")
     return dataset
 
 
 def publish_dataset(
-    uow: UnitOfWork, actor: Actor, data: DatasetInput, *, licenses: list[str]
+    uow: CatalogWork, actor: Actor, data: DatasetInput, *, licenses: list[str]
 ) -> DatasetWrite:
     """Create a dataset from ``data``.
 
@@ -76,19 +73,18 @@ def publish_dataset(
     ensure_may_write(actor, data.organization)
     check_license(data.license, licenses)
     organization = _organization(uow, data.organization)
-    if _live_id(uow, data.name) is not None:
+    if uow.datasets.live(data.name) is not None:
         raise NameTaken(f"a dataset named {data.name!r} exists already")
     _ensure_name_not_reserved(uow, data.name, organization)
     dataset = Dataset(name=data.name, organization=organization, resources=[])
     _apply(dataset, data)
-    uow.session.add(dataset)
-    uow.session.flush()
-    message = enqueue(uow, AGGREGATE, dataset.id, "upsert", {"name": dataset.name})
-    return DatasetWrite(dataset, message.id, created=True)
+    uow.datasets.add(dataset)
+    message_id = uow.outbox.add(AGGREGATE, dataset.id, "upsert", {"name": dataset.name})
+    return DatasetWrite(dataset, message_id, created=True)
 
 
 def replace_dataset(
-    uow: UnitOfWork, actor: Actor, name: str, data: DatasetInput, *, licenses: list[str]
+    uow: CatalogWork, actor: Actor, name: str, data: DatasetInput, *, licenses: list[str]
 ) -> DatasetWrite:
     """Replace every field of the dataset ``name`` by ``data`` (PUT).
 
@@ -112,7 +108,7 @@ def replace_dataset(
 
 
 def patch_dataset(
-    uow: UnitOfWork, actor: Actor, name: str, changes: DatasetPatch, *, licenses: list[str]
+    uow: CatalogWork, actor: Actor, name: str, changes: DatasetPatch, *, licenses: list[str]
 ) -> DatasetWrite:
     """Change the fields given in ``changes`` (PATCH); the rest stay as they are.
 
@@ -139,7 +135,7 @@ def patch_dataset(
     return replace_dataset(uow, actor, name, data, licenses=licenses)
 
 
-def withdraw_dataset(uow: UnitOfWork, actor: Actor, name: str) -> DatasetWrite:
+def withdraw_dataset(uow: CatalogWork, actor: Actor, name: str) -> DatasetWrite:
     """Withdraw (soft-delete) the dataset; CKAN deletes it too.
 
     The row stays for reuses and usage statistics; its name may be published again.
@@ -152,21 +148,21 @@ def withdraw_dataset(uow: UnitOfWork, actor: Actor, name: str) -> DatasetWrite:
 
 
 def upsert_dataset(
-    uow: UnitOfWork, actor: Actor, data: DatasetInput, *, licenses: list[str]
+    uow: CatalogWork, actor: Actor, data: DatasetInput, *, licenses: list[str]
 ) -> DatasetWrite:
     """Create the dataset, or replace it when one of this name is live (``civic publish``).
 
     Publishing the same data twice changes nothing the second time. Raises like
     :func:`publish_dataset` and :func:`replace_dataset`.
     """
-    if _live_id(uow, data.name) is None:
+    if uow.datasets.live(data.name) is None:
         return publish_dataset(uow, actor, data, licenses=licenses)
     return replace_dataset(uow, actor, data.name, data, licenses=licenses)
 
 
 # Resources ----------------------------------------------------------------------
 def add_resource(
-    uow: UnitOfWork, actor: Actor, name: str, data: ResourceInput
+    uow: CatalogWork, actor: Actor, name: str, data: ResourceInput
 ) -> tuple[DatasetWrite, Resource]:
     """Append a resource to the dataset ``name``.
 
@@ -182,7 +178,7 @@ def add_resource(
 
 
 def replace_resource(
-    uow: UnitOfWork, actor: Actor, name: str, resource_id: uuid.UUID, data: ResourceInput
+    uow: CatalogWork, actor: Actor, name: str, resource_id: uuid.UUID, data: ResourceInput
 ) -> tuple[DatasetWrite, Resource]:
     """Replace the fields of one resource. Raises :class:`UnknownResource` too."""
     dataset = get_dataset(uow, name)
@@ -195,7 +191,7 @@ def replace_resource(
 
 
 def delete_resource(
-    uow: UnitOfWork, actor: Actor, name: str, resource_id: uuid.UUID
+    uow: CatalogWork, actor: Actor, name: str, resource_id: uuid.UUID
 ) -> DatasetWrite:
     """Remove one resource from the dataset. Raises :class:`UnknownResource` too."""
     dataset = get_dataset(uow, name)
@@ -208,43 +204,33 @@ def delete_resource(
 
 
 # Helpers ------------------------------------------------------------------------
-def _changed(uow: UnitOfWork, dataset: Dataset, operation: str) -> DatasetWrite:
+def _changed(uow: CatalogWork, dataset: Dataset, operation: str) -> DatasetWrite:
     # Every write bumps `modified`: the worker's conditional update relies on it to
     # know whether the state it sent is still the current one.
     dataset.modified = utcnow()
     dataset.sync_status = SyncStatus.PENDING
     dataset.sync_error = None
-    uow.session.flush()
-    message = enqueue(uow, AGGREGATE, dataset.id, operation, {"name": dataset.name})
-    return DatasetWrite(dataset, message.id)
+    uow.datasets.save(dataset)
+    message_id = uow.outbox.add(AGGREGATE, dataset.id, operation, {"name": dataset.name})
+    return DatasetWrite(dataset, message_id)
 
 
-def _organization(uow: UnitOfWork, name: str) -> Organization:
-    organization = uow.session.scalar(sa.select(Organization).where(Organization.name == name))
+def _organization(uow: CatalogWork, name: str) -> Organization:
+    organization = uow.organizations.named(name)
     if organization is None:
         raise UnknownOrganization(f"no organization is named {name!r}")
     return organization
 
 
-def _ensure_name_not_reserved(uow: UnitOfWork, name: str, organization: Organization) -> None:
+def _ensure_name_not_reserved(uow: CatalogWork, name: str, organization: Organization) -> None:
     # A withdrawn name stays its organization's: its page, DCAT IRI and the reuses
     # declared on it must never come to describe another organization's data.
-    owners = uow.session.scalars(
-        sa.select(Dataset.organization_id)
-        .where(Dataset.name == name, Dataset.deleted_at.is_not(None))
-        .distinct()
-    ).all()
+    owners = uow.datasets.withdrawn_owners(name)
     if owners and organization.id not in owners:
         raise NameTaken(
             f"the name {name!r} belonged to a dataset another organization withdrew; "
             "it stays reserved to that organization: choose another name"
         )
-
-
-def _live_id(uow: UnitOfWork, name: str) -> uuid.UUID | None:
-    return uow.session.scalar(
-        sa.select(Dataset.id).where(Dataset.name == name, Dataset.deleted_at.is_(None))
-    )
 
 
 def _resource(dataset: Dataset, resource_id: uuid.UUID) -> Resource:

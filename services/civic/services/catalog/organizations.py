@@ -1,4 +1,8 @@
-"""Publishing organizations: created and changed by administrators, mirrored to CKAN."""
+"""Publishing organizations: created and changed by administrators, mirrored to CKAN.
+
+Writes go through :class:`~civic.services.catalog.ports.CatalogWork` (tested in memory
+in tests/unit/domain); the list with dataset counts stays a query on the session.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,15 @@ from civic.services.catalog.errors import NameTaken, UnknownOrganization
 from civic.services.catalog.inputs import OrganizationInput
 from civic.services.catalog.models import Dataset, Organization
 from civic.services.catalog.permissions import Actor, ensure_admin
+from civic.services.catalog.ports import CatalogWork
 from civic.services.clock import utcnow
 from civic.services.errors import InvalidInput
-from civic.services.outbox.messages import enqueue
 from civic.services.uow import UnitOfWork
 
 AGGREGATE = "organization"
 
 
-def create_organization(uow: UnitOfWork, actor: Actor, data: OrganizationInput) -> Organization:
+def create_organization(uow: CatalogWork, actor: Actor, data: OrganizationInput) -> Organization:
     """Create an organization; the worker creates it in CKAN.
 
     Raises :class:`WriteRefused` (not an admin) and :class:`NameTaken`.
@@ -25,14 +29,13 @@ def create_organization(uow: UnitOfWork, actor: Actor, data: OrganizationInput) 
     if _find(uow, data.name) is not None:
         raise NameTaken(f"an organization named {data.name!r} exists already")
     organization = Organization(**data.model_dump())
-    uow.session.add(organization)
-    uow.session.flush()
-    enqueue(uow, AGGREGATE, organization.id, "upsert", {"name": organization.name})
+    uow.organizations.add(organization)
+    uow.outbox.add(AGGREGATE, organization.id, "upsert", {"name": organization.name})
     return organization
 
 
 def update_organization(
-    uow: UnitOfWork, actor: Actor, name: str, data: OrganizationInput
+    uow: CatalogWork, actor: Actor, name: str, data: OrganizationInput
 ) -> Organization:
     """Replace an organization's fields (its name stays).
 
@@ -48,12 +51,12 @@ def update_organization(
     for key, value in changes.items():
         setattr(organization, key, value)
     organization.modified = utcnow()
-    uow.session.flush()
-    enqueue(uow, AGGREGATE, organization.id, "upsert", {"name": organization.name})
+    uow.organizations.save(organization)
+    uow.outbox.add(AGGREGATE, organization.id, "upsert", {"name": organization.name})
     return organization
 
 
-def get_organization(uow: UnitOfWork, name: str) -> Organization:
+def get_organization(uow: CatalogWork, name: str) -> Organization:
     """The organization named ``name``. Raises :class:`UnknownOrganization`."""
     organization = _find(uow, name)
     if organization is None:
@@ -82,5 +85,5 @@ def list_organizations(
     return [(row[0], int(row[1])) for row in rows], int(total)
 
 
-def _find(uow: UnitOfWork, name: str) -> Organization | None:
-    return uow.session.scalar(sa.select(Organization).where(Organization.name == name))
+def _find(uow: CatalogWork, name: str) -> Organization | None:
+    return uow.organizations.named(name)

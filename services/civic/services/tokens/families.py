@@ -1,25 +1,20 @@
-"""Token families: the tokens descending from one authorization code."""
+"""Token families: the tokens descending from one authorization code.
+
+Revoking goes through :class:`~civic.services.tokens.ports.TokenWork` (tested in
+memory in tests/unit/domain).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 
-import sqlalchemy as sa
-
 from civic.services.clock import utcnow
-from civic.services.tokens.models import Token
-from civic.services.uow import UnitOfWork
+from civic.services.tokens.ports import TokenWork
 
 
 def revoke_family(
-    uow: UnitOfWork, family_id: uuid.UUID, *, reason: str, now: dt.datetime | None = None
+    uow: TokenWork, family_id: uuid.UUID, *, reason: str, now: dt.datetime | None = None
 ) -> int:
     """Revoke every token of the family not yet revoked; returns how many."""
-    result = uow.session.execute(
-        sa.update(Token)
-        .where(Token.family_id == family_id, Token.revoked_at.is_(None))
-        .values(revoked_at=now or utcnow(), revoked_reason=reason)
-        .execution_options(synchronize_session="fetch")
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return uow.tokens.revoke_family(family_id, reason=reason, now=now or utcnow())

@@ -64,6 +64,7 @@ from civic.services.identity.rights import ROLE_RIGHTS, join_scope, split_scope,
 from civic.services.tokens import credentials
 from civic.services.tokens.errors import TokenError
 from civic.services.tokens.models import PersonalToken
+from civic.services.tokens.ports import TokenWork
 from civic.services.uow import UnitOfWork
 
 PREFIX = credentials.PERSONAL_TOKEN
@@ -355,20 +356,20 @@ def page_of_tokens(
 
 
 def get_personal_token(
-    uow: UnitOfWork, token_id: uuid.UUID, *, user_id: uuid.UUID | None
+    uow: TokenWork, token_id: uuid.UUID, *, user_id: uuid.UUID | None
 ) -> PersonalToken:
     """The token ``token_id`` of ``user_id`` (of anyone when None: an operator).
 
     Raises :class:`UnknownPersonalToken`, also for another person's token.
     """
-    record = uow.session.get(PersonalToken, token_id)
+    record = uow.tokens.personal(token_id)
     if record is None or (user_id is not None and record.user_id != user_id):
         raise UnknownPersonalToken("you have no personal token with this id")
     return record
 
 
 def revoke_personal_token(
-    uow: UnitOfWork,
+    uow: TokenWork,
     token_id: uuid.UUID,
     *,
     user_id: uuid.UUID | None,
@@ -383,7 +384,7 @@ def revoke_personal_token(
     if record.revoked_at is None:
         record.revoked_at = now or utcnow()
         record.revoked_reason = reason
-        uow.session.flush()
+        uow.tokens.save(record)
     return record
 
 

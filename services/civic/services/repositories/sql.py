@@ -1,0 +1,225 @@
+"""The repositories over a SQLAlchemy session (PostgreSQL in production).
+
+:func:`repositories` is the factory :class:`~civic.services.uow.SqlAlchemyUnitOfWork`
+calls when a block opens; every repository shares the unit of work's session, so
+everything commits together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from civic.services.apps.models import AccessEvent, App
+from civic.services.catalog.models import Dataset, Organization
+from civic.services.notifications import events
+from civic.services.outbox.messages import enqueue
+from civic.services.reuses.models import Reuse, ReuseModerationEvent
+from civic.services.tokens.models import PersonalToken, Token
+from civic.services.uow import UnitOfWork
+
+
+class SqlDatasets:
+    """:class:`~civic.services.catalog.ports.DatasetRepository` over a session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def live(self, name: str) -> Dataset | None:
+        return self._session.scalar(
+            sa.select(Dataset)
+            .where(Dataset.name == name, Dataset.deleted_at.is_(None))
+            .options(selectinload(Dataset.resources), selectinload(Dataset.organization))
+        )
+
+    def live_named(self, names: Sequence[str]) -> list[Dataset]:
+        return list(
+            self._session.scalars(
+                sa.select(Dataset).where(Dataset.name.in_(names), Dataset.deleted_at.is_(None))
+            )
+        )
+
+    def withdrawn_owners(self, name: str) -> set[uuid.UUID]:
+        return set(
+            self._session.scalars(
+                sa.select(Dataset.organization_id)
+                .where(Dataset.name == name, Dataset.deleted_at.is_not(None))
+                .distinct()
+            )
+        )
+
+    def add(self, dataset: Dataset) -> None:
+        self._session.add(dataset)
+        self._session.flush()
+
+    def save(self, dataset: Dataset) -> None:
+        self._session.flush()
+
+
+class SqlOrganizations:
+    """:class:`~civic.services.catalog.ports.OrganizationRepository` over a session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def named(self, name: str) -> Organization | None:
+        return self._session.scalar(sa.select(Organization).where(Organization.name == name))
+
+    def add(self, organization: Organization) -> None:
+        self._session.add(organization)
+        self._session.flush()
+
+    def save(self, organization: Organization) -> None:
+        self._session.flush()
+
+
+class SqlReuses:
+    """:class:`~civic.services.reuses.ports.ReuseRepository` over a session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, reuse_id: uuid.UUID) -> Reuse | None:
+        return self._session.get(Reuse, reuse_id)
+
+    def by_canonical_url(self, canonical_url: str) -> Reuse | None:
+        return self._session.scalar(sa.select(Reuse).where(Reuse.canonical_url == canonical_url))
+
+    def add(self, reuse: Reuse) -> None:
+        self._session.add(reuse)
+        self._session.flush()
+        self._session.refresh(reuse, ["created", "updated"])
+
+    def save(self, reuse: Reuse) -> None:
+        self._session.flush()
+        self._session.refresh(reuse, ["updated"])
+
+    def add_moderation(self, event: ReuseModerationEvent) -> None:
+        self._session.add(event)
+        self._session.flush()
+
+    def moderations(self, reuse_id: uuid.UUID) -> list[ReuseModerationEvent]:
+        return list(
+            self._session.scalars(
+                sa.select(ReuseModerationEvent)
+                .where(ReuseModerationEvent.reuse_id == reuse_id)
+                .order_by(ReuseModerationEvent.created, ReuseModerationEvent.id)
+            )
+        )
+
+
+class SqlApps:
+    """:class:`~civic.services.apps.ports.AppRepository` over a session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def by_id(self, app_id: uuid.UUID) -> App | None:
+        return self._session.get(App, app_id)
+
+    def by_client_id(self, client_id: str, *, lock: bool = False) -> App | None:
+        query = sa.select(App).where(App.client_id == client_id, App.deleted_at.is_(None))
+        if lock:
+            query = query.with_for_update(of=App)
+        return self._session.scalar(query)
+
+    def add(self, app: App) -> None:
+        self._session.add(app)
+        self._session.flush()
+
+    def save(self, app: App) -> None:
+        self._session.flush()
+
+    def add_access_event(self, event: AccessEvent) -> None:
+        self._session.add(event)
+        self._session.flush()
+
+    def revoke_tokens(self, app_id: uuid.UUID, *, reason: str, now: dt.datetime) -> int:
+        result = self._session.execute(
+            sa.update(Token)
+            .where(Token.app_id == app_id, Token.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason=reason)
+            .execution_options(synchronize_session="fetch")
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class SqlTokens:
+    """:class:`~civic.services.tokens.ports.TokenRepository` over a session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def revoke_family(self, family_id: uuid.UUID, *, reason: str, now: dt.datetime) -> int:
+        result = self._session.execute(
+            sa.update(Token)
+            .where(Token.family_id == family_id, Token.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason=reason)
+            .execution_options(synchronize_session="fetch")
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def personal(self, token_id: uuid.UUID) -> PersonalToken | None:
+        return self._session.get(PersonalToken, token_id)
+
+    def save(self, token: PersonalToken) -> None:
+        self._session.flush()
+
+
+class SqlOutbox:
+    """:class:`~civic.services.outbox.ports.Outbox`: rows of ``outbox_messages``."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def add(
+        self,
+        aggregate_type: str,
+        aggregate_id: uuid.UUID,
+        operation: str,
+        payload: dict[str, Any] | None = None,
+    ) -> int:
+        return enqueue(self._uow, aggregate_type, aggregate_id, operation, payload).id
+
+
+class SqlReuseEvents:
+    """:class:`~civic.services.reuses.ports.ReuseEvents`: pending webhook deliveries."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def reuse_declared(self, reuse: Reuse) -> None:
+        events.reuse_declared(self._uow, reuse)
+
+
+@dataclass(frozen=True, slots=True)
+class SqlRepositories:
+    """Every repository of one unit of work, over its session."""
+
+    datasets: SqlDatasets
+    organizations: SqlOrganizations
+    reuses: SqlReuses
+    apps: SqlApps
+    tokens: SqlTokens
+    outbox: SqlOutbox
+    notifications: SqlReuseEvents
+
+
+def repositories(uow: UnitOfWork) -> SqlRepositories:
+    """The repositories over ``uow``'s session (the factory units of work are given)."""
+    session = uow.session
+    return SqlRepositories(
+        datasets=SqlDatasets(session),
+        organizations=SqlOrganizations(session),
+        reuses=SqlReuses(session),
+        apps=SqlApps(session),
+        tokens=SqlTokens(session),
+        outbox=SqlOutbox(uow),
+        notifications=SqlReuseEvents(uow),
+    )
