@@ -67,6 +67,10 @@ class Problem(BaseModel):
     instance: str | None = None
     request_id: str | None = Field(default=None, description="the X-Request-ID of the call")
     errors: list[FieldProblem] | None = Field(default=None, description="field problems")
+    location: str | None = Field(
+        default=None,
+        description="the existing resource a conflict is with (also the Location header)",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,8 +228,15 @@ def problem_response(
     type_uri: str = "about:blank",
     errors: Iterable[FieldProblem] | None = None,
     headers: Mapping[str, str] | None = None,
+    location: str | None = None,
 ) -> Response:
-    """A ``application/problem+json`` response; ``title`` defaults to the status phrase."""
+    """A ``application/problem+json`` response; ``title`` defaults to the status phrase.
+
+    ``location`` names the existing resource a conflict is with: the body's
+    ``location`` member and the ``Location`` header.
+    """
+    if location is not None:
+        headers = {**(headers or {}), "Location": location}
     body = Problem(
         type=type_uri,
         title=title or _phrase(status),
@@ -233,6 +244,7 @@ def problem_response(
         detail=detail,
         request_id=current_request_id(),
         errors=list(errors) if errors is not None else None,
+        location=location,
     )
     document = body.model_dump(exclude_none=True)
     # A person's browser gets a page instead (civic.platform.site.errors installs it).

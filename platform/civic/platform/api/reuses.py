@@ -23,6 +23,7 @@ from civic.platform.api.reuse_schemas import (
     ReusePath,
 )
 from civic.platform.oauth.protection import current_principal, require
+from civic.platform.problems import CONFLICT, problem_response
 from civic.platform.wiring import current_bootstrap, current_settings
 from civic.services.admin import reuses as admin_reuses
 from civic.services.admin.audit import Operator
@@ -32,7 +33,7 @@ from civic.services.identity import accounts
 from civic.services.identity.rights import ADMIN, REUSES_WRITE
 from civic.services.reuses import registry
 from civic.services.reuses.documents import moderation_document, reuse_document
-from civic.services.reuses.errors import UnknownReuse
+from civic.services.reuses.errors import ReuseUrlTaken, UnknownReuse
 from civic.services.reuses.inputs import ModerationInput, ReuseInput, ReusePatch
 from civic.services.reuses.registry import ReuseActor, ReuseFilters
 from civic.services.reuses.vocabulary import ReusePurpose, ReuseState, ReuseType
@@ -64,12 +65,18 @@ def blueprint() -> APIBlueprint:
 
     @bp.post("", summary="Declare a reuse", responses={201: ReuseOut}, security=BEARER)
     def declare_reuse(body: ReuseInput) -> Response:
-        """Needs ``reuses:write``. The reuse belongs to the token's app; 409 if the URL is taken."""
+        """Needs ``reuses:write``. The reuse belongs to the token's app. A reuse is one per
+        canonical URL (scheme, host case, IDNA, default port, trailing slash, fragment,
+        tracking parameters, Unicode normalization aside): declaring it again answers 409
+        with the existing reuse's ``location`` (body member and ``Location`` header)."""
         principal = require(REUSES_WRITE)
         with current_bootstrap().unit_of_work() as uow:
-            reuse = registry.declare_reuse(
-                uow, reuse_actor(uow, principal), body, topics=current_settings().reuse_topics
-            )
+            try:
+                reuse = registry.declare_reuse(
+                    uow, reuse_actor(uow, principal), body, topics=current_settings().reuse_topics
+                )
+            except ReuseUrlTaken as taken:
+                return already_declared(taken)
             uow.commit()
             response = jsonify(reuse_document(reuse))
             location = url_for("reuses.show_reuse", reuse_id=str(reuse.id))
@@ -91,13 +98,16 @@ def blueprint() -> APIBlueprint:
         """Needs ``reuses:write`` and to be its owner (or ``admin``); fields absent are kept."""
         principal = require(REUSES_WRITE)
         with current_bootstrap().unit_of_work() as uow:
-            reuse = registry.update_reuse(
-                uow,
-                reuse_actor(uow, principal),
-                _reuse_id(path.reuse_id),
-                body,
-                topics=current_settings().reuse_topics,
-            )
+            try:
+                reuse = registry.update_reuse(
+                    uow,
+                    reuse_actor(uow, principal),
+                    _reuse_id(path.reuse_id),
+                    body,
+                    topics=current_settings().reuse_topics,
+                )
+            except ReuseUrlTaken as taken:
+                return already_declared(taken)
             uow.commit()
             return jsonify(reuse_document(reuse))
 
@@ -171,6 +181,17 @@ def _list(query: ReuseArgs) -> dict[str, Any]:
             },
         }
     return body
+
+
+def already_declared(taken: ReuseUrlTaken) -> Response:
+    """409 for a reuse declared again (a variant of its URL), with the existing one's location."""
+    return problem_response(
+        409,
+        title=CONFLICT.title,
+        detail=str(taken),
+        type_uri=CONFLICT.uri,
+        location=url_for("reuses.show_reuse", reuse_id=str(taken.existing_id)),
+    )
 
 
 def reuse_actor(uow: UnitOfWork, principal: Principal) -> ReuseActor:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from civic.services.errors import Conflict, DomainError, NotFound, PermissionDenied
 
 
@@ -14,7 +16,14 @@ class UnknownReuse(ReuseError, NotFound):  # noqa: N818 - reads as the HTTP mean
 
 
 class ReuseUrlTaken(ReuseError, Conflict):  # noqa: N818 - reads as the HTTP meaning
-    """Another reuse already has this URL."""
+    """Another reuse already has this URL, or a variant of it (same canonical URL).
+
+    ``existing_id`` is that reuse's id: every door answers with its location.
+    """
+
+    def __init__(self, message: str, *, existing_id: uuid.UUID) -> None:
+        super().__init__(message)
+        self.existing_id = existing_id
 
 
 class ReuseRefused(ReuseError, PermissionDenied):  # noqa: N818 - reads as the HTTP meaning

@@ -8,6 +8,12 @@ a reuse (:meth:`ReuseActor.owns`), and nothing is done in a suspended app's name
 only administrators archive, flag or restore it, always with a reason, always
 recorded. Declaring a reuse tells the publishers of its datasets (see
 :mod:`civic.services.notifications`). Services never commit.
+
+A reuse is one per canonical URL (:mod:`.urls`): declaring it again under a variant
+of its address, or changing another reuse's address to one, raises
+:class:`ReuseUrlTaken` with the existing reuse's id. Declaring, changing, reading and
+moderating go through :class:`~civic.services.reuses.ports.ReuseWork` only (tested in
+memory in tests/unit/domain); lists and facets are queries on the session.
 """
 
 from __future__ import annotations
@@ -20,12 +26,11 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from civic.services.apps.models import ActorType, App
+from civic.services.apps.models import ActorType
 from civic.services.apps.standing import ensure_may_act
 from civic.services.catalog.models import Dataset, Organization
 from civic.services.clock import utcnow
 from civic.services.errors import InvalidInput
-from civic.services.notifications import events as notify
 from civic.services.reuses.errors import (
     InvalidModeration,
     ReuseRefused,
@@ -34,6 +39,8 @@ from civic.services.reuses.errors import (
 )
 from civic.services.reuses.inputs import ReuseInput, ReusePatch
 from civic.services.reuses.models import Reuse, ReuseModerationEvent, reuse_datasets
+from civic.services.reuses.ports import ReuseWork
+from civic.services.reuses.urls import canonical_url
 from civic.services.reuses.vocabulary import (
     MODERATION_TARGET,
     ModerationAction,
@@ -100,13 +107,14 @@ class ReusePage:
 
 
 def declare_reuse(
-    uow: UnitOfWork, actor: ReuseActor, data: ReuseInput, *, topics: Sequence[str]
+    uow: ReuseWork, actor: ReuseActor, data: ReuseInput, *, topics: Sequence[str]
 ) -> Reuse:
     """Record a new reuse owned by ``actor`` and queue its notifications.
 
     Raises :class:`InvalidInput` for an unknown topic or dataset, an actor without
-    an actor type; :class:`ReuseUrlTaken` when another reuse has the URL;
-    :class:`AppNotActive` when the actor's app is suspended or refused.
+    an actor type; :class:`ReuseUrlTaken` when another reuse has the URL or a
+    variant of it (same canonical URL); :class:`AppNotActive` when the actor's app
+    is suspended or refused.
     """
     _ensure_app_may_act(uow, actor, "declaring a reuse in its name")
     problems = _topic_problems(data.topic, topics)
@@ -114,13 +122,15 @@ def declare_reuse(
         problems.append(("#/actor_type", "choose the actor type of whoever made the reuse"))
     datasets, missing = _datasets(uow, data.datasets)
     problems.extend((f"#/datasets/{index}", message) for index, message in missing)
+    canonical = _canonical(data.url, problems)
     if problems:
         raise InvalidInput(problems)
-    _ensure_url_free(uow, data.url)
+    _ensure_url_free(uow, canonical)
     reuse = Reuse(
         title=data.title,
         description=data.description,
         url=data.url,
+        canonical_url=canonical,
         type=data.type,
         topic=data.topic,
         purpose=data.purpose,
@@ -132,15 +142,13 @@ def declare_reuse(
         declared_via=actor.via,
         datasets=datasets,
     )
-    uow.session.add(reuse)
-    uow.session.flush()
-    uow.session.refresh(reuse, ["created", "updated"])
-    notify.reuse_declared(uow, reuse)
+    uow.reuses.add(reuse)
+    uow.notifications.reuse_declared(reuse)
     return reuse
 
 
 def update_reuse(
-    uow: UnitOfWork,
+    uow: ReuseWork,
     actor: ReuseActor,
     reuse_id: uuid.UUID,
     patch: ReusePatch,
@@ -161,28 +169,30 @@ def update_reuse(
     if patch.datasets is not None:
         datasets, missing = _datasets(uow, patch.datasets)
         problems.extend((f"#/datasets/{index}", message) for index, message in missing)
+    canonical = _canonical(patch.url, problems) if patch.url is not None else None
     if problems:
         raise InvalidInput(problems)
     if patch.url is not None and patch.url != reuse.url:
-        _ensure_url_free(uow, patch.url)
+        if canonical != reuse.canonical_url:
+            _ensure_url_free(uow, canonical)
         reuse.url = patch.url
+        reuse.canonical_url = canonical
     for name in ("title", "description", "type", "topic", "purpose", "image_url"):
         value = getattr(patch, name)
         if value is not None:
             setattr(reuse, name, value)
     if datasets is not None:
         reuse.datasets = datasets
-    uow.session.flush()
-    uow.session.refresh(reuse, ["updated"])
+    uow.reuses.save(reuse)
     return reuse
 
 
-def get_reuse(uow: UnitOfWork, reuse_id: uuid.UUID, *, viewer: ReuseActor | None = None) -> Reuse:
+def get_reuse(uow: ReuseWork, reuse_id: uuid.UUID, *, viewer: ReuseActor | None = None) -> Reuse:
     """The reuse with this id. Flagged reuses are shown to their owner and admins only.
 
     Raises :class:`UnknownReuse`.
     """
-    reuse = uow.session.get(Reuse, reuse_id)
+    reuse = uow.reuses.get(reuse_id)
     if reuse is None:
         raise UnknownReuse(f"no reuse has the id {reuse_id}")
     if reuse.state is ReuseState.FLAGGED and not (
@@ -251,7 +261,7 @@ def _newest(uow: UnitOfWork, filters: ReuseFilters, *, page: int, page_size: int
 
 
 def moderate_reuse(
-    uow: UnitOfWork,
+    uow: ReuseWork,
     actor: ReuseActor,
     reuse_id: uuid.UUID,
     action: ModerationAction,
@@ -284,25 +294,18 @@ def moderate_reuse(
     )
     reuse.state = target
     reuse.state_reason = reason
-    uow.session.add(event)
-    uow.session.flush()
+    uow.reuses.add_moderation(event)
     return event
 
 
-def moderation_history(uow: UnitOfWork, reuse_id: uuid.UUID) -> list[ReuseModerationEvent]:
+def moderation_history(uow: ReuseWork, reuse_id: uuid.UUID) -> list[ReuseModerationEvent]:
     """Every moderation of one reuse, oldest first."""
-    return list(
-        uow.session.scalars(
-            sa.select(ReuseModerationEvent)
-            .where(ReuseModerationEvent.reuse_id == reuse_id)
-            .order_by(ReuseModerationEvent.created, ReuseModerationEvent.id)
-        )
-    )
+    return uow.reuses.moderations(reuse_id)
 
 
-def _ensure_app_may_act(uow: UnitOfWork, actor: ReuseActor, doing: str) -> None:
+def _ensure_app_may_act(uow: ReuseWork, actor: ReuseActor, doing: str) -> None:
     # Whatever the door: a token of such an app is refused already, the portal is not.
-    app = uow.session.get(App, actor.app_id) if actor.app_id is not None else None
+    app = uow.apps.by_id(actor.app_id) if actor.app_id is not None else None
     if app is not None:
         ensure_may_act(app, doing)
 
@@ -313,13 +316,8 @@ def _topic_problems(topic: str, topics: Sequence[str]) -> list[tuple[str, str]]:
     return [("#/topic", f"unknown topic {topic!r}; one of: {', '.join(topics)}")]
 
 
-def _datasets(uow: UnitOfWork, names: Sequence[str]) -> tuple[list[Dataset], list[tuple[int, str]]]:
-    found = {
-        dataset.name: dataset
-        for dataset in uow.session.scalars(
-            sa.select(Dataset).where(Dataset.name.in_(names), Dataset.deleted_at.is_(None))
-        )
-    }
+def _datasets(uow: ReuseWork, names: Sequence[str]) -> tuple[list[Dataset], list[tuple[int, str]]]:
+    found = {dataset.name: dataset for dataset in uow.datasets.live_named(names)}
     missing = [
         (index, f"no dataset is named {name!r}")
         for index, name in enumerate(names)
@@ -328,9 +326,23 @@ def _datasets(uow: UnitOfWork, names: Sequence[str]) -> tuple[list[Dataset], lis
     return [found[name] for name in names if name in found], missing
 
 
-def _ensure_url_free(uow: UnitOfWork, url: str) -> None:
-    if uow.session.scalar(sa.select(Reuse.id).where(Reuse.url == url)) is not None:
-        raise ReuseUrlTaken("another reuse already has this url")
+def _canonical(url: str, problems: list[tuple[str, str]]) -> str:
+    try:
+        return canonical_url(url)
+    except ValueError:
+        problems.append(("#/url", "an http or https URL with a host and a valid port"))
+        return url
+
+
+def _ensure_url_free(uow: ReuseWork, canonical: str | None) -> None:
+    existing = uow.reuses.by_canonical_url(canonical) if canonical is not None else None
+    if existing is not None:
+        raise ReuseUrlTaken(
+            f"this reuse is declared already, as reuse {existing.id} (same address: "
+            "scheme, host case, port, trailing slash, fragment and tracking parameters "
+            "aside)",
+            existing_id=existing.id,
+        )
 
 
 def _filtered(filters: ReuseFilters) -> sa.Select[tuple[Reuse]]:
