@@ -108,3 +108,15 @@ def test_reuse_form_errors_are_tied_to_their_fields(client: FlaskClient, publish
     invalid = client.post("/portal/reuses/new", data=fields).get_data(as_text=True)
     assert "url:" not in invalid and "should" not in invalid
     assert 'aria-describedby="err-url"' in invalid
+
+
+def test_the_reuse_list_offers_organizations_by_title_and_hints_when_empty(
+    client: FlaskClient, publisher: Person
+) -> None:
+    page = client.get("/reuses?organization=ville-a").get_data(as_text=True)
+    assert '<option value="ville-a" selected>' in page
+    assert "No reuse matches." in page and "Search again without the filters" in page
+    french = client.get("/reuses?q=zzz", headers=FR).get_data(as_text=True)
+    assert "Aucune réutilisation ne correspond." in french
+    assert "Chercher parmi les jeux de données du catalogue" in french
+    assert "sans les filtres" not in french  # words only: no filter to remove

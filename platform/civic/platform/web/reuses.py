@@ -25,7 +25,7 @@ from civic.platform.wiring import current_bootstrap, current_settings
 from civic.services.apps import registry as apps
 from civic.services.apps.models import ActorType
 from civic.services.catalog.errors import UnknownOrganization
-from civic.services.catalog.organizations import get_organization
+from civic.services.catalog.organizations import get_organization, list_organizations
 from civic.services.errors import InvalidInput
 from civic.services.identity.rights import ADMIN, REUSES_WRITE, ROLE_RIGHTS
 from civic.services.reuses import registry
@@ -82,7 +82,13 @@ def list_page() -> Page:
     with current_bootstrap().unit_of_work() as uow:
         found = registry.list_reuses(uow, filters, page=page, page_size=PAGE_SIZE)
         reuses = [reuse_document(reuse) for reuse in found.reuses]
+        rows, _total = list_organizations(uow, page_size=1000)
+        organizations = sorted(
+            ((org.name, org.title) for org, _count in rows), key=lambda pair: pair[1].casefold()
+        )
     pages = (found.total + PAGE_SIZE - 1) // PAGE_SIZE
+    filtered = any(args.get(name) for name in ("type", "topic", "purpose", "actor_type"))
+    filtered = filtered or bool(filters.dataset or filters.organization)
     return render_template(
         "reuses/list.html",
         reuses=reuses,
@@ -90,6 +96,8 @@ def list_page() -> Page:
         args=args,
         topics=current_settings().reuse_topics,
         actor_choices=ACTOR_CHOICES,
+        organizations=organizations,
+        filtered=filtered,
         pages=pages,
         previous_url=_page_url(page - 1) if page > 1 else None,
         next_url=_page_url(page + 1) if page < pages else None,
