@@ -116,6 +116,18 @@ def test_labels_replace_raw_values(app: object) -> None:
         assert labels.app_status_label(AppStatus.SUSPENDED) == "suspended"
         assert labels.contest_status_label("restored") == "the app was restored"
         assert labels.actor_type_label("unknown") == "unknown"
+        # A plan in words (the test settings' plans are one limit each).
+        assert labels.plan_label(None) == "standard (the default): 600 a minute"
+        assert labels.plan_label("tiny") == "tiny: 3 a minute"
+        assert labels.when(dt.datetime(2026, 12, 2, 15, 0, 1, 123456, tzinfo=dt.UTC)) == (
+            "2026-12-02 15:00 UTC"
+        )
+
+
+def test_the_portals_values_can_be_copied(client: FlaskClient) -> None:
+    with client.get("/static/copy.js") as script:
+        assert script.status_code == 200
+        assert b"navigator.clipboard" in script.data
 
 
 def test_changing_the_actor_type_withdraws_its_verification() -> None:

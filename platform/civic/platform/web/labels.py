@@ -1,13 +1,16 @@
-"""Words for raw values on the account and admin pages: roles, request states, times."""
+"""Words for raw values on the account, portal and admin pages: roles, request states,
+times, rate-limit plans."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from civic.platform.pages.labels import actor_type_labels
+from civic.platform.wiring import current_settings
 from civic.services.apps.models import ActorType, AppStatus
 from civic.services.identity.models import Role, RoleRequestStatus
 
@@ -87,6 +90,31 @@ def when(moment: dt.datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _rate(limit: str) -> str:
+    count, _slash, period = limit.strip().partition("/")
+    if not count.strip().isdigit():
+        return limit
+    number = format_decimal(int(count))
+    words = {
+        "second": _("%(count)s a second", count=number),
+        "minute": _("%(count)s a minute", count=number),
+        "hour": _("%(count)s an hour", count=number),
+        "day": _("%(count)s a day", count=number),
+    }
+    return str(words.get(period.strip().rstrip("s"), limit))
+
+
+def plan_label(plan: str | None) -> str:
+    """A rate-limit plan in words: its name and its limits ("standard: 600 a minute,
+    50,000 a day"); None is the default plan."""
+    settings = current_settings()
+    name = plan or settings.quotas_default_plan
+    limits = settings.quotas_plans.get(name, "")
+    said = ", ".join(_rate(part) for part in limits.split(";") if part.strip())
+    shown = name if plan else _("%(name)s (the default)", name=name)
+    return f"{shown}: {said}" if said else shown
+
+
 def context() -> dict[str, Any]:
     """What templates may call."""
     return {
@@ -97,4 +125,5 @@ def context() -> dict[str, Any]:
         "access_label": access_label,
         "contest_status_label": contest_status_label,
         "when": when,
+        "plan_label": plan_label,
     }
