@@ -4,6 +4,7 @@ DOMAIN_TABLES = {
     "organizations",
     "datasets",
     "resources",
+    "auth_version",
     "catalog_version",
     "outbox",
     "users",

@@ -125,3 +125,18 @@ class PersonalToken(Base):
     revoked_reason: Mapped[str | None] = mapped_column(sa.String(50))
 
     app: Mapped[App] = relationship(lazy="joined", innerjoin=True)
+
+
+class AuthVersion(Base):
+    """One row: a new random ``version`` at the commit of any change that can make a
+    checked access token invalid (its row, its app, its person's role or state).
+
+    A trigger sets it (see the migration ``auth_version``); checked tokens are cached
+    with the version they were checked at (:mod:`civic.platform.read_cache`).
+    """
+
+    __tablename__ = "auth_version"
+    __table_args__ = (sa.CheckConstraint(sa.text("id = 1"), name="one_row"),)
+
+    id: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True, autoincrement=False)
+    version: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
