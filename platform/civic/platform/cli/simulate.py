@@ -26,6 +26,7 @@ from civic.services.simulation.seeding import (
     Progress,
     SeedRefused,
     platform_is_empty,
+    refresh_statistics,
     seed_history,
 )
 
@@ -92,6 +93,8 @@ def _seed(ctx: click.Context, scenario: str, history: History, *, if_empty: bool
         with bootstrap.unit_of_work() as uow:
             empty = platform_is_empty(uow)
         if not empty and if_empty:
+            # A demo written before seeding analyzed its tables gets its statistics now.
+            refresh_statistics(bootstrap)
             click.echo("the platform already has data: no history simulated")
             return
         click.echo(f"simulating {_describe(scenario, history)}", err=True)

@@ -24,6 +24,7 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 
+from civic.services.admin.contests import contest
 from civic.services.apps.access import change_access
 from civic.services.apps.errors import InvalidAccessChange
 from civic.services.apps.metadata import CLIENT_CREDENTIALS, AppMetadata
@@ -54,6 +55,8 @@ EVENT_BATCH = 20_000
 # The simulated history's usage kinds, as the platform names them.
 USAGE_KINDS = {"call": "api_call", "download": "download"}
 SIMULATION_REASON = "simulated history"
+SIMULATION_VERIFIER = "simulated history"
+CONTEST_MESSAGE = "simulated: we contest this cut-off"
 
 Progress = Callable[[str, int], None]
 T = TypeVar("T")
@@ -95,6 +98,17 @@ def platform_is_empty(uow: UnitOfWork) -> bool:
         session.scalar(sa.text(f"SELECT EXISTS (SELECT 1 FROM {table})"))  # noqa: S608 - constants
         for table in ("organizations", "datasets", "apps")
     )
+
+
+def refresh_statistics(bootstrap: Bootstrap) -> None:
+    """ANALYZE the whole database: the planner's statistics after a bulk load.
+
+    Without them until autovacuum's own ANALYZE, which may never come (it is off on
+    some machines), every table is planned as nearly empty: the organization pages
+    joined reuses to datasets row by row (4 s at the demo's size; 0.2 s analyzed).
+    """
+    with bootstrap.engine.begin() as connection:
+        connection.execute(sa.text("ANALYZE"))
 
 
 def seed_history(
@@ -228,6 +242,10 @@ class _Writer:
                 owner = self._app_owner(uow, record, members)
                 app, _credentials = register_simulated_app(uow, record, owner)
                 app.created = record.registered
+                if record.verified:  # as an administrator would, at registration
+                    app.actor_type_verified = True
+                    app.actor_type_verified_at = record.registered
+                    app.actor_type_verified_by = SIMULATION_VERIFIER
                 self.apps[record.id] = app.id
                 self.seeded.apps += 1
             uow.commit()
@@ -328,6 +346,11 @@ class _Writer:
                     self.seeded.left_out.append(_access_label(record, str(error)))
                     continue
                 self.seeded.access_events += 1
+                contested = record.contested
+                if contested is not None and contested <= self.now and app.owner_id:
+                    # The owner contests at once (with the contest's own time), while
+                    # the app is still cut: its restoration comes later in this replay.
+                    contest(uow, app.client_id, app.owner_id, CONTEST_MESSAGE, now=contested)
             uow.commit()
         self.progress("access changes", self.seeded.access_events)
 
@@ -346,12 +369,7 @@ class _Writer:
         self.seeded.daily_rows = roll_up_everything(engine)
 
     def _statistics(self) -> None:
-        # A bulk load leaves the planner without statistics until autovacuum's ANALYZE,
-        # which may never run (it is off on some machines): every table was assumed
-        # nearly empty, and the organization pages joined reuses to datasets row by row
-        # (4 s at the demo's size; 0.2 s once analyzed).
-        with self.bootstrap.engine.begin() as connection:
-            connection.execute(sa.text("ANALYZE"))
+        refresh_statistics(self.bootstrap)
 
     def _events(self, rng: random.Random) -> Iterator[Event]:
         apps = {app.id: app for app in self.source.app_list if app.id in self.apps}
