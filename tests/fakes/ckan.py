@@ -1,8 +1,8 @@
 """CKAN in memory: the connector's :class:`~civic.connectors.ckan.CkanClient` port, and only it.
 
 :class:`FakeCkan` answers the eight calls the services make the way the real
-adapter does against CKAN: idempotent upserts on the name, a name of another
-organization refused, a deleted dataset's name reusable, resources kept when an
+adapter does against CKAN: upserts on the name, an id already in use and a name of
+another organization refused, a deleted dataset's name reusable, resources kept when an
 update has none, deletes that tolerate absence. It does not imitate CKAN's
 validators nor its search language: it searches with the one query production
 sends (``"*:*"``, sorted by name) and refuses any other with
@@ -178,21 +178,23 @@ class FakeCkan(CkanClient):
         )
 
     def dataset_upsert(self, data: dict[str, Any]) -> CkanDataset:
-        """Create or update the package named ``data["name"]``; refuses a name of another
-        organization and a new dataset with an id already in use."""
+        """Create or update the package named ``data["name"]``; refuses an id already in
+        use (whatever the name, as CKAN does) and a name of another organization."""
 
         def apply() -> CkanDataset:
             name = data.get("name")
             if not isinstance(name, str) or not name:
                 raise CkanValidationError({"name": ["Missing value"]})
             owner = self._owner(data.get("owner_org"))
+            if data.get("id") in self._packages:
+                # CKAN's package_create refuses the id before anything else: sync.py then
+                # patches its dataset by id (the contract shows CKAN doing so).
+                raise CkanValidationError({"id": ["Dataset id already exists"]})
             live = self._live(name)
             if live is not None:
                 if live["owner_org"] != owner:
                     raise CkanValidationError({"name": [NAME_IN_USE]})
                 return self._store({**live, **data, "id": live["id"], "owner_org": owner}, live)
-            if data.get("id") in self._packages:
-                raise CkanValidationError({"id": ["Dataset id already exists"]})
             for package in self._packages.values():
                 if package["name"] == name:
                     package["name"] = package["id"]  # CKAN frees a deleted dataset's name

@@ -99,9 +99,15 @@ class CkanContract:
         assert first.metadata_modified.tzinfo is not None
         assert isinstance(first.metadata_created, dt.datetime)
 
-        # Sent again (a retry after a lost answer), without resources: one dataset,
+        # Sent again with its id (a retry after a lost answer): CKAN refuses the id,
+        # and sync.py patches the dataset by id instead.
+        with pytest.raises(CkanValidationError) as caught:
+            client.dataset_upsert(package(name, org, id=mirror_id))
+        assert "id" in caught.value.fields
+
+        # Sent again without an id nor resources: the name decides, still one dataset,
         # the resources kept, the creation time too.
-        again = {k: v for k, v in package(name, org, id=mirror_id).items() if k != "resources"}
+        again = {k: v for k, v in package(name, org).items() if k != "resources"}
         second = client.dataset_upsert({**again, "title": "Air quality (hourly)"})
         assert (second.id, second.title) == (first.id, "Air quality (hourly)")
         assert [r.id for r in second.resources] == [r.id for r in first.resources]
