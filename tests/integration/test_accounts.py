@@ -17,6 +17,7 @@ import requests
 from tests.integration.identity import PASSWORD, civic, csrf_token, logged_in, new_user, unique
 from tests.integration.mailbox import link_in, mails_to, wait_for_mail
 from tests.integration.stack import RunningStack
+from tests.integration.usage.helpers import mirror_dataset
 
 pytestmark = pytest.mark.integration
 
@@ -392,3 +393,41 @@ def test_mails_go_through_the_outbox_and_keep_no_link(stack: RunningStack) -> No
         {"e": email},
     )
     assert row == (True, "sent", False)
+
+
+def test_a_publisher_lists_and_withdraws_their_datasets(stack: RunningStack) -> None:
+    organization = unique("commune")
+    publisher = new_user(stack, "publisher", organization=organization)
+    dataset = mirror_dataset(stack, organization)
+    other = mirror_dataset(stack, unique("elsewhere"))
+    browser = logged_in(stack, publisher["email"])
+    account = browser.get(f"{stack.gateway_url}/account", timeout=10).text
+    assert "/account/datasets" in account
+    listed = browser.get(f"{stack.gateway_url}/account/datasets", timeout=10)
+    assert listed.status_code == 200
+    assert f"/datasets/{dataset.name}/edit" in listed.text
+    assert "on its way to CKAN" in listed.text
+    assert other.name not in listed.text
+    # Another organization's dataset cannot be withdrawn from here.
+    assert (
+        browser.get(
+            f"{stack.gateway_url}/account/datasets/{other.name}/withdraw", timeout=10
+        ).status_code
+        == 404
+    )
+    page = f"/account/datasets/{dataset.name}/withdraw"
+    done = _post_form(browser, stack, page, page, {})
+    assert done.status_code == 302
+    row = _row(
+        stack,
+        "SELECT d.deleted_at IS NOT NULL, (SELECT operation FROM outbox o"
+        " WHERE o.aggregate_id = d.id ORDER BY o.id DESC LIMIT 1) FROM datasets d"
+        " WHERE d.name = %(n)s",
+        {"n": dataset.name},
+    )
+    assert row == (True, "delete")  # the worker deletes it in CKAN
+    after = browser.get(f"{stack.gateway_url}/account/datasets", timeout=10).text
+    assert f"/datasets/{dataset.name}/edit" not in after
+    # A developer has no datasets page.
+    developer = logged_in(stack, new_user(stack)["email"])
+    assert developer.get(f"{stack.gateway_url}/account/datasets", timeout=10).status_code == 403

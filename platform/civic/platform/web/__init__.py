@@ -13,7 +13,7 @@ from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
 
 from civic.platform.settings import Settings
-from civic.platform.web import accounts, auth, contests, portal, session
+from civic.platform.web import accounts, auth, contests, my_datasets, portal, session
 
 
 def init_app(app: Flask, settings: Settings, limiter: Limiter) -> None:
@@ -35,4 +35,5 @@ def init_app(app: Flask, settings: Settings, limiter: Limiter) -> None:
     # limited per e-mail address and per client address.
     app.register_blueprint(accounts.blueprint(settings, limiter))
     app.register_blueprint(contests.blueprint())  # owners contest their app's suspension
+    app.register_blueprint(my_datasets.blueprint())  # a publisher's datasets, withdrawn here
     app.config["CIVIC_SIGNUP_OPEN"] = settings.signup_open  # the login page links to sign-up
