@@ -9,10 +9,12 @@ from civic.services.catalog.documents import (
     DatasetOut,
     OrganizationOut,
     ResourceOut,
+    comparable,
     dataset_document,
     organization_document,
     resource_document,
 )
+from civic.services.catalog.inputs import DatasetInput
 from civic.services.catalog.models import (
     Dataset,
     Organization,
@@ -95,3 +97,10 @@ def test_an_organization_document_is_its_model() -> None:
     assert list(document) == list(OrganizationOut.model_fields)
     assert OrganizationOut.model_validate(document).dataset_count == 3
     assert "dataset_count" not in organization_document(_organization())
+
+
+def test_the_comparable_part_is_what_a_publisher_writes() -> None:
+    document = dataset_document(_dataset())
+    kept = comparable(document)
+    assert list(kept) == list(DatasetInput.model_fields)
+    assert "id" not in kept["resources"][0]

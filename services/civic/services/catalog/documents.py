@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from civic.services.catalog.errors import UnknownDataset
-from civic.services.catalog.inputs import ContactPoint, Temporal
+from civic.services.catalog.inputs import ContactPoint, DatasetInput, Temporal
 from civic.services.catalog.models import Dataset, Organization, Resource
 from civic.services.uow import UnitOfWork
 
@@ -243,22 +243,13 @@ def _live_by_name() -> sa.Select[Any]:
     )
 
 
+# What a publisher writes: DatasetInput's fields (the resources apart, compared without ids).
+_WRITTEN = tuple(name for name in DatasetInput.model_fields if name != "resources")
+
+
 def comparable(document: dict[str, Any]) -> dict[str, Any]:
     """The publisher-written part of a document, for "did anything change?" checks."""
-    fields = (
-        "name",
-        "title",
-        "description",
-        "organization",
-        "license",
-        "tags",
-        "themes",
-        "temporal",
-        "spatial",
-        "frequency",
-        "contact_point",
-    )
-    kept = {key: document.get(key) for key in fields}
+    kept = {key: document.get(key) for key in _WRITTEN}
     kept["resources"] = [
         {k: v for k, v in resource.items() if k != "id"} for resource in document["resources"]
     ]
