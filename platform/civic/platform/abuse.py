@@ -8,7 +8,8 @@ see is counted here, per address, in the same Redis:
   bad ``X-CKAN-API-Key``...) counts against its address. Once the address is over
   ``quotas_invalid_credentials``, its requests that carry credentials get a 429 at
   once, before the token or client is looked up in the database: guessing costs the
-  guesser, not the platform.
+  guesser, not the platform. A token the worker has checked already (cached at the
+  current auth version, see :mod:`.read_cache`) costs no lookup and is not refused.
 * **Routes outside the per-app quotas**, each class with its own per-address limit:
   app registration (``quotas_registration``, so one party cannot mint apps, and with
   them fresh quotas, faster than people do), the OAuth endpoints (``quotas_oauth``),
@@ -38,7 +39,7 @@ from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from civic.platform.api import API_PREFIX
 from civic.platform.ckan_action import is_action_path
-from civic.platform.oauth.protection import CREDENTIALS_REFUSED
+from civic.platform.oauth.protection import CREDENTIALS_REFUSED, presents_a_known_token
 from civic.platform.settings import Settings
 
 log = logging.getLogger("civic.abuse")
@@ -118,7 +119,12 @@ class AddressLimits:
         """Refuse (429) an address over a limit; raises :class:`TooManyRequests`."""
         address = request.remote_addr or "unknown"
         method, path = request.method, request.path
-        if carries_credentials() and not self._test(self._failures, "failures", address):
+        # A token this worker checked already costs no lookup: no guessing to count.
+        if (
+            carries_credentials()
+            and not presents_a_known_token()
+            and not self._test(self._failures, "failures", address)
+        ):
             raise _too_many(
                 self._failures,
                 "too many failed credentials from this address; check the token or secret",

@@ -22,6 +22,7 @@ from flask_openapi3.models.tag import Tag
 from flask_openapi3.types import ResponseDict
 from pydantic import ConfigDict
 
+from civic.platform import read_cache
 from civic.platform.api import BEARER, feature_blueprint
 from civic.platform.api.catalog_schemas import (
     DatasetList,
@@ -33,7 +34,7 @@ from civic.platform.api.catalog_schemas import (
 from civic.platform.oauth.protection import require
 from civic.platform.wiring import current_bootstrap, current_settings
 from civic.services.catalog import datasets as service
-from civic.services.catalog.documents import live_dataset_document, resource_document
+from civic.services.catalog.documents import resource_document
 from civic.services.catalog.errors import UnknownResource
 from civic.services.catalog.inputs import DatasetInput, DatasetPatch, ResourceInput
 from civic.services.catalog.models import SyncStatus
@@ -162,8 +163,7 @@ def blueprint() -> APIBlueprint:
     @bp.get("/<name>", summary="A dataset", responses={200: DatasetOut})
     def show_dataset(path: NamePath) -> Response:
         """The dataset from the mirror, with ``sync_status`` and CKAN's id."""
-        name = path.name
-        return jsonify(current_bootstrap().read(lambda uow: live_dataset_document(uow, name)))
+        return jsonify(read_cache.dataset_document(path.name))
 
     @bp.put("/<name>", summary="Replace a dataset", responses=WRITE_STATUSES, security=BEARER)
     def replace_dataset(path: NamePath, body: DatasetInput) -> Response:

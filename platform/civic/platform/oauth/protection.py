@@ -22,11 +22,15 @@ from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
 from flask import Flask, Response, current_app, g, request
 
+from civic.platform import read_cache
 from civic.platform.api import API_PREFIX
 from civic.platform.ckan_action import is_action_path
 from civic.platform.problems import INSUFFICIENT_SCOPE, INVALID_TOKEN, problem_response
 from civic.platform.wiring import current_bootstrap
+from civic.services.clock import utcnow
+from civic.services.tokens.credentials import digest
 from civic.services.tokens.errors import InvalidToken
+from civic.services.tokens.personal import is_personal_token
 from civic.services.tokens.principals import Principal, check_access_token
 
 REALM = "civic"
@@ -50,10 +54,11 @@ class InsufficientScope(Exception):  # noqa: N818 - RFC 6750's insufficient_scop
 
 class _Validator(BearerTokenValidator):  # type: ignore[misc]  # Authlib is untyped
     def authenticate_token(self, token_string: str) -> Principal:
-        # This runs on every authenticated API call: one read, one round trip, no
-        # cache (a suspended app or a revoked token stops at once, in every worker).
+        # This runs on every authenticated API call: the token checked at the current
+        # auth version is served from this worker's cache (a suspended app or a
+        # revoked token changes that version, so it stops at once, in every worker).
         try:
-            return current_bootstrap().read(lambda uow: check_access_token(uow, token_string))
+            return _checked(token_string)
         except InvalidToken as error:
             raise InvalidTokenError(str(error), realm=REALM) from error
 
@@ -62,8 +67,45 @@ class _Validator(BearerTokenValidator):  # type: ignore[misc]  # Authlib is unty
             raise InvalidTokenError(realm=REALM)
 
 
+def _checked(token: str) -> Principal:
+    """The principal of access token ``token``; cached per worker at the auth version
+    (personal tokens are not: their check records their use). Raises InvalidToken."""
+    cache = read_cache.principal_cache()
+    if cache is None or is_personal_token(token):
+        return current_bootstrap().read(lambda uow: check_access_token(uow, token))
+    key = digest(token)
+    version = read_cache.request_versions().auth
+    principal = cache.get(key, version)
+    if principal is not None and principal.expires_at > utcnow():
+        return principal
+    # Read after the version: at least as recent as it. Refusals are never kept.
+    principal = current_bootstrap().read(lambda uow: check_access_token(uow, token))
+    cache.put(key, version, principal)
+    return principal
+
+
+def presents_a_known_token() -> bool:
+    """Whether the request's API token was checked already by this worker, at the current
+    auth version, and is unexpired: checking it again costs no database lookup."""
+    cache = read_cache.principal_cache()
+    if cache is None:
+        return False
+    if is_action_path(request.path):
+        token = ckan_credentials()
+    elif request.path.startswith(API_PREFIX):
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        token = token.strip() if scheme.lower() == "bearer" else None
+    else:
+        return False
+    if not token or is_personal_token(token):
+        return False
+    principal = cache.get(digest(token), read_cache.request_versions().auth)
+    return principal is not None and principal.expires_at > utcnow()
+
+
 def init_app(app: Flask) -> None:
     """Authenticate bearer tokens on API requests of ``app`` and answer refusals."""
+    read_cache.init_app(app)
     protector = ResourceProtector()
     protector.register_token_validator(_Validator(realm=REALM))
     app.extensions["civic.protector"] = protector
@@ -130,7 +172,7 @@ def _authenticate_ckan_client() -> Response | None:
     if token is None:
         return None
     try:
-        principal = current_bootstrap().read(lambda uow: check_access_token(uow, token))
+        principal = _checked(token)
     except InvalidToken as error:
         g.setdefault(CREDENTIALS_REFUSED, True)
         return _bearer_problem(401, INVALID_TOKEN.title, str(error), INVALID_TOKEN.uri)
