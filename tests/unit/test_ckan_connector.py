@@ -63,7 +63,6 @@ ANSWERS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "package_create": echo,
     "package_update": echo,
     "package_search": lambda _: {"count": 0, "results": [], "search_facets": {}},
-    "resource_create": lambda data: {"id": "r-1", **data},
 }
 
 
@@ -377,25 +376,6 @@ def test_status_is_tried_once(
         remote.status()
     assert len(app.seen) == 1
     assert sleeps == []
-
-
-def test_resource_create_is_not_resent_once_ckan_may_have_it(
-    double: tuple[CkanDouble, str], remote: RemoteCkan, sleeps: Sleeps
-) -> None:
-    app, _ = double
-    app.script(Fault(status=502, apply_first=True))
-    with pytest.raises(CkanUnavailable):
-        remote.resource_create("ds", {"url": "http://example.org/a.csv"})
-    assert app.actions()[-1] == "resource_create"
-    assert app.actions().count("resource_create") == 1
-    assert sleeps == []
-
-
-def test_resource_create_is_retried_when_ckan_never_got_it(sleeps: Sleeps) -> None:
-    url = f"http://127.0.0.1:{closed_port()}"
-    with RemoteCkan(url, TOKEN, retries=1, sleep=sleeps) as client, pytest.raises(CkanUnavailable):
-        client.resource_create("ds", {"url": "http://example.org/a.csv"})
-    assert sleeps == [0.5]
 
 
 def test_upsert_after_a_lost_answer_makes_one_dataset(

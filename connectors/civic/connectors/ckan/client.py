@@ -19,7 +19,6 @@ from civic.connectors.ckan.interfaces import (
     CkanDataset,
     CkanNotFound,
     CkanOrganization,
-    CkanResource,
     CkanSearchResult,
     CkanStatus,
     CkanValidationError,
@@ -28,7 +27,6 @@ from civic.connectors.ckan.parsing import (
     extras_list,
     parse_dataset,
     parse_organization,
-    parse_resource,
     parse_search,
     parse_status,
 )
@@ -41,10 +39,9 @@ NAME_IN_USE = "That URL is already in use."
 class RetryPolicy(enum.Enum):
     """When a failed call may be sent again."""
 
-    # Reads and idempotent writes: any connection error, timeout or 5xx.
+    # Reads and idempotent writes (every write of the port is one): any connection
+    # error, timeout or 5xx.
     TRANSIENT = "transient"
-    # Writes that would be applied twice: only when CKAN surely never got the request.
-    UNSENT = "unsent"
     # Once only (readiness probes want the current answer, not a late one).
     NEVER = "never"
 
@@ -123,22 +120,6 @@ class ActionClient(CkanClient, ABC):
             raise error
         return existing
 
-    def organization_delete(self, name_or_id: str) -> None:
-        """``organization_delete``; absent is not an error.
-
-        Raises ``CkanValidationError`` while it still has datasets.
-        """
-        with contextlib.suppress(CkanNotFound):
-            self.call_action("organization_delete", {"id": name_or_id})
-
-    def organization_purge(self, name_or_id: str) -> None:
-        """``organization_purge``; absent is not an error.
-
-        Raises ``CkanValidationError`` while it still has datasets.
-        """
-        with contextlib.suppress(CkanNotFound):
-            self.call_action("organization_purge", {"id": name_or_id})
-
     # Datasets ---------------------------------------------------------------
     def dataset_show(self, name_or_id: str) -> CkanDataset:
         """The dataset, deleted ones included. Raises ``CkanNotFound``."""
@@ -198,32 +179,6 @@ class ActionClient(CkanClient, ABC):
         """``package_delete``; a dataset already deleted or absent is not an error."""
         with contextlib.suppress(CkanNotFound):
             self.call_action("package_delete", {"id": name_or_id})
-
-    def dataset_purge(self, name_or_id: str) -> None:
-        """``dataset_purge``; an absent dataset is not an error (a retry may find it gone)."""
-        with contextlib.suppress(CkanNotFound):
-            self.call_action("dataset_purge", {"id": name_or_id})
-
-    # Resources --------------------------------------------------------------
-    def resource_create(self, dataset: str, data: dict[str, Any]) -> CkanResource:
-        """Append a resource to ``dataset``; retried only if CKAN never got the request.
-
-        Raises ``CkanNotFound`` and ``CkanValidationError``.
-        """
-        return parse_resource(
-            self.call_action(
-                "resource_create", {**data, "package_id": dataset}, retry=RetryPolicy.UNSENT
-            )
-        )
-
-    def resource_patch(self, resource_id: str, changes: dict[str, Any]) -> CkanResource:
-        """``resource_patch``. Raises ``CkanNotFound`` and ``CkanValidationError``."""
-        return parse_resource(self.call_action("resource_patch", {**changes, "id": resource_id}))
-
-    def resource_delete(self, resource_id: str) -> None:
-        """``resource_delete``; an absent resource is not an error."""
-        with contextlib.suppress(CkanNotFound):
-            self.call_action("resource_delete", {"id": resource_id})
 
     # Search -----------------------------------------------------------------
     def dataset_search(

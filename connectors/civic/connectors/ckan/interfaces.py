@@ -140,9 +140,8 @@ class CkanSearchResult:
 class CkanClient(Protocol):
     """The calls the services make to CKAN's Action API, and only those (8).
 
-    The real adapter (:class:`civic.connectors.ckan.client.ActionClient`) also
-    deletes and purges organizations and datasets and writes resources: only tests
-    do that, to set CKAN up or clean it, so those calls are not part of the port.
+    Nothing else: tests that set CKAN up or clean it (purges, resources) send those
+    actions through :meth:`civic.connectors.ckan.remote.RemoteCkan.call_action`.
 
     Every method may raise :class:`CkanUnavailable` (CKAN down, slow or
     answering 5xx) and :class:`CkanNotAuthorized` (the token may not do this);

@@ -28,7 +28,6 @@ from ckanapi.errors import (
     ValidationError,
 )
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from civic.connectors.ckan.client import ActionClient, RetryPolicy
 from civic.connectors.ckan.interfaces import (
@@ -67,16 +66,6 @@ def _raise_for_server_error(response: requests.Response, *args: object, **kwargs
         # CKAN answers 403 itself; a 401 comes from an authenticating proxy.
         response.close()
         raise CkanNotAuthorized("CKAN (or a proxy before it) answered 401")
-
-
-def _never_sent(exc: BaseException) -> bool:
-    """True when the request surely did not reach CKAN (no connection was made)."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    if isinstance(exc, requests.ConnectionError) and exc.args:
-        cause = exc.args[0]
-        return isinstance(cause, MaxRetryError) and isinstance(cause.reason, NewConnectionError)
-    return False
 
 
 def _is_transient(exc: BaseException) -> bool:
@@ -207,11 +196,7 @@ class RemoteCkan(ActionClient):
             except (CKANAPIError, ServerIncompatibleError) as exc:
                 raise map_ckanapi_error(action, exc) from exc
             except (_ServerError, requests.RequestException) as exc:
-                retryable = _is_transient(exc) and (
-                    retry is RetryPolicy.TRANSIENT
-                    or (retry is RetryPolicy.UNSENT and _never_sent(exc))
-                )
-                if not retryable or attempt + 1 >= attempts:
+                if not _is_transient(exc) or attempt + 1 >= attempts:
                     raise CkanUnavailable(
                         f"CKAN {action} failed after {attempt + 1} attempt(s): {_describe(exc)}"
                     ) from exc
