@@ -184,6 +184,9 @@ def check_apps_and_tokens(make: Make) -> None:
         assert uow.apps.revoke_tokens(app.id, reason="app_deleted", now=utcnow()) == 0
         assert uow.tokens.revoke_family(uuid.uuid4(), reason="revoked", now=utcnow()) == 0
         assert uow.tokens.personal(uuid.uuid4()) is None
+        assert uow.tokens.code_by_digest("0" * 64, lock=True) is None
+        assert uow.tokens.by_access_digest("0" * 64) is None
+        assert uow.tokens.by_refresh_digest("0" * 64, lock=True) is None
         app.deleted_at = utcnow()
         uow.apps.save(app)
         assert uow.apps.by_client_id(app.client_id) is None

@@ -15,9 +15,9 @@ from civic.services.apps.metadata import parse_metadata
 from civic.services.apps.models import AccessAction, AppStatus
 from civic.services.errors import InvalidInput
 from civic.services.repositories.memory import MemoryUnitOfWork
-from civic.services.tokens import credentials
+from civic.services.tokens import codes, credentials, issuance
 from civic.services.tokens.families import revoke_family
-from civic.services.tokens.models import PersonalToken, Token
+from civic.services.tokens.models import AuthorizationCode, PersonalToken, Token
 from civic.services.tokens.personal import UnknownPersonalToken, revoke_personal_token
 
 from .builders import app
@@ -31,14 +31,12 @@ METADATA = {
 
 
 def token(app_id: uuid.UUID, family_id: uuid.UUID, **fields: object) -> Token:
-    return Token(
-        app_id=app_id,
-        family_id=family_id,
-        grant_type="authorization_code",
-        access_token_hash=uuid.uuid4().hex,
-        expires_at=NOW + dt.timedelta(hours=1),
-        **fields,
-    )
+    values: dict[str, object] = {
+        "access_token_hash": uuid.uuid4().hex,
+        "expires_at": NOW + dt.timedelta(hours=1),
+        "grant_type": "authorization_code",
+    }
+    return Token(app_id=app_id, family_id=family_id, **{**values, **fields})
 
 
 def test_a_suspended_app_is_changed_by_nobody_until_restored() -> None:
@@ -147,3 +145,75 @@ def test_a_revocation_rolled_back_is_undone() -> None:
         uow.rollback()
         assert live.revoked_at is None and robot.deleted_at is None
         assert registry.get_app(uow, robot.client_id) is robot
+
+
+def _code(uow: MemoryUnitOfWork, robot_id: uuid.UUID, value: str) -> AuthorizationCode:
+    robot = uow.apps.by_id(robot_id)
+    assert robot is not None
+    return codes.save_code(
+        uow,
+        value,
+        app=robot,
+        user_id=uuid.uuid4(),
+        redirect_uri="https://app.example.fr/cb",
+        scope="reuses:write",
+        code_challenge="x" * 43,
+        code_challenge_method="S256",
+        ttl_seconds=60,
+        now=NOW,
+    )
+
+
+def test_a_code_is_exchanged_once_and_its_reuse_revokes_what_it_issued() -> None:
+    with MemoryUnitOfWork() as uow:
+        robot, other = app(uow), app(uow)
+        record = _code(uow, robot.id, "code-1")
+        assert codes.find_code_for_exchange(uow, "code-1", other, now=NOW) is None
+        assert codes.find_code_for_exchange(uow, "code-1", robot, now=NOW) is record
+        codes.mark_code_used(uow, record, now=NOW)
+        issued = token(robot.id, record.id)  # the family of a code is its id
+        uow.seed(issued)
+        assert codes.find_code_for_exchange(uow, "code-1", robot, now=NOW) is None
+        assert issued.revoked_reason == "code_reuse"
+
+
+def test_an_expired_code_is_refused() -> None:
+    with MemoryUnitOfWork() as uow:
+        robot = app(uow)
+        _code(uow, robot.id, "code-2")
+        later = NOW + dt.timedelta(seconds=61)
+        assert codes.find_code_for_exchange(uow, "code-2", robot, now=later) is None
+
+
+def test_a_refresh_token_exchanged_twice_revokes_its_whole_family() -> None:
+    with MemoryUnitOfWork() as uow:
+        robot = app(uow)
+        family = uuid.uuid4()
+        first = token(robot.id, family, refresh_token_hash=credentials.digest("refresh-1"))
+        uow.seed(first)
+        found = issuance.find_refresh_token_for_rotation(uow, "refresh-1", robot, now=NOW)
+        assert found is first
+        issuance.mark_rotated(uow, first, now=NOW)
+        latest = token(robot.id, family, refresh_token_hash=credentials.digest("refresh-2"))
+        uow.seed(latest)
+        assert issuance.find_refresh_token_for_rotation(uow, "refresh-1", robot, now=NOW) is None
+        assert latest.revoked_reason == "refresh_reuse"  # the legitimate holder's too
+        assert issuance.find_refresh_token_for_rotation(uow, "refresh-2", robot, now=NOW) is None
+
+
+def test_a_token_is_found_by_either_value_and_revoked_once() -> None:
+    with MemoryUnitOfWork() as uow:
+        robot = app(uow)
+        record = token(
+            robot.id,
+            uuid.uuid4(),
+            access_token_hash=credentials.digest("access"),
+            refresh_token_hash=credentials.digest("refresh"),
+        )
+        uow.seed(record)
+        assert issuance.find_token(uow, "access") == (record, "access_token")
+        assert issuance.find_token(uow, "refresh", "refresh_token") == (record, "refresh_token")
+        assert issuance.find_token(uow, "nothing") is None
+        issuance.revoke_token(uow, record, now=NOW)
+        issuance.revoke_token(uow, record, reason="again", now=NOW + dt.timedelta(1))
+        assert (record.revoked_at, record.revoked_reason) == (NOW, "revoked")

@@ -27,7 +27,7 @@ from civic.services.apps.models import AccessEvent, App
 from civic.services.catalog.models import Dataset, Organization
 from civic.services.clock import utcnow
 from civic.services.reuses.models import Reuse, ReuseModerationEvent
-from civic.services.tokens.models import PersonalToken, Token
+from civic.services.tokens.models import AuthorizationCode, PersonalToken, Token
 
 T = TypeVar("T")
 
@@ -195,6 +195,21 @@ class MemoryApps(_Table):
 class MemoryTokens(_Table):
     """:class:`~civic.services.tokens.ports.TokenRepository` in memory."""
 
+    def add_code(self, code: AuthorizationCode) -> None:
+        self._store.insert(code)
+
+    def code_by_digest(self, digest: str, *, lock: bool = False) -> AuthorizationCode | None:
+        codes = self._store.rows(AuthorizationCode)
+        return next((c for c in codes if c.code_hash == digest), None)
+
+    def by_access_digest(self, digest: str) -> Token | None:
+        tokens = self._store.rows(Token)
+        return next((t for t in tokens if t.access_token_hash == digest), None)
+
+    def by_refresh_digest(self, digest: str, *, lock: bool = False) -> Token | None:
+        tokens = self._store.rows(Token)
+        return next((t for t in tokens if t.refresh_token_hash == digest), None)
+
     def revoke_family(self, family_id: uuid.UUID, *, reason: str, now: dt.datetime) -> int:
         family = [t for t in self._store.rows(Token) if t.family_id == family_id]
         return _revoke(family, reason, now)
@@ -202,7 +217,7 @@ class MemoryTokens(_Table):
     def personal(self, token_id: uuid.UUID) -> PersonalToken | None:
         return next((t for t in self._store.rows(PersonalToken) if t.id == token_id), None)
 
-    def save(self, token: PersonalToken) -> None:
+    def save(self, token: Token | PersonalToken | AuthorizationCode) -> None:
         """Nothing to write: the object is the stored one."""
 
 

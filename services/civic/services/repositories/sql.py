@@ -21,7 +21,7 @@ from civic.services.catalog.models import Dataset, Organization
 from civic.services.notifications import events
 from civic.services.outbox.messages import enqueue
 from civic.services.reuses.models import Reuse, ReuseModerationEvent
-from civic.services.tokens.models import PersonalToken, Token
+from civic.services.tokens.models import AuthorizationCode, PersonalToken, Token
 from civic.services.uow import UnitOfWork
 
 
@@ -156,6 +156,21 @@ class SqlTokens:
     def __init__(self, session: Session) -> None:
         self._session = session
 
+    def add_code(self, code: AuthorizationCode) -> None:
+        self._session.add(code)
+        self._session.flush()
+
+    def code_by_digest(self, digest: str, *, lock: bool = False) -> AuthorizationCode | None:
+        query = sa.select(AuthorizationCode).where(AuthorizationCode.code_hash == digest)
+        return self._session.scalar(query.with_for_update() if lock else query)
+
+    def by_access_digest(self, digest: str) -> Token | None:
+        return self._session.scalar(sa.select(Token).where(Token.access_token_hash == digest))
+
+    def by_refresh_digest(self, digest: str, *, lock: bool = False) -> Token | None:
+        query = sa.select(Token).where(Token.refresh_token_hash == digest)
+        return self._session.scalar(query.with_for_update(of=Token) if lock else query)
+
     def revoke_family(self, family_id: uuid.UUID, *, reason: str, now: dt.datetime) -> int:
         result = self._session.execute(
             sa.update(Token)
@@ -168,7 +183,7 @@ class SqlTokens:
     def personal(self, token_id: uuid.UUID) -> PersonalToken | None:
         return self._session.get(PersonalToken, token_id)
 
-    def save(self, token: PersonalToken) -> None:
+    def save(self, token: Token | PersonalToken | AuthorizationCode) -> None:
         self._session.flush()
 
 

@@ -1,22 +1,24 @@
-"""Authorization codes: issued after consent, exchanged once, bound to a PKCE challenge."""
+"""Authorization codes: issued after consent, exchanged once, bound to a PKCE challenge.
+
+Through :class:`~civic.services.tokens.ports.TokenWork` only (tested in memory in
+tests/unit/domain).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 
-import sqlalchemy as sa
-
 from civic.services.apps.models import App
 from civic.services.clock import utcnow
 from civic.services.tokens import credentials
 from civic.services.tokens.families import revoke_family
 from civic.services.tokens.models import AuthorizationCode
-from civic.services.uow import UnitOfWork
+from civic.services.tokens.ports import TokenWork
 
 
 def save_code(
-    uow: UnitOfWork,
+    uow: TokenWork,
     code: str,
     *,
     app: App,
@@ -40,13 +42,12 @@ def save_code(
         code_challenge_method=code_challenge_method,
         expires_at=now + dt.timedelta(seconds=ttl_seconds),
     )
-    uow.session.add(record)
-    uow.session.flush()
+    uow.tokens.add_code(record)
     return record
 
 
 def find_code_for_exchange(
-    uow: UnitOfWork, code: str, app: App, *, now: dt.datetime | None = None
+    uow: TokenWork, code: str, app: App, *, now: dt.datetime | None = None
 ) -> AuthorizationCode | None:
     """The code ``app`` may exchange now, or None.
 
@@ -55,11 +56,7 @@ def find_code_for_exchange(
     The row is locked, so two concurrent exchanges cannot both succeed.
     """
     now = now or utcnow()
-    record = uow.session.scalar(
-        sa.select(AuthorizationCode)
-        .where(AuthorizationCode.code_hash == credentials.digest(code))
-        .with_for_update()
-    )
+    record = uow.tokens.code_by_digest(credentials.digest(code), lock=True)
     if record is None or record.app_id != app.id:
         return None
     if record.used_at is not None:
@@ -71,8 +68,8 @@ def find_code_for_exchange(
 
 
 def mark_code_used(
-    uow: UnitOfWork, record: AuthorizationCode, *, now: dt.datetime | None = None
+    uow: TokenWork, record: AuthorizationCode, *, now: dt.datetime | None = None
 ) -> None:
     """Record that ``record`` was exchanged; kept (not deleted) to detect its reuse."""
     record.used_at = now or utcnow()
-    uow.session.flush()
+    uow.tokens.save(record)

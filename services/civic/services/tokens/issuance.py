@@ -4,6 +4,10 @@ A token never carries a scope its holder cannot use (:func:`usable_scope`): what
 app was granted is capped at issuance by the rights of the person who delegated it,
 else of the app's owner (client credentials), else of an app acting alone. So a
 resource server trusting the ``scope`` of a token or of its introspection is right.
+
+Finding, rotating and revoking go through
+:class:`~civic.services.tokens.ports.TokenWork` (tested in memory in
+tests/unit/domain); saving a token reads its person on the session.
 """
 
 from __future__ import annotations
@@ -12,8 +16,6 @@ import datetime as dt
 import uuid
 from typing import Any
 
-import sqlalchemy as sa
-
 from civic.services.apps.models import App
 from civic.services.clock import utcnow
 from civic.services.identity.models import Role, User
@@ -21,6 +23,7 @@ from civic.services.identity.rights import effective_scopes, join_scope, split_s
 from civic.services.tokens import credentials
 from civic.services.tokens.families import revoke_family
 from civic.services.tokens.models import Token
+from civic.services.tokens.ports import TokenWork
 from civic.services.uow import UnitOfWork
 
 
@@ -87,7 +90,7 @@ def save_token(
 
 
 def find_refresh_token_for_rotation(
-    uow: UnitOfWork, refresh_token: str, app: App, *, now: dt.datetime | None = None
+    uow: TokenWork, refresh_token: str, app: App, *, now: dt.datetime | None = None
 ) -> Token | None:
     """The token whose refresh token ``app`` may exchange now, or None.
 
@@ -97,11 +100,7 @@ def find_refresh_token_for_rotation(
     locked, so two concurrent exchanges cannot both succeed.
     """
     now = now or utcnow()
-    token = uow.session.scalar(
-        sa.select(Token)
-        .where(Token.refresh_token_hash == credentials.digest(refresh_token))
-        .with_for_update(of=Token)
-    )
+    token = uow.tokens.by_refresh_digest(credentials.digest(refresh_token), lock=True)
     if token is None or token.app_id != app.id:
         return None
     if token.rotated_at is not None:
@@ -114,36 +113,39 @@ def find_refresh_token_for_rotation(
     return token
 
 
-def mark_rotated(uow: UnitOfWork, token: Token, *, now: dt.datetime | None = None) -> None:
+def mark_rotated(uow: TokenWork, token: Token, *, now: dt.datetime | None = None) -> None:
     """Record that ``token``'s refresh token was exchanged for the next of its family."""
     token.rotated_at = now or utcnow()
-    uow.session.flush()
+    uow.tokens.save(token)
 
 
-def find_token(uow: UnitOfWork, value: str, hint: str | None = None) -> tuple[Token, str] | None:
+def find_token(uow: TokenWork, value: str, hint: str | None = None) -> tuple[Token, str] | None:
     """The token whose access or refresh token is ``value``, and which of the two it is.
 
     ``hint`` (RFC 7009 ``token_type_hint``) says which to look for first.
     """
     digest = credentials.digest(value)
-    kinds = [("access_token", Token.access_token_hash), ("refresh_token", Token.refresh_token_hash)]
+    kinds = [
+        ("access_token", uow.tokens.by_access_digest),
+        ("refresh_token", uow.tokens.by_refresh_digest),
+    ]
     if hint == "refresh_token":
         kinds.reverse()
-    for kind, column in kinds:
-        token = uow.session.scalar(sa.select(Token).where(column == digest))
+    for kind, find in kinds:
+        token = find(digest)
         if token is not None:
             return token, kind
     return None
 
 
 def revoke_token(
-    uow: UnitOfWork, token: Token, *, reason: str = "revoked", now: dt.datetime | None = None
+    uow: TokenWork, token: Token, *, reason: str = "revoked", now: dt.datetime | None = None
 ) -> None:
     """Revoke ``token`` (its access and refresh token both), as RFC 7009 allows."""
     if token.revoked_at is None:
         token.revoked_at = now or utcnow()
         token.revoked_reason = reason
-        uow.session.flush()
+        uow.tokens.save(token)
 
 
 def is_token_active(token: Token, *, refresh: bool = False, now: dt.datetime | None = None) -> bool:

@@ -10,11 +10,32 @@ import datetime as dt
 import uuid
 from typing import Protocol
 
-from civic.services.tokens.models import PersonalToken
+from civic.services.tokens.models import AuthorizationCode, PersonalToken, Token
 
 
 class TokenRepository(Protocol):
-    """OAuth token families and personal tokens."""
+    """OAuth authorization codes, tokens and their families, and personal tokens.
+
+    Codes and tokens are found by the digest of their value (never stored as such);
+    ``lock`` holds the row until the unit of work ends (``SELECT ... FOR UPDATE``), so
+    two concurrent exchanges of one code or refresh token cannot both succeed.
+    """
+
+    def add_code(self, code: AuthorizationCode) -> None:
+        """Store a new authorization code; its id is set on return."""
+        ...
+
+    def code_by_digest(self, digest: str, *, lock: bool = False) -> AuthorizationCode | None:
+        """The authorization code with this digest, or None."""
+        ...
+
+    def by_access_digest(self, digest: str) -> Token | None:
+        """The token whose access token has this digest, or None."""
+        ...
+
+    def by_refresh_digest(self, digest: str, *, lock: bool = False) -> Token | None:
+        """The token whose refresh token has this digest, or None."""
+        ...
 
     def revoke_family(self, family_id: uuid.UUID, *, reason: str, now: dt.datetime) -> int:
         """Revoke every token of the family not yet revoked; returns how many."""
@@ -24,7 +45,7 @@ class TokenRepository(Protocol):
         """The personal token with this id, or None."""
         ...
 
-    def save(self, token: PersonalToken) -> None:
+    def save(self, token: Token | PersonalToken | AuthorizationCode) -> None:
         """Write the changes made to ``token`` in this unit of work."""
         ...
 
