@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
+from psycopg.rows import namedtuple_row
 from sqlalchemy.orm import Session
 
 from civic.services.evaluation.freshness import Freshness
@@ -79,6 +81,10 @@ _USAGE = """
       AND u.day BETWEEN :start AND :end {scope}
 """
 _SUCCEEDED = "(u.events - u.errors)"
+# Months of a period as the bits of a bigint: up to 62 (a longer period reads a row
+# per month and dataset).
+_MONTH_BITS = 62
+_PARAMETER = re.compile(r"(?<![:\w]):([a-z_]+)")
 _MONTH = "CAST(date_trunc('month', u.day) AS date)"
 
 
@@ -133,8 +139,16 @@ class SqlEvidenceSource:
         self._read[(name, scope)] = (until, answer)
         return answer
 
-    def _rows(self, sql: str, **params: Any) -> Sequence[sa.Row[Any]]:
-        return self.session.execute(sa.text(sql), params).all()
+    def _rows(self, sql: str, **params: Any) -> Sequence[Any]:
+        """The rows of ``sql`` (``:name`` parameters) as named tuples, read with the
+        driver's own cursor: a report reads hundreds of thousands of rows, and
+        SQLAlchemy's row objects cost more than the query at that size."""
+        driver = self.session.connection().connection.driver_connection
+        statement = _PARAMETER.sub(r"%(\1)s", sql.replace("%", "%%"))
+        with driver.cursor(row_factory=namedtuple_row) as cursor:  # type: ignore[union-attr]
+            cursor.execute(statement, params)
+            rows: list[Any] = cursor.fetchall()
+            return rows
 
     def _usage_rows(
         self,
@@ -143,11 +157,22 @@ class SqlEvidenceSource:
         period: Period,
         tail: str = "",
         without_app: uuid.UUID | None = None,
-    ) -> Sequence[sa.Row[Any]]:
+        *,
+        only_app: uuid.UUID | None = None,
+        among: Sequence[uuid.UUID] | None = None,
+    ) -> Sequence[Any]:
+        """Usage rows in ``scope`` during ``period``: without those of ``without_app``,
+        or only those of ``only_app``, or only on the datasets ``among``, when given."""
         where, params = _scope_sql(scope)
         if without_app is not None:
             where += " AND u.app_id <> :without_app"
             params["without_app"] = without_app
+        if only_app is not None:
+            where += " AND u.app_id = :only_app"
+            params["only_app"] = only_app
+        if among is not None:
+            where += " AND u.dataset_id IN (SELECT unnest(CAST(:among AS uuid[])))"
+            params["among"] = list(among)
         rows, bounds = self._usage_table(period)
         sql = f"SELECT {select} {_USAGE.format(scope=where, rows=rows)} {tail}"
         return self._rows(sql, start=period.start, end=period.end, **bounds, **params)
@@ -396,23 +421,33 @@ class SqlEvidenceSource:
     def territory_usage(
         self, scope: Scope, period: Period, *, without_app: uuid.UUID | None = None
     ) -> Mapping[str, int]:
-        """Calls and downloads by the publisher's territory (without one app's, if asked)."""
-        totals: dict[str, int] = {}
-        read = partial(self._territories, scope, without_app=without_app)
-        for part in self._by_month(f"territory:{without_app}", scope, period, read):
-            for territory, n in part.items():
-                totals[territory] = totals.get(territory, 0) + n
+        """Calls and downloads by the publisher's territory (without one app's, if asked:
+        the totals less that app's own, which only its rows are read for)."""
+        totals = self._territory_totals(scope, period)
+        if without_app is not None:
+            for territory, n in self._territory_totals(scope, period, without_app).items():
+                totals[territory] -= n
         return dict(sorted(totals.items()))
 
+    def _territory_totals(
+        self, scope: Scope, period: Period, only_app: uuid.UUID | None = None
+    ) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        read = partial(self._territories, scope, only_app=only_app)
+        for part in self._by_month(f"territory:{only_app}", scope, period, read):
+            for territory, n in part.items():
+                totals[territory] = totals.get(territory, 0) + n
+        return totals
+
     def _territories(
-        self, scope: Scope, period: Period, *, without_app: uuid.UUID | None
+        self, scope: Scope, period: Period, *, only_app: uuid.UUID | None
     ) -> dict[dt.date, dict[str, int]]:
         rows = self._usage_rows(
             f"{_MONTH} AS month, o.territory, sum({_SUCCEEDED}) AS n",
             scope,
             period,
             "AND o.territory IS NOT NULL GROUP BY 1, 2",
-            without_app,
+            only_app=only_app,
         )
         parts: dict[dt.date, dict[str, int]] = {}
         for r in rows:
@@ -423,24 +458,85 @@ class SqlEvidenceSource:
         self, scope: Scope, period: Period, *, without_app: uuid.UUID | None = None
     ) -> frozenset[uuid.UUID]:
         """Datasets with a successful third-party use during ``period`` (by other apps
-        than ``without_app``, if given)."""
-        read = partial(self._external, scope, without_app=without_app)
-        parts = self._by_month(f"external:{without_app}", scope, period, read)
-        return frozenset().union(*parts)
+        than ``without_app``, if given).
 
-    def _external(
-        self, scope: Scope, period: Period, *, without_app: uuid.UUID | None
-    ) -> dict[dt.date, set[uuid.UUID]]:
-        rows = self._usage_rows(
-            f"DISTINCT {_MONTH} AS month, u.dataset_id",
+        Without an app: those used by anyone, less those that app used and no other
+        did, which only the app's rows and its datasets' rows are read for."""
+        used = self._external_parts("external", scope, period)
+        if without_app is None:
+            return used
+        own = self._external_parts(f"external_of:{without_app}", scope, period, only=without_app)
+        if not own:
+            return used
+        among = sorted(self._read_datasets(f"external_of:{without_app}", scope))
+        others = self._external_parts(
+            f"external_besides:{without_app}",
             scope,
             period,
-            f"AND m.user_id IS NULL AND {_SUCCEEDED} > 0",
-            without_app,
+            without=without_app,
+            among=among,
         )
-        parts: dict[dt.date, set[uuid.UUID]] = {}
+        return used - (own - others)
+
+    def _external_parts(
+        self,
+        name: str,
+        scope: Scope,
+        period: Period,
+        *,
+        only: uuid.UUID | None = None,
+        without: uuid.UUID | None = None,
+        among: Sequence[uuid.UUID] | None = None,
+    ) -> frozenset[uuid.UUID]:
+        read = partial(self._external, scope, only_app=only, without_app=without, among=among)
+        return frozenset().union(*self._by_month(name, scope, period, read))
+
+    def _read_datasets(self, name: str, scope: Scope) -> frozenset[uuid.UUID]:
+        """Every dataset in the monthly parts read under ``name`` (sets of ids)."""
+        return frozenset().union(*self._parts[(name, scope)][1].values())
+
+    def _external(
+        self,
+        scope: Scope,
+        period: Period,
+        *,
+        only_app: uuid.UUID | None = None,
+        without_app: uuid.UUID | None = None,
+        among: Sequence[uuid.UUID] | None = None,
+    ) -> dict[dt.date, set[uuid.UUID]]:
+        first = period.start.replace(day=1)
+        months = [first]
+        while (following := _next_month(months[-1])) <= period.end:
+            months.append(following)
+        if len(months) > _MONTH_BITS:
+            select = f"{_MONTH} AS month, u.dataset_id, 1 AS months"
+            grouped = "GROUP BY 1, 2"
+        else:  # one row per dataset, its months as the bits of one number
+            base = first.year * 12 + first.month
+            select = (
+                "NULL AS month, u.dataset_id, bit_or(CAST(1 AS BIGINT) << CAST("
+                f"EXTRACT(YEAR FROM u.day) * 12 + EXTRACT(MONTH FROM u.day) - {base} AS INTEGER))"
+                " AS months"
+            )
+            grouped = "GROUP BY u.dataset_id"
+        rows = self._usage_rows(
+            select,
+            scope,
+            period,
+            f"AND m.user_id IS NULL AND {_SUCCEEDED} > 0 {grouped}",
+            without_app,
+            only_app=only_app,
+            among=among,
+        )
+        parts: dict[dt.date, set[uuid.UUID]] = {month: set() for month in months}
         for r in rows:
-            parts.setdefault(r.month, set()).add(r.dataset_id)
+            if r.month is not None:
+                parts[r.month].add(r.dataset_id)
+                continue
+            bits = r.months
+            for index, month in enumerate(months):
+                if bits >> index & 1:
+                    parts[month].add(r.dataset_id)
         return parts
 
     def first_external_use(
@@ -466,14 +562,42 @@ class SqlEvidenceSource:
         epoch = dt.date(1970, 1, 1)
         if until < epoch:
             return {}  # a report of an earlier period has no usage (and no valid Period)
+        if without_app is not None:
+            return self._first_uses_without(scope, until, without_app)
         rows = self._usage_rows(
             "u.dataset_id, min(u.day) AS first_day",
             scope,
             Period(epoch, until),
             f"AND m.user_id IS NULL AND {_SUCCEEDED} > 0 GROUP BY u.dataset_id",
-            without_app,
         )
         return {r.dataset_id: r.first_day for r in rows}
+
+    def _first_uses_without(
+        self, scope: Scope, until: dt.date, app: uuid.UUID
+    ) -> dict[uuid.UUID, dt.date]:
+        """The first days by other apps than ``app``: everyone's, except on the datasets
+        ``app`` used, whose first day by the others only is read."""
+        found = dict(self.first_external_use(scope, until))
+        span = Period(dt.date(1970, 1, 1), until)
+        external = f"AND m.user_id IS NULL AND {_SUCCEEDED} > 0 GROUP BY u.dataset_id"
+        own = [
+            r.dataset_id
+            for r in self._usage_rows("u.dataset_id", scope, span, external, only_app=app)
+        ]
+        if not own:
+            return found
+        others = self._usage_rows(
+            "u.dataset_id, min(u.day) AS first_day",
+            scope,
+            span,
+            external,
+            app,
+            among=sorted(own),
+        )
+        for dataset_id in own:
+            found.pop(dataset_id, None)
+        found.update((r.dataset_id, r.first_day) for r in others)
+        return found
 
     def access_events(self, scope: Scope, until: dt.date) -> Sequence[AccessRecord]:
         """Suspensions, refusals and restorations up to ``until`` of the apps in scope."""
@@ -555,6 +679,12 @@ class _UpTo(Mapping[uuid.UUID, dt.date]):
             raise KeyError(key)
         return day
 
+    def get(self, key: uuid.UUID, default: Any = None) -> Any:
+        """The first day of ``key`` up to ``until``, else ``default`` (without raising
+        and catching KeyError: a report asks for every dataset, month after month)."""
+        day = self.read.get(key)
+        return default if day is None or day > self.until else day
+
     def __iter__(self) -> Iterator[uuid.UUID]:
         return (key for key, day in self.read.items() if day <= self.until)
 
@@ -580,6 +710,10 @@ class _ByTime:
 
 def _appeared(record: DatasetRecord | ReuseRecord) -> dt.datetime:
     return record.published if isinstance(record, DatasetRecord) else record.created
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def _made_of_months(period: Period, span: Period) -> bool:
@@ -609,3 +743,15 @@ def evidence_source(
     """The database's evidence up to ``cutoff`` (default: now), read within ``uow``'s
     transaction; ``note`` says how buffered events were awaited."""
     return SqlEvidenceSource(uow.session, cutoff=cutoff, note=note)
+
+
+def simulated_apps(session: Session) -> tuple[int, int]:
+    """How many apps a simulated history registered (``civic simulate``), and how many
+    apps there are: the report's page says when its figures describe a simulation."""
+    row = session.execute(
+        sa.text(
+            "SELECT count(*) FILTER (WHERE registered_via = 'simulation') AS simulated,"
+            " count(*) AS apps FROM apps"
+        )
+    ).one()
+    return int(row.simulated), int(row.apps)

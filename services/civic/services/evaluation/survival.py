@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 
 from civic.services.evaluation.statistics import Z95, Interval
 
@@ -25,6 +26,9 @@ class Waiting:
     ended: bool
 
 
+_DURATION = attrgetter("duration")
+
+
 def median_wait(waits: Iterable[Waiting]) -> tuple[float | None, Interval, int]:
     """The Kaplan-Meier median wait, its 95 % interval and the number of units.
 
@@ -32,7 +36,8 @@ def median_wait(waits: Iterable[Waiting]) -> tuple[float | None, Interval, int]:
     interval then starts where the lower band crosses one half (or at the longest
     follow-up) and is open above (``None``).
     """
-    ordered = sorted(waits, key=lambda w: (w.duration, not w.ended))
+    # By duration only: the loop below takes every unit of one duration together.
+    ordered = sorted(waits, key=_DURATION)
     n = len(ordered)
     if n == 0:
         return None, (None, None), 0
