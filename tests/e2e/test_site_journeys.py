@@ -44,6 +44,11 @@ WORDS = {
         "search": "Search",
         "menu": "Menu",
         "latest": "Latest datasets",
+        "filter organizations": "Find in the list: Organization",
+        "no match": "No dataset matches.",
+        "browse organizations": "Browse the organizations",
+        "correct": "Please correct these fields",
+        "title field": "Title",
     },
     "fr": {
         "log in": "Se connecter",
@@ -59,6 +64,11 @@ WORDS = {
         "search": "Rechercher",
         "menu": "Menu",
         "latest": "Derniers jeux de données",
+        "filter organizations": "Chercher dans la liste : Organisation",
+        "no match": "Aucun jeu de données ne correspond.",
+        "browse organizations": "Parcourir les organisations",
+        "correct": "Veuillez corriger ces champs",
+        "title field": "Titre",
     },
 }
 VARIANTS = [(lang, width) for lang in ("en", "fr") for width in (WIDE, PHONE)]
@@ -84,6 +94,7 @@ class Journey:
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{page.url} scrolls {overflow} px sideways at {self.width} px"
+        assert page.evaluate("document.documentElement.scrollWidth") <= self.width, page.url
         if self.width == WIDE:
             grave = [v for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
             assert not grave, f"{page.url}: {grave}"
@@ -105,12 +116,14 @@ class Journey:
         self.menu().get_by_role("link", name=label, exact=exact).first.click()
         self.check()
 
-    def log_in(self, email: str) -> None:
+    def log_in(self, email: str, *, check: bool = True) -> None:
+        """Log in from the header's link (on the home page: the person lands by role)."""
         self.nav(self.words["log in"])
         self.page.locator("#login-email").fill(email)
         self.page.locator("#login-password").fill(PASSWORD)
         self.page.locator("#content").get_by_role("button", name=self.words["log in"]).click()
-        self.check()
+        if check:
+            self.check()
 
 
 def axe_violations(page: Page) -> list[dict[str, object]]:
@@ -184,9 +197,26 @@ def test_a_citizen_browses_and_searches(visit: tuple[Page, str, int]) -> None:
         assert filters.get_attribute("open") is None
     else:
         expect(filters).to_have_attribute("open", "")
+    if width == WIDE:  # a long facet's box narrows its list as one types
+        box = page.get_by_label(words["filter organizations"])
+        expect(box).to_be_visible()
+        options = page.locator("#facet-organization .fr-checkbox-group")
+        before = options.locator("visible=true").count()
+        box.fill("zz-none")
+        expect(options.locator("visible=true")).to_have_count(0)
+        box.fill("")
+        expect(options.locator("visible=true")).to_have_count(before)
     results.locator("ol.civic-datasets > li h3 a").first.click()
     journey.check()
-    assert len(journey.pages) == 9
+    page.go_back()
+    page.locator("#q").fill("zzqxwv")  # nothing matches: the page says what to try
+    page.locator("#content").get_by_role("button", name=words["search"], exact=True).click()
+    journey.check()
+    hints = page.locator("#content .fr-callout")
+    expect(hints).to_contain_text(words["no match"])
+    hints.get_by_role("link", name=words["browse organizations"]).click()
+    journey.check()
+    assert len(journey.pages) == 11
 
 
 def test_a_developer_finds_their_apps_and_tokens(
@@ -195,8 +225,7 @@ def test_a_developer_finds_their_apps_and_tokens(
     page, lang, width = visit
     journey = Journey(page, "developer", lang, width)
     journey.check()
-    journey.log_in(people[Role.DEVELOPER])  # back on the home page
-    journey.nav(journey.words["my apps"])
+    journey.log_in(people[Role.DEVELOPER])  # lands on their apps
     expect(page.get_by_role("heading", name=journey.words["my apps"], level=1)).to_be_visible()
     page.get_by_role("link", name=journey.words["tokens"]).click()
     journey.check()
@@ -210,9 +239,16 @@ def test_a_publisher_reaches_the_form_and_their_analytics(
     page, lang, width = visit
     journey = Journey(page, "publisher", lang, width)
     journey.check()
-    journey.log_in(people[Role.PUBLISHER])
+    journey.log_in(people[Role.PUBLISHER])  # lands on their organization
+    assert page.url.endswith("/organizations/" + PUBLISHED_BY)
     journey.nav(journey.words["publish"])
     expect(page.get_by_role("heading", name=journey.words["publish heading"])).to_be_visible()
+    page.locator("#content form button[type=submit]").click()  # empty: refused, by field
+    journey.check()
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text(journey.words["correct"])
+    summary.get_by_role("link", name=journey.words["title field"], exact=True).click()
+    expect(page.locator("#f-title")).to_have_attribute("aria-describedby", "err-title")
     journey.nav(journey.words["analytics"], exact=False)
     expect(page.locator("#content h1")).to_be_visible()
     # The export links work through the session: no token in a browser.
@@ -232,10 +268,10 @@ def test_an_evaluator_reaches_the_pathway_report(
     page, lang, width = visit
     journey = Journey(page, "evaluator", lang, width)
     journey.check()
-    journey.log_in(people[Role.EVALUATOR])
+    # Lands on the report (its own page and browser test: test_pathway_report_browser).
+    journey.log_in(people[Role.EVALUATOR], check=False)
+    page.wait_for_url("**/reports/pathways", timeout=120_000)
+    expect(page.locator("h1").first).to_be_visible(timeout=120_000)
     link = journey.menu().get_by_role("link", name=journey.words["report"])
     expect(link).to_have_attribute("href", "/reports/pathways")
-    if (lang, width) == ("en", WIDE):  # the report takes seconds: followed once
-        link.click()
-        page.wait_for_load_state("load", timeout=120_000)
-        expect(page.locator("h1").first).to_be_visible(timeout=120_000)
+    expect(link).to_have_attribute("aria-current", "page")
