@@ -36,7 +36,15 @@ _KINDS: dict[str, type[Any]] = {
     "access_events": AccessRecord,
 }
 _DATES = {"day", "start", "end"}
-_INSTANTS = {"published", "withdrawn", "registered", "first_successful_call", "created", "at"}
+_INSTANTS = {
+    "published",
+    "withdrawn",
+    "registered",
+    "first_successful_call",
+    "created",
+    "at",
+    "contested",
+}
 _IDS = {"id", "organization_id", "app_id", "dataset_id"}
 _ID_SETS = {"organization_ids", "dataset_ids"}
 

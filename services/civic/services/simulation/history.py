@@ -170,6 +170,7 @@ class _Builder:
                     first_successful_call=registered + wait,
                     organization_ids=homes,
                     name=f"app-{index:04d}",
+                    verified=_spread(index, self.profile.verified),
                 )
             )
 
@@ -285,15 +286,24 @@ class _Builder:
     def _access(self) -> list[AccessRecord]:
         expected = self.profile.cutoffs_per_100_apps * len(self.apps) / 100
         expected *= self.period.days / 365
-        events = []
+        events: list[AccessRecord] = []
         for _ in range(_poisson(self.rng, expected)):
             app = self.rng.choice(self.apps)
             at = self._instant(self.period.start, self.period.end)
             action: AccessActionName = "refused" if self.rng.random() < 0.3 else "suspended"
-            events.append(AccessRecord(app.id, action, at, "simulated: terms of use"))
+            contested = (
+                at + dt.timedelta(hours=2) if _spread(len(events), self.profile.contested) else None
+            )
+            events.append(AccessRecord(app.id, action, at, "simulated: terms of use", contested))
             restored = at + dt.timedelta(days=self.rng.expovariate(1 / self.profile.restore_days))
             events.append(AccessRecord(app.id, "restored", restored, "simulated: resolved"))
         return events
+
+
+def _spread(index: int, share: float) -> bool:
+    """Whether item ``index`` is among a ``share`` of items spread evenly (the golden
+    ratio's sequence): no random draw, so the rest of a history does not move."""
+    return (index * 0.6180339887498949) % 1.0 < share
 
 
 # Reuse topics, among the platform's default ones (civic.services.reuses.vocabulary).

@@ -46,6 +46,10 @@ class Profile:
     cutoffs_per_100_apps: float = 1.0
     restore_days: float = 7.0
     growth: float = 1.0
+    # Share of cut-offs their app's owner contests (two hours after), and share of apps
+    # whose declared actor type an administrator has verified.
+    contested: float = 0.6
+    verified: float = 0.8
 
 
 EVEN_TYPES = {
@@ -227,6 +231,7 @@ SCENARIOS: dict[str, Profile] = {
         cross_producer=0.05,
         cutoffs_per_100_apps=12.0,
         restore_days=60.0,
+        contested=0.1,
     ),
     "deconcentrated": replace(
         _BASE,
