@@ -115,6 +115,15 @@ def plan_label(plan: str | None) -> str:
     return f"{shown}: {said}" if said else shown
 
 
+def moderation_label(action: str) -> str:
+    """What an administrator may do to a reuse, in words."""
+    return {
+        "flag": _("Flag it"),
+        "archive": _("Archive it"),
+        "restore": _("Restore it"),
+    }.get(action, action)
+
+
 def context() -> dict[str, Any]:
     """What templates may call."""
     return {
@@ -126,4 +135,5 @@ def context() -> dict[str, Any]:
         "contest_status_label": contest_status_label,
         "when": when,
         "plan_label": plan_label,
+        "moderation_label": moderation_label,
     }
