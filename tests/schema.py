@@ -29,4 +29,5 @@ DOMAIN_TABLES = {
     "role_requests",
     "admin_actions",
     "app_contests",
+    "pathway_registrations",
 }
