@@ -218,12 +218,12 @@ class Bootstrap:
         one. Nothing is cached: every call reads the database.
         """
         try:
-            with ReadUnitOfWork(self.read_engine) as uow:
+            with ReadUnitOfWork(self.read_engine, repositories) as uow:
                 return work(uow)
         except DBAPIError as error:
             if not error.connection_invalidated:
                 raise
-        with ReadUnitOfWork(self.read_engine) as uow:
+        with ReadUnitOfWork(self.read_engine, repositories) as uow:
             return work(uow)
 
     def readiness(self) -> health.Readiness:
