@@ -73,12 +73,67 @@ class Backoff:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """What happened to one message."""
+    """What happened to one message (``outcome``: the handler's, when it ran to the end)."""
 
     message_id: int
     status: str  # "delivered", "failed", "retry", "skipped"
     aggregate_type: str = ""
     error: str | None = None
+    outcome: Outcome | None = None
+
+
+# Statements built once (see deliver and _finish).
+_TAKE = (
+    sa.select(
+        OutboxMessage,
+        sa.func.pg_try_advisory_xact_lock(
+            sa.func.hashtextextended(
+                sa.func.concat(
+                    OutboxMessage.aggregate_type, ":", sa.cast(OutboxMessage.aggregate_id, sa.Text)
+                ),
+                0,
+            )
+        ),
+    )
+    .where(OutboxMessage.id == sa.bindparam("id"), OutboxMessage.processed_at.is_(None))
+    .with_for_update(skip_locked=True, of=OutboxMessage)
+)
+_FINISH_ONE = (
+    sa.update(OutboxMessage)
+    .where(OutboxMessage.id == sa.bindparam("message_id"))
+    .values(processed_at=sa.func.now(), last_error=sa.bindparam("failure", type_=sa.Text))
+    .execution_options(synchronize_session=False)
+)
+_OTHERS = (
+    sa.select(OutboxMessage.id)
+    .where(
+        OutboxMessage.aggregate_type == sa.bindparam("message_type"),
+        OutboxMessage.aggregate_id == sa.bindparam("message_aggregate"),
+        OutboxMessage.processed_at.is_(None),
+        OutboxMessage.id != sa.bindparam("message_id"),
+    )
+    .with_for_update(skip_locked=True)
+)
+_FINISH_ALL = (
+    sa.update(OutboxMessage)
+    .where(
+        sa.or_(
+            OutboxMessage.id == sa.bindparam("message_id"),
+            OutboxMessage.id.in_(_OTHERS.scalar_subquery()),
+        )
+    )
+    .values(
+        processed_at=sa.func.now(),
+        last_error=sa.case(
+            (
+                OutboxMessage.id == sa.bindparam("message_id"),
+                sa.bindparam("failure", type_=sa.Text),
+            ),
+            else_=OutboxMessage.last_error,
+        ),
+    )
+    .execution_options(synchronize_session=False)
+)
 
 
 def due_messages(session_factory: sessionmaker[Session], limit: int) -> list[int]:
@@ -117,17 +172,12 @@ def deliver(
     the database's errors, after which the message is simply delivered again later.
     """
     with session_factory() as session:
-        message = session.scalar(
-            sa.select(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.processed_at.is_(None))
-            .with_for_update(skip_locked=True)
-        )
-        if message is None:
+        # The row lock and the aggregate's advisory lock in one round trip.
+        found = session.execute(_TAKE, {"id": message_id}).first()
+        if found is None:
             return Delivery(message_id, "skipped")
+        message, locked = found
         key = f"{message.aggregate_type}:{message.aggregate_id}"
-        locked = session.scalar(
-            sa.select(sa.func.pg_try_advisory_xact_lock(sa.func.hashtextextended(key, 0)))
-        )
         if not locked:
             session.rollback()
             return Delivery(message_id, "skipped", message.aggregate_type)
@@ -147,31 +197,22 @@ def deliver(
         _finish(session, message, all_of_aggregate=outcome is Outcome.DELIVERED_ALL)
         session.commit()
         status = "failed" if outcome is Outcome.FAILED else "delivered"
-        return Delivery(message_id, status, message.aggregate_type)
+        return Delivery(message_id, status, message.aggregate_type, outcome=outcome)
 
 
 def _finish(
     session: Session, message: OutboxMessage, *, all_of_aggregate: bool, error: str | None = None
 ) -> None:
-    message.processed_at = sa.func.now()
-    message.last_error = error
-    if not all_of_aggregate:
-        return
-    others = (
-        sa.select(OutboxMessage.id)
-        .where(
-            OutboxMessage.aggregate_type == message.aggregate_type,
-            OutboxMessage.aggregate_id == message.aggregate_id,
-            OutboxMessage.processed_at.is_(None),
-            OutboxMessage.id != message.id,
-        )
-        .with_for_update(skip_locked=True)
-    )
+    # One statement for the message and, when its delivery covered them, the
+    # aggregate's other pending messages (those another worker holds are left alone).
     session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id.in_(others.scalar_subquery()))
-        .values(processed_at=sa.func.now())
-        .execution_options(synchronize_session=False)
+        _FINISH_ALL if all_of_aggregate else _FINISH_ONE,
+        {
+            "message_id": message.id,
+            "failure": error,
+            "message_type": message.aggregate_type,
+            "message_aggregate": message.aggregate_id,
+        },
     )
 
 

@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from civic.connectors.ckan.interfaces import (
     CkanClient,
@@ -116,11 +116,16 @@ class DatasetHandler(Handler):
 
     def deliver(self, session: Session, ckan: CkanClient, message: OutboxMessage) -> Outcome:
         """Send the dataset's current state. Raises ``CkanError`` (retried)."""
-        dataset = session.scalar(
-            sa.select(Dataset)
-            .where(Dataset.id == message.aggregate_id)
-            .options(selectinload(Dataset.resources), selectinload(Dataset.organization))
-            .execution_options(populate_existing=True)
+        # One round trip: the dataset, its organization and its resources joined.
+        dataset = (
+            session.execute(
+                sa.select(Dataset)
+                .where(Dataset.id == message.aggregate_id)
+                .options(joinedload(Dataset.resources), joinedload(Dataset.organization))
+                .execution_options(populate_existing=True)
+            )
+            .unique()
+            .scalar_one_or_none()
         )
         if dataset is None:
             return Outcome.DELIVERED_ALL
