@@ -12,7 +12,17 @@ import re
 import uuid
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from pydantic import ValidationError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -158,9 +168,14 @@ def declare_reuse() -> Page:
         except InvalidInput as error:
             errors = _service_errors(error, list(body.datasets))
             return _form(user, values, errors=errors, status=422)
-        except ReuseUrlTaken:
+        except ReuseUrlTaken as taken:
+            # One reuse per canonical URL (issue 18): 409, with the existing one's location.
             errors = {"url": _("Another reuse has this address already.")}
-            return _form(user, values, errors=errors, status=409)
+            page = make_response(*_form(user, values, errors=errors, status=409))
+            page.headers["Location"] = url_for(
+                "reuse_pages.reuse_page", reuse_id=str(taken.existing_id)
+            )
+            return page
         except ReuseError as error:
             return _form(user, values, errors={"_": str(error)}, status=409)
         uow.commit()
