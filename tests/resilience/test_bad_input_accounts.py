@@ -1,6 +1,8 @@
 """Bad input on the forms of issue 17: sign-up, verification and reset links, the
-account page, the admin console and the contest form. Every case gets a 4xx page
-(never a 5xx), changes nothing it should not, and hostile text that is valid
+account page (the address change included), the admin console (the withdrawal of an
+organization included), a publisher's dataset withdrawal and the contest form. Every
+case gets a 4xx page (never a 5xx), changes nothing it should not, and hostile text
+that is valid
 (``<script>`` in a name, a reason, a contest) is stored as text and escaped on every
 page that shows it: the account page, the admin console, the audit log.
 """
@@ -100,6 +102,8 @@ def test_bad_admin_and_account_forms_are_refused_with_a_page(stack: RunningStack
     mine = logged_in(stack, person["email"])
     page = f"/admin/apps/{app['client_id']}"
     contest = f"/portal/apps/{app['client_id']}/contest"
+    withdrawn = unique("org")
+    civic(stack, "admin", "create-organization", withdrawn, "--title", "T", "--level", "local")
     cases = {
         "an unknown access action": (admin, page, f"{page}/access",
                                      {"action": "delete", "reason": "x"}),
@@ -123,6 +127,29 @@ def test_bad_admin_and_account_forms_are_refused_with_a_page(stack: RunningStack
         "an unknown role request": (mine, "/account", "/account/role-request", {"role": "emperor"}),
         "an empty name": (mine, "/account", "/account/profile", {"name": "   "}),
         "a contest of an active app": (mine, contest, contest, {"message": "x"}),
+        # The e-mail change (the password is right: only the address is bad).
+        "a new address of 1,000 characters": (mine, "/account/email", "/account/email",
+                                              {"email": "a" * 990 + "@x.org",
+                                               "password": "correct horse battery staple"}),
+        "a new address with NUL": (mine, "/account/email", "/account/email",
+                                   {"email": "a\x00@example.org",
+                                    "password": "correct horse battery staple"}),
+        "a new address and a wrong password": (mine, "/account/email", "/account/email",
+                                               {"email": f"{unique('x')}@example.org",
+                                                "password": "p" * 5000}),
+        "a forged address-change token": (mine, "/account/email/confirm?token=x",
+                                          "/account/email/confirm", {"token": "C" * 43}),
+        # Withdrawing an organization and a dataset.
+        "a withdrawal without a reason": (admin, "/admin/organizations",
+                                          f"/admin/organizations/{withdrawn}/withdraw",
+                                          {"reason": "  "}),
+        "a withdrawal of an unknown organization": (admin, "/admin/organizations",
+                                                    "/admin/organizations/no-such-org/withdraw",
+                                                    {"reason": "x"}),
+        "a withdrawal of an organization name with a path": (
+            admin, "/admin/organizations", "/admin/organizations/..%2F..%2Fetc/withdraw",
+            {"reason": "x"}),
+        "a developer withdrawing a dataset": (mine, "/account", "/account/datasets/x/withdraw", {}),
     }  # fmt: skip
     sessions_before = _count(stack, "SELECT count(*) FROM web_sessions")
     statuses = {}
@@ -135,6 +162,8 @@ def test_bad_admin_and_account_forms_are_refused_with_a_page(stack: RunningStack
     _post(mine, stack, "/account", "/account/sessions/end", {"session": "0" * 16})
     assert _count(stack, "SELECT count(*) FROM web_sessions") == sessions_before
     assert civic(stack, "apps", "show", app["client_id"])["status"] == "active"
+    assert civic(stack, "admin", "withdraw-organization", withdrawn)["withdrawn_at"] is None
+    assert _count(stack, "SELECT count(*) FROM users WHERE email LIKE '%%@x.org'") == 0
 
 
 def test_script_tags_are_text_on_the_account_and_admin_pages(stack: RunningStack) -> None:

@@ -117,11 +117,12 @@ def plan_label(plan: str | None) -> str:
 
 def moderation_label(action: str) -> str:
     """What an administrator may do to a reuse, in words."""
-    return {
+    words: dict[str, str] = {
         "flag": _("Flag it"),
         "archive": _("Archive it"),
         "restore": _("Restore it"),
-    }.get(action, action)
+    }
+    return words.get(action, action)
 
 
 def context() -> dict[str, Any]:

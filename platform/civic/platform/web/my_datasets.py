@@ -8,7 +8,6 @@ is the catalog's own (``civic.services.catalog.datasets.withdraw_dataset``), the
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -16,13 +15,13 @@ from civic.platform.pages.labels import sync_label
 from civic.platform.web.service_errors import said
 from civic.platform.web.session import WebUser, check_csrf, current_user, login_required
 from civic.platform.wiring import current_bootstrap
-from civic.services.catalog import datasets
+from civic.services.catalog import datasets, members
 from civic.services.catalog.errors import UnknownDataset
-from civic.services.catalog.models import Dataset, Organization
+from civic.services.catalog.models import Dataset
 from civic.services.catalog.permissions import actor_for_user
 from civic.services.errors import DomainError
 from civic.services.identity.accounts import get_user
-from civic.services.identity.models import Role, memberships
+from civic.services.identity.models import Role
 from civic.services.uow import UnitOfWork
 
 # Datasets listed on one page.
@@ -37,20 +36,7 @@ def _publisher() -> WebUser:
 
 
 def _mine(uow: UnitOfWork, me: WebUser, name: str | None = None) -> list[Dataset]:
-    query = (
-        sa.select(Dataset)
-        .join(Organization, Organization.id == Dataset.organization_id)
-        .where(Dataset.deleted_at.is_(None))
-        .order_by(Organization.name, Dataset.name)
-        .limit(PAGE_SIZE)
-    )
-    if me.role is not Role.ADMIN:
-        query = query.join(
-            memberships, memberships.c.organization_id == Dataset.organization_id
-        ).where(memberships.c.user_id == me.id)
-    if name is not None:
-        query = query.where(Dataset.name == name)
-    return list(uow.session.scalars(query))
+    return members.datasets_of(uow, me.id, every=me.role is Role.ADMIN, name=name, limit=PAGE_SIZE)
 
 
 def blueprint() -> Blueprint:
