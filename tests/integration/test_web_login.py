@@ -114,7 +114,9 @@ def test_the_portal_registers_shows_and_rotates(stack: RunningStack) -> None:
         timeout=10,
     )
     assert bad.status_code == 422
-    assert "loopback" in bad.text
+    # Said in words, beside the field (the services' "loopback" detail is for programs).
+    assert "Give https addresses (http only on 127.0.0.1)" in bad.text
+    assert 'aria-describedby="err-redirect_uris"' in bad.text
     created = browser.post(f"{stack.gateway_url}/portal/apps/new", data=fields, timeout=10)
     assert created.status_code == 200
     client_id = re.search(r'id="client-id">([^<]+)<', created.text).group(1)  # type: ignore[union-attr]

@@ -120,3 +120,25 @@ def test_the_reuse_list_offers_organizations_by_title_and_hints_when_empty(
     assert "Aucune réutilisation ne correspond." in french
     assert "Chercher parmi les jeux de données du catalogue" in french
     assert "sans les filtres" not in french  # words only: no filter to remove
+
+
+def test_the_app_form_names_the_refused_field_in_french(
+    client: FlaskClient, catalog: Catalog
+) -> None:
+    developer = catalog.person("developer")
+    logged_in(client, developer)
+    form = client.get("/portal/apps/new", headers=FR).get_data(as_text=True)
+    fields = {
+        "csrf_token": CSRF.search(form).group(1),  # type: ignore[union-attr]
+        "client_name": "Carte des bus",
+        "actor_type": "citizen",
+        "redirect_uris": "http://example.org/callback",
+        "grant_types": "authorization_code",
+        "client_type": "confidential",
+    }
+    refused = client.post("/portal/apps/new", data=fields, headers=FR)
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert '<a href="#app-redirects">URI de redirection' in text
+    assert 'id="app-redirects" aria-invalid="true" aria-describedby="err-redirect_uris"' in text
+    assert "Indiquez des adresses https" in text and "must be" not in text

@@ -244,7 +244,53 @@ def _app_form(
     error: InvalidAppMetadata | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
+    errors = {error.field: app_field_message(error.field)} if error is not None else {}
     page = render_template(
-        "web/app_form.html", form=values, action=action, app=app, error=error, **forms.choices()
+        "web/app_form.html",
+        form=values,
+        action=action,
+        app=app,
+        errors=errors,
+        field_label=app_field_label,
+        **forms.choices(),
     )
     return page, status
+
+
+def app_field_label(field: str) -> str:
+    """The app form's label of a metadata field (RFC 7591's names)."""
+    labels = {
+        "client_name": _("Name"),
+        "actor_type": _("Who is behind it"),
+        "organization_name": _("Organization name"),
+        "territory": _("Territory (e.g. an INSEE code)"),
+        "client_uri": _("Website"),
+        "redirect_uris": _("Redirect URIs (one per line; https, or http on 127.0.0.1)"),
+        "grant_types": _("Grant types"),
+        "token_endpoint_auth_method": _("Client type"),
+        "scope": _("Scopes (reading public data needs none)"),
+        "contacts": _("Contacts (emails, one per line)"),
+    }
+    return labels.get(field, field)
+
+
+def app_field_message(field: str) -> str:
+    """What to write in the app form's field ``field``, which the services refused."""
+    messages = {
+        "client_name": lambda: _("Give a name of at most 200 characters."),
+        "actor_type": lambda: _("Choose who is behind the app."),
+        "organization_name": lambda: _("At most 300 characters."),
+        "territory": lambda: _("At most 50 characters."),
+        "client_uri": lambda: _("Give a web address starting with https://."),
+        "redirect_uris": lambda: _(
+            "Give https addresses (http only on 127.0.0.1), one per line, without a fragment."
+        ),
+        "grant_types": lambda: _(
+            "Choose at least one grant type; refresh tokens come with the authorization code,"
+            " and a public client cannot use client credentials."
+        ),
+        "scope": lambda: _("Choose scopes from the list."),
+        "contacts": lambda: _("Give email addresses, one per line."),
+    }
+    found = messages.get(field)
+    return found() if found else _("This value is not valid.")
