@@ -4,13 +4,16 @@ period's data, and lists every threshold or expectation changed since (issue 18)
 from __future__ import annotations
 
 import copy
+import csv
 import datetime as dt
+import io
 import tomllib
 from typing import Any
 
 from tests.unit.evaluation.worlds import PERIOD, World, build
 
-from civic.services.evaluation.documents import pathway_report_json
+from civic.services.evaluation.documents import pathway_report_document, pathway_report_json
+from civic.services.evaluation.exports import pathway_report_csv
 from civic.services.evaluation.pathways import DEFAULT_PATHWAYS, PathwaySet, parse_pathways
 from civic.services.evaluation.preregistration import (
     Change,
@@ -117,3 +120,21 @@ def test_the_json_report_states_its_registration_and_the_changes() -> None:
     assert document["changes"] == [
         {"id": EXPECTATION, "field": "threshold", "old": 0.4, "new": 0.45}
     ]
+
+
+def test_the_csv_report_lists_the_changes_and_the_verified_verdicts() -> None:
+    raw = _raw()
+    source = build(World(apps={"citizen": 2}))
+    report = build_pathway_report(
+        source, _moved(raw), PERIOD, registrations=[_frozen(parse_pathways(raw), BEFORE)]
+    )
+    rows = list(csv.DictReader(io.StringIO(pathway_report_csv(pathway_report_document(report)))))
+    changed = [row for row in rows if row["section"] == "changed"]
+    assert [(r["key"], r["value"], r["expected"], r["observed"]) for r in changed] == [
+        (EXPECTATION, "threshold", "0.4", "0.45")
+    ]
+    meta = {row["key"]: row["value"] for row in rows if row["section"] == "report"}
+    assert meta["registration.state"] == "changed"
+    assert meta["verification.unverified_apps"] == "0"
+    verified = [row for row in rows if row["section"] == "verified"]
+    assert len(verified) == len(report.verdicts)

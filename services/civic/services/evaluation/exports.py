@@ -1,9 +1,13 @@
 """CSV of the reports: the same content as their JSON, one flat table each.
 
 The pathway CSV has a ``section`` column: ``report`` rows (period, scope, catalog
-version, method, counts as key/value), ``indicator`` rows, and ``evidence`` rows (one
-per expectation, with its pathway and the pathway's verdict). Text cells are written
-so that spreadsheets never run them as formulas (:mod:`civic.services.csv_cells`).
+version, method, counts, and the verification and registration figures as key/value),
+``indicator`` rows, ``evidence`` rows (one per expectation, with its pathway and the
+pathway's verdict), ``verified`` rows (each entry's verdict on verified actor types
+only) and ``changed`` rows (what changed since the registration: ``key`` the id,
+``value`` the field, ``expected`` the registered value, ``observed`` the one used).
+Text cells are written so that spreadsheets never run them as formulas
+(:mod:`civic.services.csv_cells`).
 """
 
 from __future__ import annotations
@@ -40,6 +44,32 @@ PATHWAY_COLUMNS = (
 REUSE_COLUMNS = ("dimension", "key", "label", "reuses", "calls", "downloads")
 
 
+def _integrity_rows(meta: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    """The verification and registration parts of the report, as rows."""
+    for group in ("verification", "registration"):
+        for key, value in (meta.get(group) or {}).items():
+            if key == "verdicts":
+                for entry, verdict in value.items():
+                    yield {
+                        "section": "verified",
+                        "key": entry,
+                        "pathway": entry,
+                        "verdict": verdict,
+                    }
+            elif key == "changes":
+                for change in value:
+                    yield {
+                        "section": "changed",
+                        "key": change["id"],
+                        "value": change["field"],
+                        "expected": change["old"],
+                        "observed": change["new"],
+                    }
+            else:
+                shown = " ".join(value) if isinstance(value, list) else value
+                yield {"section": "report", "key": f"{group}.{key}", "value": shown}
+
+
 def pathway_report_csv(document: PathwayReportDocument) -> str:
     """The pathway report as CSV text (RFC 4180, ``\\r\\n`` line ends)."""
     rows: list[dict[str, Any]] = []
@@ -49,6 +79,7 @@ def pathway_report_csv(document: PathwayReportDocument) -> str:
     for group in ("period", "scope", "catalog", "method", "counts"):
         for key, value in meta[group].items():
             rows.append({"section": "report", "key": f"{group}.{key}", "value": value})
+    rows.extend(_integrity_rows(meta))
     for indicator in document.indicators:
         low, high = indicator.interval
         rows.append(
