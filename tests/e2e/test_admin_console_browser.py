@@ -1,9 +1,13 @@
 """In real Chromium, through links only: an administrator finds an app in the console
 and suspends it with a reason; its owner, from their account page, reads why and
 contests; the administrator restores the app from the contest; the owner reads the
-answer. Then the audit log shows the three actions."""
+answer. Then the audit log shows the three actions. In English and in French."""
 
 from __future__ import annotations
+
+import gettext
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -16,6 +20,9 @@ from civic.services.identity import accounts
 from civic.services.identity.models import Role
 
 pytestmark = pytest.mark.e2e
+TRANSLATIONS = (
+    Path(__file__).resolve().parents[2] / "platform" / "civic" / "platform" / "translations"
+)
 
 
 def _app(gateway: Gateway, owner: str, name: str) -> str:
@@ -34,12 +41,20 @@ def _app(gateway: Gateway, owner: str, name: str) -> str:
         return app.client_id
 
 
-def _session(browser: Browser, gateway: Gateway, email: str, start: str) -> Page:
+def _session(browser: Browser, gateway: Gateway, email: str, start: str, lang: str) -> Page:
     page = browser.new_context().new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{gateway.url}{start}?lang=en")
     log_in(page, email)
+    page.goto(f"{gateway.url}{start}?lang={lang}")  # remembered by the civic_lang cookie
     return page
+
+
+def _words(lang: str) -> Callable[[str], str]:
+    """The pages' words in ``lang``, from the compiled catalog the gateway uses."""
+    if lang == "en":
+        return lambda message: message
+    return gettext.translation("messages", localedir=TRANSLATIONS, languages=[lang]).gettext
 
 
 def _accessible(page: Page) -> None:
@@ -48,49 +63,55 @@ def _accessible(page: Page) -> None:
     assert not bad, (page.url, bad)
 
 
-def test_suspend_contest_restore_through_links(gateway: Gateway, browser: Browser) -> None:
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_suspend_contest_restore_through_links(
+    gateway: Gateway, browser: Browser, lang: str
+) -> None:
+    t = _words(lang)
     admin = make_user(gateway, Role.ADMIN)
     owner = make_user(gateway, Role.DEVELOPER)
     name = f"Bike racks {owner.split('@')[0]}"
     _app(gateway, owner, name)
 
-    console = _session(browser, gateway, admin, "/admin")
-    expect(console.get_by_role("heading", name="Admin console")).to_be_visible()
+    console = _session(browser, gateway, admin, "/admin", lang)
+    expect(console.get_by_role("heading", name=t("Admin console"))).to_be_visible()
     _accessible(console)
-    console.locator("#content").get_by_role("link", name="Apps", exact=True).click()
-    console.get_by_label("Owner's address").fill(owner)
-    console.locator("#content").get_by_role("button", name="Search").click()
+    console.locator("#content").get_by_role("link", name=t("Apps"), exact=True).click()
+    console.get_by_label(t("Owner's address")).fill(owner)
+    console.locator("#content").get_by_role("button", name=t("Search")).click()
     console.get_by_role("link", name=name).click()
     _accessible(console)
-    console.get_by_label("Action").select_option("suspend")
-    console.get_by_label("Reason (required; the owner reads it)").fill("Scraping beyond its plan")
-    console.get_by_role("button", name="Apply").click()
-    expect(console.locator("body")).to_contain_text("suspended: Scraping beyond its plan")
+    console.get_by_label(t("Action")).select_option("suspend")
+    console.get_by_label(t("Reason (required; the owner reads it)")).fill(
+        "Scraping beyond its plan"
+    )
+    console.get_by_role("button", name=t("Apply"), exact=True).click()
+    expect(console.locator("body")).to_contain_text(f"{t('suspended')}: Scraping beyond its plan")
 
-    mine = _session(browser, gateway, owner, "/account")
-    mine.get_by_role("link", name="Why, and contest it").click()
+    mine = _session(browser, gateway, owner, "/account", lang)
+    mine.get_by_role("link", name=t("Why, and contest it")).click()
     expect(mine.locator("body")).to_contain_text("Scraping beyond its plan")
     _accessible(mine)
-    mine.get_by_label("Your message").fill("We added a cache; calls are down by 90 %.")
-    mine.get_by_role("button", name="Send the contest").click()
-    expect(mine.locator("body")).to_contain_text("Waiting for an administrator.")
+    mine.get_by_label(t("Your message")).fill("We added a cache; calls are down by 90 %.")
+    mine.get_by_role("button", name=t("Send the contest")).click()
+    expect(mine.locator("body")).to_contain_text(t("Waiting for an administrator."))
 
     console.reload()
     expect(console.locator("body")).to_contain_text("calls are down by 90 %")
-    console.get_by_label("Decision").select_option("restore")
-    console.get_by_label("Answer (required; the owner reads it)").fill("Restored, thank you.")
-    console.locator("#content").get_by_role("button", name="Send", exact=True).click()
-    expect(console.locator("body")).to_contain_text("State")
-    expect(console.get_by_label("Action")).to_contain_text("Suspend")  # active again
+    console.get_by_label(t("Decision")).select_option("restore")
+    console.get_by_label(t("Answer (required; the owner reads it)")).fill("Restored, thank you.")
+    console.locator("#content").get_by_role("button", name=t("Send"), exact=True).click()
+    expect(console.locator("body")).to_contain_text(t("State"))
+    expect(console.get_by_label(t("Action"))).to_contain_text(t("Suspend"))  # active again
 
     mine.reload()
     expect(mine.locator("body")).to_contain_text("Restored, thank you.")
-    expect(mine.locator("body")).to_contain_text("the app was restored")
+    expect(mine.locator("body")).to_contain_text(t("the app was restored"))
     _accessible(mine)
 
-    console.locator("#content").get_by_role("link", name="Audit log").click()
-    console.get_by_label("Target (id, name or address)").fill(name)
-    console.locator("#content").get_by_role("button", name="Search").click()
+    console.locator("#content").get_by_role("link", name=t("Audit log")).click()
+    console.get_by_label(t("Target (id, name or address)")).fill(name)
+    console.locator("#content").get_by_role("button", name=t("Search")).click()
     rows = console.get_by_role("row")
     expect(rows.filter(has_text="app.suspend")).to_have_count(1)
     expect(rows.filter(has_text="app.restore")).to_have_count(1)
