@@ -157,7 +157,7 @@ def seed(url: str, months: int) -> dict[str, str]:
 
 
 def _one(connection: psycopg.Connection[Any], sql: str) -> str:
-    row = connection.execute(sql).fetchone()  # type: ignore[arg-type]
+    row = connection.execute(sql).fetchone()
     assert row is not None, sql
     return str(row[0])
 
