@@ -6,11 +6,14 @@ indicators; an app's actor type counts as verified once an administrator verifie
 from __future__ import annotations
 
 import datetime as dt
+import json
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from tests.integration.identity import bootstrap
+from tests.integration.identity import CIVIC, bootstrap
 from tests.integration.stack import RunningStack
 from tests.integration.usage.helpers import Client, app_client, mirror_dataset, unique
 
@@ -104,3 +107,43 @@ def test_registration_contests_and_verification_reach_the_report(stack: RunningS
         uow.commit()
     verified = _report(stack, evaluator, organization)["verification"]
     assert (verified["apps"], verified["unverified_apps"], verified["differ"]) == (1, 0, [])
+
+
+def _civic(stack: RunningStack, *args: str) -> str:
+    result = subprocess.run(
+        [str(CIVIC), *args],
+        env=stack.env
+        | {
+            "CIVIC_DATABASE_URL": stack.database_url,
+            "CIVIC_REDIS_URL": stack.redis_url,
+            "CIVIC_CKAN_URL": stack.ckan_url,
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_the_command_line_registers_and_its_report_says_so(
+    stack: RunningStack, tmp_path: Path
+) -> None:
+    said = _civic(stack, "report", "register", "--note", "from the command line")
+    number = said.split(":")[0].removeprefix("registration ")
+    listed = _civic(stack, "report", "registrations")
+    assert any(
+        line.startswith(f"{number}\t") and "from the command line" in line
+        for line in listed.splitlines()
+    ), listed
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    out = tmp_path / "report.json"
+    _civic(
+        stack, "report", "pathways", "--from", today, "--to", today, "--format", "json",
+        "--output", str(out),
+    )  # fmt: skip
+    document = json.loads(out.read_text(encoding="utf-8"))
+    # The first registration of the day applies (made after the period began: late).
+    assert document["registration"]["state"] == "late"
+    assert document["registration"]["registered_version"] == document["catalog"]["version"]
