@@ -2,14 +2,20 @@
 
 The command line writes it to a file and the API serves it; both call
 :func:`pathway_report_html`. The page is self-contained (inline CSS and SVG), so a
-saved copy shows the same and prints with its own print stylesheet.
+saved copy shows the same and prints with its own print stylesheet. The evaluators'
+page (:mod:`civic.platform.web.evaluation`) renders the same template in the site's
+layout, in the reader's language, with its form and export links.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
+from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from civic.platform.reports import charts
@@ -20,19 +26,10 @@ from civic.services.evaluation.report import PathwayReport
 from civic.services.evaluation.verdicts import EntryVerdict
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-VERDICT_WORDS = {
-    "supported": "supported by the evidence",
-    "contradicted": "contradicted by the evidence",
-    "mixed": "mixed: some expectations hold, others fail",
-    "inconclusive": "inconclusive: too little evidence either way",
-}
-RESULT_WORDS = {
-    "holds": "holds",
-    "fails": "fails",
-    "insufficient_evidence": "insufficient evidence",
-}
+SMALLEST_P = 0.001
 
 
+@cache  # one compiled template per process
 def _environment() -> Environment:
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -41,18 +38,45 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.filters["number"] = number
+    environment.filters["p_value"] = p_value
+    environment.globals["_"] = _untranslated
     return environment
 
 
-def number(value: float | None, unit: str = "share") -> str:
-    """A value as people read it: shares and indices with 3 decimals, others with 1."""
+def _untranslated(message: str, **values: Any) -> str:
+    """The standalone document's ``_``: English, with Flask-Babel's ``%(name)s`` values."""
+    return message % values if values else message
+
+
+def _decimal(context: Context, text: str) -> str:
+    return text.replace(".", ",") if context.get("language") == "fr" else text
+
+
+@pass_context
+def number(context: Context, value: float | None, unit: str = "share") -> str:
+    """A value as people read it: shares and indices with 3 decimals, others with 1
+    (a decimal comma on a French page)."""
     if value is None:
         return "—"
     if unit in ("share", "index"):
-        return f"{value:.3f}"
-    if unit == "slope":
-        return f"{value:.3g}"
-    return f"{value:,.1f}"
+        text = f"{value:.3f}"
+    elif unit == "slope":
+        text = f"{value:.3g}"
+    else:
+        text = f"{value:,.1f}".replace(",", "\u202f")
+    return _decimal(context, text)
+
+
+@pass_context
+def p_value(context: Context, value: float | None, *, relation: bool = False) -> str:
+    """A p-value as a journal prints it: ``< 0.001`` below that, else two significant
+    digits (``0.012``, ``0.5``); with ``relation``, ``= 0.012`` for the latter."""
+    if value is None:
+        return "—"
+    if value < SMALLEST_P:
+        return _decimal(context, f"< {SMALLEST_P}")
+    text = _decimal(context, f"{value:.2g}" if value < 1 else "1")
+    return f"= {text}" if relation else text
 
 
 def pathway_report_html(report: PathwayReport) -> str:
@@ -61,31 +85,39 @@ def pathway_report_html(report: PathwayReport) -> str:
     return template.render(**pathway_report_context(report))
 
 
-def pathway_report_context(report: PathwayReport) -> dict[str, object]:
-    """What ``reports/pathways.html`` reads; the site's page renders it in its layout."""
+def pathway_report_context(
+    report: PathwayReport, *, actor_names: Mapping[str, str] | None = None
+) -> dict[str, object]:
+    """What ``reports/pathways.html`` reads; the site's page renders it in its layout
+    (``actor_names``: the actor types' labels in the reader's language)."""
     document = pathway_report_document(report)
+    names = dict(actor_names or {actor: actor.replace("_", " ") for actor in ACTOR_TYPES})
     return dict(
         report=report,
         document=document,
         sections=[_section(report, verdict) for verdict in report.verdicts],
         indicators=INDICATORS,
-        verdict_words=VERDICT_WORDS,
-        result_words=RESULT_WORDS,
-        summary_charts=_summary_charts(report, document),
+        summary_charts=_summary_charts(report, document, names),
     )
 
 
-def _summary_charts(report: PathwayReport, document: PathwayReportDocument) -> list[Markup]:
+def _summary_charts(
+    report: PathwayReport, document: PathwayReportDocument, names: Mapping[str, str]
+) -> dict[str, Markup]:
     reuse_mix = {
         indicator.id.rsplit(".", 1)[1]: indicator.value or 0.0
         for indicator in document.indicators
         if indicator.id.startswith("actor_mix.reuses.") and indicator.id.count(".") == 2
     }
-    return [
-        charts.actor_mix_chart("Calls and downloads by actor type", report.calls_by_actor),
-        charts.actor_mix_chart("Reuses by actor type", _only_actor_types(reuse_mix)),
-        charts.concentration_chart("Concentration of usage by app", report.concentration_curve),
-    ]
+    return {
+        "calls": charts.actor_mix_chart("calls by actor type", report.calls_by_actor, names),
+        "reuses": charts.actor_mix_chart(
+            "reuses by actor type", _only_actor_types(reuse_mix), names
+        ),
+        "concentration": charts.concentration_chart(
+            "concentration of usage by app", report.concentration_curve
+        ),
+    }
 
 
 def _only_actor_types(values: dict[str, float]) -> dict[str, float]:
@@ -98,30 +130,25 @@ def _section(report: PathwayReport, verdict: EntryVerdict) -> dict[str, object]:
     for finding, expectation in zip(verdict.findings, verdict.entry.expectations, strict=True):
         definition = INDICATORS[finding.indicator]
         step = series[expectation.period or "month"]
-        chart = charts.trend_chart(
-            definition.title,
-            step.periods,
-            step.values[finding.indicator],
-            threshold=finding.threshold,
-            unit=definition.unit,
-        )
         rows.append(
             {
                 "finding": finding,
                 "definition": definition,
                 "why": expectation.why,
-                "chart": chart,
+                "step": step.step,
+                "chart": charts.trend_chart(
+                    definition.title,
+                    step.periods,
+                    step.values[finding.indicator],
+                    threshold=finding.threshold,
+                ),
                 "sensitivity": report.expectation_sensitivity[finding.id],
             }
         )
-    holds = sum(f.result == "holds" for f in verdict.findings)
-    fails = sum(f.result == "fails" for f in verdict.findings)
     return {
         "verdict": verdict,
         "rows": rows,
-        "plain": (
-            f"{holds} of {len(verdict.findings)} expectations hold, {fails} fail, "
-            f"{len(verdict.findings) - holds - fails} lack evidence."
-        ),
+        "holds": sum(f.result == "holds" for f in verdict.findings),
+        "fails": sum(f.result == "fails" for f in verdict.findings),
         "sensitivity": report.entry_sensitivity[verdict.entry.id],
     }

@@ -16,7 +16,7 @@ from civic.platform.reports.pathways import default_pathways
 from civic.platform.tracking import current_writer
 from civic.platform.wiring import current_bootstrap
 from civic.services.evaluation.freshness import await_writers
-from civic.services.evaluation.pathways import load_pathways
+from civic.services.evaluation.pathways import PathwaySet, load_pathways
 from civic.services.evaluation.records import Period, Scope
 from civic.services.evaluation.registrations import registrations
 from civic.services.evaluation.report import PathwayReport, build_pathway_report
@@ -67,14 +67,15 @@ class ReportQuery(BaseModel):
         return Scope(self.organization, self.level, self.territory)
 
 
-def pathway_report(query: ReportQuery) -> PathwayReport:
-    """The pathway report over the platform's database (the caller checks rights).
+def pathway_report(query: ReportQuery, *, pathway_set: PathwaySet | None = None) -> PathwayReport:
+    """The pathway report over the platform's database (the caller checks rights), for
+    ``pathway_set`` (default: the deployment's).
 
     Its usage runs to the instant it was asked for: the events still buffered in every
     gateway worker at that instant are awaited first (about one flush interval at
     most), then read with the rollups (see :mod:`civic.services.evaluation.freshness`).
     """
-    pathway_set = load_pathways(default_pathways())
+    pathway_set = pathway_set or load_pathways(default_pathways())
     cutoff, note = usage_cutoff()
     with current_bootstrap().unit_of_work() as uow:
         source = evidence_source(uow, cutoff=cutoff, note=note)
