@@ -90,6 +90,8 @@ def check_organizations_and_datasets(make: Make) -> None:
         assert isinstance(organization.id, uuid.UUID)
         assert uow.organizations.named(organization.name) is organization
         assert uow.organizations.named(unique("none")) is None
+        assert uow.organizations.names_with_member(uuid.uuid4()) == frozenset()
+        assert not uow.organizations.has_member(organization.id, uuid.uuid4())
         live, gone = unique("ds"), unique("ds")
         dataset = _dataset(uow, organization, live)
         withdrawn = _dataset(uow, organization, gone)

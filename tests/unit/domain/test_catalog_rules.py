@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+
 import pytest
 
-from civic.services.catalog import datasets, organizations
+from civic.services.catalog import datasets, organizations, permissions
 from civic.services.catalog.errors import (
     NameTaken,
     UnknownDataset,
@@ -14,13 +17,15 @@ from civic.services.catalog.errors import (
 from civic.services.catalog.inputs import OrganizationInput
 from civic.services.catalog.models import OrganizationLevel, SyncStatus
 from civic.services.errors import InvalidInput
+from civic.services.identity.models import Role
+from civic.services.identity.rights import ROLE_RIGHTS
 from civic.services.repositories.memory import MemoryUnitOfWork
 
 from .builders import ADMIN, LICENSES, dataset_input, organization, publisher
 
 
 @pytest.fixture
-def uow() -> MemoryUnitOfWork:
+def uow() -> Iterator[MemoryUnitOfWork]:
     with MemoryUnitOfWork() as work:
         organization(work, "ministere")
         organization(work, "region")
@@ -167,3 +172,25 @@ def test_an_organization_changes_but_keeps_its_name_and_is_sent_only_when_change
             "Ville nouvelle"
         )
         assert len(uow.store.outbox) == sent + 1
+
+
+def test_an_actor_writes_for_the_organizations_they_are_a_member_of() -> None:
+    with MemoryUnitOfWork() as uow:
+        organization(uow, "ministere")
+        organization(uow, "region")
+        ministere = organizations.get_organization(uow, "ministere")
+        person = uuid.uuid4()
+        uow.store.memberships.add((person, ministere.id))
+        actor = permissions.load_actor(
+            uow, user_id=person, role=Role.PUBLISHER, scopes=ROLE_RIGHTS[Role.PUBLISHER]
+        )
+        assert actor.organizations == {"ministere"}
+        assert permissions.member_of(uow, person, ministere.id)
+        assert not permissions.member_of(uow, uuid.uuid4(), ministere.id)
+        datasets.publish_dataset(uow, actor, dataset_input("air", "ministere"), licenses=LICENSES)
+        with pytest.raises(WriteRefused):
+            datasets.publish_dataset(uow, actor, dataset_input("eau", "region"), licenses=LICENSES)
+        nobody = permissions.load_actor(uow, user_id=None, role=None, scopes=())
+        assert nobody.organizations == frozenset()
+        with pytest.raises(WriteRefused, match="datasets:write"):
+            permissions.ensure_may_write(nobody, "ministere")

@@ -14,13 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import sqlalchemy as sa
-
 from civic.services.catalog.errors import WriteRefused
-from civic.services.catalog.models import Organization
-from civic.services.identity.models import Role, User, memberships
+from civic.services.catalog.ports import CatalogWork
+from civic.services.identity.models import Role, User
 from civic.services.identity.rights import ADMIN, DATASETS_WRITE, ROLE_RIGHTS
-from civic.services.uow import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +37,7 @@ class Actor:
 
 
 def load_actor(
-    uow: UnitOfWork,
+    uow: CatalogWork,
     *,
     user_id: uuid.UUID | None,
     role: Role | None,
@@ -50,13 +47,7 @@ def load_actor(
     """The actor for ``user_id``, with the organizations they are a member of."""
     organizations: frozenset[str] = frozenset()
     if user_id is not None:
-        organizations = frozenset(
-            uow.session.scalars(
-                sa.select(Organization.name)
-                .join(memberships, memberships.c.organization_id == Organization.id)
-                .where(memberships.c.user_id == user_id)
-            )
-        )
+        organizations = uow.organizations.names_with_member(user_id)
     return Actor(user_id, role, organizations, frozenset(scopes), label)
 
 
@@ -77,7 +68,7 @@ class Bearer(Protocol):
     def client_id(self) -> str: ...  # pragma: no cover
 
 
-def actor_for_token(uow: UnitOfWork, principal: Bearer) -> Actor:
+def actor_for_token(uow: CatalogWork, principal: Bearer) -> Actor:
     """The actor for a bearer token (the API, CKAN's facade): its person, if any, with
     the scopes the token may use, labelled with its app's client id."""
     return load_actor(
@@ -89,7 +80,7 @@ def actor_for_token(uow: UnitOfWork, principal: Bearer) -> Actor:
     )
 
 
-def actor_for_user(uow: UnitOfWork, user: User) -> Actor:
+def actor_for_user(uow: CatalogWork, user: User) -> Actor:
     """The actor for a logged-in person (web form, CLI): every right of their role."""
     return load_actor(
         uow,
@@ -100,19 +91,9 @@ def actor_for_user(uow: UnitOfWork, user: User) -> Actor:
     )
 
 
-def member_of(uow: UnitOfWork, user_id: uuid.UUID, organization_id: uuid.UUID) -> bool:
+def member_of(uow: CatalogWork, user_id: uuid.UUID, organization_id: uuid.UUID) -> bool:
     """Whether the person belongs to the organization."""
-    return (
-        uow.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(memberships)
-            .where(
-                memberships.c.user_id == user_id,
-                memberships.c.organization_id == organization_id,
-            )
-        )
-        or 0
-    ) > 0
+    return uow.organizations.has_member(organization_id, user_id)
 
 
 def ensure_may_write(actor: Actor, organization: str) -> None:

@@ -56,6 +56,14 @@ class OrganizationRepository(Protocol):
         """Write the changes made to ``organization`` in this unit of work."""
         ...
 
+    def names_with_member(self, user_id: uuid.UUID) -> frozenset[str]:
+        """The names of the organizations the person ``user_id`` is a member of."""
+        ...
+
+    def has_member(self, organization_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+        """Whether the person ``user_id`` is a member of the organization."""
+        ...
+
 
 class CatalogWork(Protocol):
     """The unit of work of the catalog's writes."""

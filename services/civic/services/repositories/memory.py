@@ -50,6 +50,8 @@ class MemoryStore:
     tables: dict[type, list[Any]] = field(default_factory=dict)
     outbox: list[OutboxEntry] = field(default_factory=list)
     declared: list[Reuse] = field(default_factory=list)
+    # (user id, organization id): who is a member of which organization.
+    memberships: set[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=set)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def rows(self, cls: type[T]) -> list[T]:
@@ -142,6 +144,13 @@ class MemoryOrganizations(_Table):
 
     def save(self, organization: Organization) -> None:
         """Nothing to write: the object is the stored one."""
+
+    def names_with_member(self, user_id: uuid.UUID) -> frozenset[str]:
+        ids = {org for user, org in self._store.memberships if user == user_id}
+        return frozenset(o.name for o in self._store.rows(Organization) if o.id in ids)
+
+    def has_member(self, organization_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+        return (user_id, organization_id) in self._store.memberships
 
 
 class MemoryReuses(_Table):
@@ -258,6 +267,7 @@ class _Snapshot:
     tables: dict[type, list[Any]]
     outbox: list[OutboxEntry]
     declared: list[Reuse]
+    memberships: set[tuple[uuid.UUID, uuid.UUID]]
     states: list[tuple[Any, dict[str, Any]]]
 
 
@@ -316,6 +326,7 @@ class MemoryUnitOfWork:
         self.store.tables = {cls: list(rows) for cls, rows in snapshot.tables.items()}
         self.store.outbox = list(snapshot.outbox)
         self.store.declared = list(snapshot.declared)
+        self.store.memberships = set(snapshot.memberships)
         for obj, state in snapshot.states:
             for key, value in state.items():
                 setattr(obj, key, list(value) if isinstance(value, list) else value)
@@ -330,7 +341,13 @@ class MemoryUnitOfWork:
     def _take(self) -> _Snapshot:
         tables = {cls: list(rows) for cls, rows in self.store.tables.items()}
         states = [(obj, _state(obj)) for rows in tables.values() for obj in rows]
-        return _Snapshot(tables, list(self.store.outbox), list(self.store.declared), states)
+        return _Snapshot(
+            tables,
+            list(self.store.outbox),
+            list(self.store.declared),
+            set(self.store.memberships),
+            states,
+        )
 
     def _require_active(self) -> _Snapshot:
         if self._snapshot is None:

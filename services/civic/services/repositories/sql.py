@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from civic.services.apps.models import AccessEvent, App
 from civic.services.catalog.models import Dataset, Organization
+from civic.services.identity.models import memberships
 from civic.services.notifications import events
 from civic.services.outbox.messages import enqueue
 from civic.services.reuses.models import Reuse, ReuseModerationEvent
@@ -77,6 +78,26 @@ class SqlOrganizations:
 
     def save(self, organization: Organization) -> None:
         self._session.flush()
+
+    def names_with_member(self, user_id: uuid.UUID) -> frozenset[str]:
+        return frozenset(
+            self._session.scalars(
+                sa.select(Organization.name)
+                .join(memberships, memberships.c.organization_id == Organization.id)
+                .where(memberships.c.user_id == user_id)
+            )
+        )
+
+    def has_member(self, organization_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+        found = self._session.scalar(
+            sa.select(sa.func.count())
+            .select_from(memberships)
+            .where(
+                memberships.c.user_id == user_id,
+                memberships.c.organization_id == organization_id,
+            )
+        )
+        return (found or 0) > 0
 
 
 class SqlReuses:
