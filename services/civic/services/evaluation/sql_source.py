@@ -204,7 +204,9 @@ class SqlEvidenceSource:
         return Freshness(until, f"{how}; {self.note}" if self.note else how)
 
     def _scoped_apps(self, scope: Scope) -> tuple[str, dict[str, Any]]:
-        """SQL restricting ``a.id`` to the apps that touched the scope by ``:until``."""
+        """SQL restricting ``a.id`` to the apps that touched the scope by ``:until``:
+        in the rollups, in the events not rolled up yet (at or above the watermark,
+        as the usage itself is read), or through a reuse."""
         if scope.is_everything:
             return "", {}
         where, params = _scope_sql(scope, "so")
@@ -214,6 +216,13 @@ class SqlEvidenceSource:
                 JOIN datasets sd ON sd.id = su.dataset_id
                 JOIN organizations so ON so.id = sd.organization_id
                 WHERE su.day <= :until {where})
+              OR a.id IN (
+                SELECT se.app_id FROM usage_events se
+                JOIN datasets sd ON sd.id = se.dataset_id
+                JOIN organizations so ON so.id = sd.organization_id
+                WHERE se.txid >= COALESCE(
+                        (SELECT txid FROM usage_rollup_state WHERE name = 'daily'), '0'::xid8)
+                  AND se.occurred_at < :until_end {where})
               OR a.id IN (
                 SELECT r.owner_app_id FROM reuses r
                 JOIN reuse_datasets rd ON rd.reuse_id = r.id
