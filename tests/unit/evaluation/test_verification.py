@@ -46,3 +46,14 @@ def test_unverified_actor_types_that_move_a_verdict_are_flagged() -> None:
     assert 0 < document["verification"]["unverified_call_share"] < 1
     assert "model.new_public_management" in document["summary"]["differ_on_verified"]
     assert document["verification"]["differ"] == list(check.changed)
+
+
+def test_the_report_page_says_how_much_is_unverified_and_which_verdicts_differ() -> None:
+    from civic.platform.reports.html import pathway_report_html  # noqa: PLC0415 - one use
+
+    page = pathway_report_html(_report(load_pathways(), INFLATED))
+    verification = page[page.index('id="verification"') :]
+    verification = verification[: verification.index("</p>")]
+    assert "30 of 42 apps" in verification
+    assert 'href="#model.new_public_management"' in verification
+    assert 'id="registration"' in page
