@@ -185,6 +185,7 @@ def scope_label(scope: str) -> str:
         "reuses:write": _("declare and update reuses of datasets"),
         "usage:read": _("read usage statistics (an app reads its own)"),
         "reports:read": _("read reuse and pathway evidence reports"),
+        "reports:register": _("register the pathway thresholds before the data (pre-registration)"),
         "admin": _("administer the platform: apps, quotas, suspensions"),
     }
     return labels.get(scope, scope)
