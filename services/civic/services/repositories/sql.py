@@ -162,13 +162,7 @@ class SqlApps:
         self._session.flush()
 
     def revoke_tokens(self, app_id: uuid.UUID, *, reason: str, now: dt.datetime) -> int:
-        result = self._session.execute(
-            sa.update(Token)
-            .where(Token.app_id == app_id, Token.revoked_at.is_(None))
-            .values(revoked_at=now, revoked_reason=reason)
-            .execution_options(synchronize_session="fetch")
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return _revoke(self._session, Token.app_id == app_id, reason, now)
 
 
 class SqlTokens:
@@ -193,19 +187,24 @@ class SqlTokens:
         return self._session.scalar(query.with_for_update(of=Token) if lock else query)
 
     def revoke_family(self, family_id: uuid.UUID, *, reason: str, now: dt.datetime) -> int:
-        result = self._session.execute(
-            sa.update(Token)
-            .where(Token.family_id == family_id, Token.revoked_at.is_(None))
-            .values(revoked_at=now, revoked_reason=reason)
-            .execution_options(synchronize_session="fetch")
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return _revoke(self._session, Token.family_id == family_id, reason, now)
 
     def personal(self, token_id: uuid.UUID) -> PersonalToken | None:
         return self._session.get(PersonalToken, token_id)
 
     def save(self, token: Token | PersonalToken | AuthorizationCode) -> None:
         self._session.flush()
+
+
+def _revoke(session: Session, which: sa.ColumnElement[bool], reason: str, now: dt.datetime) -> int:
+    # The tokens chosen by `which` not yet revoked; the session's copies follow.
+    result = session.execute(
+        sa.update(Token)
+        .where(which, Token.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 class SqlOutbox:
