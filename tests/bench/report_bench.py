@@ -308,10 +308,13 @@ def load_duckdb(database_url: str, folder: Path) -> duckdb.DuckDBPyConnection:
                 )
                 + "}"
             )
-            target.execute(
-                f"CREATE TABLE {name} AS SELECT {names} FROM read_csv('{csv}', header=false,"
-                f" columns={types})"
-            )
+            if csv.stat().st_size == 0:  # DuckDB cannot sniff an empty file (no contests)
+                target.execute(f"CREATE TABLE {name} ({columns})")
+            else:
+                target.execute(
+                    f"CREATE TABLE {name} AS SELECT {names} FROM read_csv('{csv}', header=false,"
+                    f" columns={types})"
+                )
             csv.unlink()
     return target
 
