@@ -434,8 +434,10 @@ class SqlEvidenceSource:
         the totals less that app's own, which only its rows are read for)."""
         totals = self._territory_totals(scope, period)
         if without_app is not None:
+            # Read in separate statements: events written in between (a flushed buffer)
+            # may count in the app's own rows only; never below zero, never a KeyError.
             for territory, n in self._territory_totals(scope, period, without_app).items():
-                totals[territory] -= n
+                totals[territory] = max(0, totals.get(territory, 0) - n)
         return dict(sorted(totals.items()))
 
     def _territory_totals(
