@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, OrderedDict
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from itertools import chain
 from operator import attrgetter
 
@@ -72,9 +72,20 @@ def compute_indicators(
     if wanted("coverage"):
         _coverage_and_territory(evidence, results)
     if wanted("usage"):
-        _usage(evidence, results, intervals)
+        usage_parts = (evidence.apps, evidence.usage, evidence.territories, evidence.organizations)
+        _kept(
+            ("usage", evidence.scope, intervals),
+            usage_parts,
+            lambda found: _usage(evidence, found, intervals),
+            results,
+        )
     if wanted("reuses"):
-        _reuses(evidence, results, intervals)
+        _kept(
+            ("reuses", intervals),
+            (evidence.live_reuses,),
+            lambda found: _reuses(evidence, found, intervals),
+            results,
+        )
     if wanted("waits"):
         _waits(evidence, results, first_reuse)
     if wanted("activity"):
@@ -82,6 +93,35 @@ def compute_indicators(
     if wanted("contestability"):
         _contestability(evidence, results)
     return {id: results[id] for id in INDICATORS if id in results}
+
+
+# The usage and reuse groups' values (bootstraps included) for the last evidence parts
+# they were computed from: the capture check strips one actor, which leaves the other
+# group's parts the same objects (the largest app declared no reuse; the largest reuser's
+# removal changes no call), so their values are reused rather than drawn again. Each
+# entry holds its parts, so an id is never mistaken for another's.
+_GROUP_VALUES: OrderedDict[tuple[object, ...], tuple[tuple[object, ...], _Results]] = OrderedDict()
+
+
+def _kept(
+    key: tuple[object, ...],
+    parts: tuple[object, ...],
+    compute: Callable[[_Results], None],
+    results: _Results,
+) -> None:
+    """``compute`` into ``results``, or the values it gave for the same ``parts``."""
+    full = (*key, *map(id, parts))
+    known = _GROUP_VALUES.get(full)
+    if known is not None and all(a is b for a, b in zip(known[0], parts, strict=True)):
+        _GROUP_VALUES.move_to_end(full)
+        results.update(known[1])
+        return
+    found = _Results()
+    compute(found)
+    results.update(found)
+    _GROUP_VALUES[full] = (parts, found)
+    while len(_GROUP_VALUES) > 16:
+        _GROUP_VALUES.popitem(last=False)
 
 
 _USAGE_PREFIXES = (
