@@ -184,6 +184,7 @@ def check_apps_and_tokens(make: Make) -> None:
         assert uow.apps.by_client_id(app.client_id) is app
         assert uow.apps.by_client_id(app.client_id, lock=True) is app
         assert uow.apps.revoke_tokens(app.id, reason="app_deleted", now=utcnow()) == 0
+        assert uow.apps.person(uuid.uuid4()) is None
         assert uow.tokens.revoke_family(uuid.uuid4(), reason="revoked", now=utcnow()) == 0
         assert uow.tokens.personal(uuid.uuid4()) is None
         assert uow.tokens.code_by_digest("0" * 64, lock=True) is None

@@ -10,10 +10,11 @@ import pytest
 
 from civic.services.apps import registry
 from civic.services.apps.access import change_access
-from civic.services.apps.errors import AppNotActive, InvalidAccessChange, UnknownApp
+from civic.services.apps.errors import AppNotActive, InvalidAccessChange, NotAppOwner, UnknownApp
 from civic.services.apps.metadata import parse_metadata
 from civic.services.apps.models import AccessAction, AppStatus
 from civic.services.errors import InvalidInput
+from civic.services.identity.models import Role, User
 from civic.services.repositories.memory import MemoryUnitOfWork
 from civic.services.tokens import codes, credentials, issuance
 from civic.services.tokens.families import revoke_family
@@ -217,3 +218,63 @@ def test_a_token_is_found_by_either_value_and_revoked_once() -> None:
         issuance.revoke_token(uow, record, now=NOW)
         issuance.revoke_token(uow, record, reason="again", now=NOW + dt.timedelta(1))
         assert (record.revoked_at, record.revoked_reason) == (NOW, "revoked")
+
+
+def _person(uow: MemoryUnitOfWork, role: Role) -> User:
+    person = User(email=f"{uuid.uuid4().hex[:8]}@example.fr", display_name="P", role=role)
+    uow.seed(person)
+    return person
+
+
+def test_an_app_acting_for_itself_gets_no_scope_its_owner_cannot_use() -> None:
+    wanted = {**METADATA, "scope": "reuses:write usage:read datasets:write admin"}
+    with MemoryUnitOfWork() as uow:
+        developer = _person(uow, Role.DEVELOPER)
+        robot, issued = registry.register_app(
+            uow, parse_metadata(wanted), owner_id=developer.id, registered_via="api"
+        )
+        assert set(robot.scope.split()) == {"reuses:write", "usage:read"}
+        assert issued.client_secret is not None
+        assert registry.verify_client_secret(robot, issued.client_secret)
+        assert robot.client_secret_hash != issued.client_secret  # only its digest is kept
+        alone, _ = registry.register_app(
+            uow, parse_metadata(wanted), owner_id=None, registered_via="open"
+        )
+        assert set(alone.scope.split()) == {"reuses:write", "usage:read"}
+        publisher = _person(uow, Role.PUBLISHER)
+        theirs, _ = registry.register_app(
+            uow, parse_metadata(wanted), owner_id=publisher.id, registered_via="api"
+        )
+        assert "datasets:write" in theirs.scope.split() and "admin" not in theirs.scope.split()
+
+
+def test_a_public_app_gets_no_secret() -> None:
+    public = {
+        **METADATA,
+        "token_endpoint_auth_method": "none",
+        "grant_types": ["authorization_code"],
+        "redirect_uris": ["https://app.example.fr/callback"],
+    }
+    with MemoryUnitOfWork() as uow:
+        robot, issued = registry.register_app(
+            uow, parse_metadata(public), owner_id=None, registered_via="open"
+        )
+        assert issued.client_secret is None and robot.client_secret_hash is None
+
+
+def test_an_app_is_managed_by_its_owner_or_an_administrator_only() -> None:
+    with MemoryUnitOfWork() as uow:
+        owner, other, admin = (
+            _person(uow, Role.DEVELOPER),
+            _person(uow, Role.DEVELOPER),
+            _person(uow, Role.ADMIN),
+        )
+        robot, _ = registry.register_app(
+            uow, parse_metadata(METADATA), owner_id=owner.id, registered_via="portal"
+        )
+        assert registry.get_owned_app(uow, robot.client_id, owner.id) is robot
+        assert registry.get_owned_app(uow, robot.client_id, admin.id) is robot
+        with pytest.raises(NotAppOwner):
+            registry.get_owned_app(uow, robot.client_id, other.id)
+        with pytest.raises(NotAppOwner):
+            registry.get_owned_app(uow, robot.client_id, uuid.uuid4())

@@ -12,6 +12,7 @@ import uuid
 from typing import Protocol
 
 from civic.services.apps.models import AccessEvent, App
+from civic.services.identity.models import User
 
 
 class AppRepository(Protocol):
@@ -28,6 +29,10 @@ class AppRepository(Protocol):
 
     def add(self, app: App) -> None:
         """Store a new app; its id is set on return."""
+        ...
+
+    def person(self, user_id: uuid.UUID) -> User | None:
+        """The account ``user_id`` (an app's owner, whose rights cap its scope), or None."""
         ...
 
     def save(self, app: App) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefa
 from civic.services.apps.models import AccessEvent, App
 from civic.services.catalog.models import Dataset, Organization
 from civic.services.clock import utcnow
+from civic.services.identity.models import User
 from civic.services.reuses.models import Reuse, ReuseModerationEvent
 from civic.services.tokens.models import AuthorizationCode, PersonalToken, Token
 
@@ -190,6 +191,9 @@ class MemoryApps(_Table):
 
     def add(self, app: App) -> None:
         self._store.insert(app)
+
+    def person(self, user_id: uuid.UUID) -> User | None:
+        return next((u for u in self._store.rows(User) if u.id == user_id), None)
 
     def save(self, app: App) -> None:
         """Nothing to write: the object is the stored one."""

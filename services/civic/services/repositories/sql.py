@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from civic.services.apps.models import AccessEvent, App
 from civic.services.catalog.models import Dataset, Organization
-from civic.services.identity.models import memberships
+from civic.services.identity.models import User, memberships
 from civic.services.notifications import events
 from civic.services.outbox.messages import enqueue
 from civic.services.reuses.models import Reuse, ReuseModerationEvent
@@ -153,6 +153,9 @@ class SqlApps:
     def add(self, app: App) -> None:
         self._session.add(app)
         self._session.flush()
+
+    def person(self, user_id: uuid.UUID) -> User | None:
+        return self._session.get(User, user_id)
 
     def save(self, app: App) -> None:
         self._session.flush()
