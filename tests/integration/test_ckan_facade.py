@@ -167,7 +167,10 @@ def test_ckanapi_dump_all_gives_the_same_datasets(
             gateway.get(name),
             ckan.get(name),
         )
-    assert len(differing) < len(gateway), differing  # the comparison compared something
+    # The comparison compared something: this module's own datasets, delivered before
+    # the dump, are the same through both (a count of differences would depend on
+    # what other tests left on the shared stack).
+    assert not set(world["names"]) & set(differing), differing
 
 
 def test_ckanapi_search_finds_the_datasets(stack: RunningStack, world: dict[str, Any]) -> None:

@@ -164,6 +164,14 @@ MATRIX: dict[str, Row] = {
         "U F F F F N", f"{V1}/admin/contests/{uuid.UUID(int=0)}",
         json=constant({"decision": "answer", "answer": "isolation matrix"}),
     ),
+    f"GET {V1}/admin/organizations/{{name}}/withdrawal": Row(
+        "U F F F F N", f"{V1}/admin/organizations/no-such-org/withdrawal"
+    ),
+    f"POST {V1}/admin/organizations/{{name}}/withdrawal": Row(
+        "U F F F F N",
+        f"{V1}/admin/organizations/no-such-org/withdrawal",
+        json=constant({"reason": "isolation matrix"}),
+    ),
     f"GET {V1}/admin/reuses": Row("U F F F F A", f"{V1}/admin/reuses"),
     f"GET {V1}/admin/audit": Row("U F F F F A", f"{V1}/admin/audit"),
     f"GET {V1}/admin/audit.csv": Row("U F F F F A", f"{V1}/admin/audit.csv"),
