@@ -3,7 +3,8 @@
 Every API call that needs it reads the catalog's and the token checks' versions once,
 in one short statement (:func:`request_versions`, kept on ``g`` for the rest of the
 request). A checked access token (:mod:`.oauth.protection`) and a dataset's document
-(``GET /api/v1/datasets/<name>``) are then served from this worker's caches when they
+(``GET /api/v1/datasets/<name>``) and its CKAN package (the facade's ``package_show``)
+are then served from this worker's caches when they
 were read at those versions: a revoked token, a suspended app, a disabled account or
 a changed dataset is seen by the next call in every worker, as without a cache (see
 :mod:`civic.services.versioned_cache`). A show with a known token is then one
@@ -12,17 +13,20 @@ database round trip instead of two, and no row is decoded.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import Flask, current_app, g
 
 from civic.platform.wiring import current_bootstrap
+from civic.services.catalog import ckan_documents
 from civic.services.catalog.documents import live_dataset_document
 from civic.services.tokens.principals import Principal
 from civic.services.versioned_cache import VersionedCache, Versions, current_versions
 
 _VERSIONS = "civic_versions"
 _DOCUMENTS = "civic.document_cache"
+_PACKAGES = "civic.package_cache"
 _PRINCIPALS = "civic.principal_cache"
 # About 2 kB a document and under 1 kB a principal: a few MB per worker at most.
 DOCUMENTS = 2048
@@ -32,6 +36,7 @@ PRINCIPALS = 1024
 def init_app(app: Flask) -> None:
     """Give ``app`` its caches (empty; a worker forked from it fills its own)."""
     app.extensions[_DOCUMENTS] = VersionedCache[dict[str, Any]](DOCUMENTS)
+    app.extensions[_PACKAGES] = VersionedCache[tuple[dict[str, Any], uuid.UUID]](DOCUMENTS)
     app.extensions[_PRINCIPALS] = VersionedCache[Principal](PRINCIPALS)
 
 
@@ -63,3 +68,19 @@ def dataset_document(name: str) -> dict[str, Any]:
         document = current_bootstrap().read(lambda uow: live_dataset_document(uow, name))
         cache.put(name, version, document)
     return document
+
+
+def package_show(key: str) -> tuple[dict[str, Any], uuid.UUID]:
+    """The live dataset's CKAN package and mirror id, by name or id (shared: not to be
+    changed). Raises ``UnknownDataset``."""
+    cache: VersionedCache[tuple[dict[str, Any], uuid.UUID]] | None = current_app.extensions.get(
+        _PACKAGES
+    )
+    if cache is None:
+        return current_bootstrap().read(lambda uow: ckan_documents.package_show(uow, key))
+    version = request_versions().catalog
+    found = cache.get(key, version)
+    if found is None:
+        found = current_bootstrap().read(lambda uow: ckan_documents.package_show(uow, key))
+        cache.put(key, version, found)
+    return found

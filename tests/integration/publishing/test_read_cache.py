@@ -103,3 +103,21 @@ def test_a_cached_document_changes_with_the_dataset(
     assert client.get(path).get_json()["title"] == "Par SQL"
     sql(bootstrap, "UPDATE datasets SET deleted_at = now() WHERE name = :name", name=data["name"])
     assert client.get(path).status_code == 404
+
+
+@pytest.mark.usefixtures("versions")
+def test_a_cached_package_changes_with_the_dataset(
+    app: DocumentedApp, client: FlaskClient, bootstrap: Bootstrap, publisher: Person
+) -> None:
+    data = body(organization="ville-a")
+    assert client.post("/api/v1/datasets", json=data, headers=publisher.headers).status_code == 201
+    show = f"/api/3/action/package_show?id={data['name']}"
+    first = client.get(show).get_json()
+    assert first["success"] is True, first
+    assert client.get(show).get_json() == first
+    assert cache(app, "package").hits >= 1
+
+    sql(bootstrap, "UPDATE datasets SET title = 'Par SQL' WHERE name = :name", name=data["name"])
+    assert client.get(show).get_json()["result"]["title"] == "Par SQL"
+    sql(bootstrap, "UPDATE datasets SET deleted_at = now() WHERE name = :name", name=data["name"])
+    assert client.get(show).status_code == 404

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import g
 
-from civic.platform import tracking
+from civic.platform import read_cache, tracking
 from civic.platform.ckan_action import params
 from civic.platform.ckan_action.envelope import bad_query, base_url, invalid, not_found
 from civic.platform.wiring import current_bootstrap
@@ -102,7 +102,7 @@ def package_show(data: dict[str, Any]) -> dict[str, Any]:
     """A dataset by name or id (``id`` or ``name_or_id``)."""
     key = params.required_text(data, "id", "name_or_id")
     try:
-        package, dataset_id = current_bootstrap().read(lambda uow: documents.package_show(uow, key))
+        package, dataset_id = read_cache.package_show(key)
     except UnknownDataset:
         raise not_found() from None
     tracking.mark_dataset(dataset_id, package["name"])
