@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from pydantic import BaseModel
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -88,3 +89,29 @@ def test_docs_script_disables_the_external_validator(client: FlaskClient) -> Non
         script = response.get_data(as_text=True)
     assert "validatorUrl: null" in script
     assert "http" not in script
+
+
+def _project_models() -> list[type[BaseModel]]:
+    seen: list[type[BaseModel]] = []
+    stack: list[type[BaseModel]] = [BaseModel]
+    while stack:
+        for model in stack.pop().__subclasses__():
+            stack.append(model)
+            if model.__module__.startswith("civic."):
+                seen.append(model)
+    return seen
+
+
+def test_no_two_models_share_a_component_name(document: dict[str, Any]) -> None:
+    """flask-openapi3 names components by class name: a second model of the same
+    name silently replaces the first, and answers then violate their documented
+    schema (a report's ``registration`` was once checked against the wrong one)."""
+    by_name: dict[str, set[str]] = {}
+    for model in _project_models():
+        by_name.setdefault(model.__name__, set()).add(f"{model.__module__}.{model.__qualname__}")
+    clashes = {
+        name: sorted(paths)
+        for name, paths in by_name.items()
+        if len(paths) > 1 and name in document["components"]["schemas"]
+    }
+    assert not clashes, f"rename one model of each pair: {clashes}"

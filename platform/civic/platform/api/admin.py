@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from flask import Response, jsonify
 from flask_openapi3.blueprint import APIBlueprint
@@ -22,6 +22,7 @@ from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel, Field
 
 from civic.platform.api import BEARER, feature_blueprint
+from civic.platform.api.apps import AccessChange
 from civic.platform.oauth.protection import require
 from civic.platform.wiring import current_bootstrap, current_settings
 from civic.services.admin import apps as admin_apps
@@ -154,11 +155,6 @@ class AdminAppList(BaseModel):
     total: int
     page: int
     page_size: int
-
-
-class AccessChange(BaseModel):
-    action: Literal["suspend", "refuse", "restore"]
-    reason: str = Field(min_length=1, max_length=2000, description="the owner reads it")
 
 
 class PlanChange(BaseModel):

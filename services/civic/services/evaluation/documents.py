@@ -20,7 +20,7 @@ from civic.services.evaluation.capture import Actor
 from civic.services.evaluation.indicators import INDICATORS
 from civic.services.evaluation.inference import TrendTest
 from civic.services.evaluation.integrity import (
-    RegistrationOut,
+    RegistrationCheckOut,
     VerificationOut,
     registration_out,
     verification_out,
@@ -244,7 +244,7 @@ class PathwayReportDocument(_Document):
     trends: list[TrendOut]
     capture: list[CaptureOut] = Field(default_factory=list)
     verification: VerificationOut | None = None
-    registration: RegistrationOut | None = None
+    registration: RegistrationCheckOut | None = None
 
 
 def pathway_report_document(report: PathwayReport) -> PathwayReportDocument:

@@ -1,6 +1,6 @@
 """The JSON parts of the pathway report that say how far it can be trusted: the
 verdicts on verified actor types only (:class:`VerificationOut`) and whether its
-thresholds were registered before the data (:class:`RegistrationOut`)."""
+thresholds were registered before the data (:class:`RegistrationCheckOut`)."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ class ChangeOut(_Document):
     new: str | float | int | None = Field(description="the value the report used (null: removed)")
 
 
-class RegistrationOut(_Document):
+class RegistrationCheckOut(_Document):
     """Whether the report's thresholds were registered before its period's data."""
 
     state: Literal["registered", "changed", "late", "unregistered"] = Field(
@@ -85,10 +85,10 @@ class RegistrationOut(_Document):
     )
 
 
-def registration_out(check: RegistrationCheck) -> RegistrationOut:
+def registration_out(check: RegistrationCheck) -> RegistrationCheckOut:
     """The JSON form of ``check``."""
     registration = check.registration
-    return RegistrationOut(
+    return RegistrationCheckOut(
         state=check.state,
         registered_before_data=check.registered_before_data,
         registration_id=registration.id if registration else None,
