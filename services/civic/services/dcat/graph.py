@@ -12,7 +12,6 @@ A catalog page carries hydra paging links that repeat its request (see ``paging`
 from __future__ import annotations
 
 import datetime as dt
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -34,14 +33,6 @@ from civic.services.dcat.paging import Page
 
 # Reserved and unreserved URI characters, and existing %-escapes, stay as written.
 IRI_SAFE = "-._~:/?#[]@!$&'()*+,;=%"
-
-with warnings.catch_warnings():
-    # rdflib's JSON-LD plugin tries `import orjson` (optional); with pygal's legacy
-    # import hook installed (the reports use pygal) that failed import warns. Loading
-    # the plugin once here, quietly, keeps serialization free of import-time noise.
-    warnings.simplefilter("ignore", ImportWarning)
-    import rdflib.plugins.parsers.jsonld
-    import rdflib.plugins.serializers.jsonld  # noqa: F401
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
