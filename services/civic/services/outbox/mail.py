@@ -4,19 +4,17 @@ SMTP relay is down at that moment.
 
 The page that committed tries to deliver it at once (:func:`deliver_now`); what is
 left (the relay down) the outbox worker delivers later, with the same handler
-(``"mail"`` in the publishing worker's handlers), each failure re-queued with a
-longer wait, at most :data:`MAX_ATTEMPTS` times.
+(``"mail"`` in the publishing worker's handlers).
 
-The relay only retries on CKAN's errors; a mail's failure is not one, so the handler
-re-queues it itself: a new message of the same mail (same aggregate id) with its
-``attempts`` counted and ``available_at`` pushed back, in the delivery's transaction.
-A delivered mail's text (it may hold a one-use link) is removed from the row; its
-address and subject stay for operators.
+A relay's refusal (:class:`MailError`) is this kind's transient error: the outbox
+relay retries the same message later, with the mail's own backoff (30 s doubling up
+to an hour), and gives it up after :data:`MAX_ATTEMPTS` tries. A delivered or given
+up mail's text (it may hold a one-use link) is removed from the row; its address and
+subject stay for operators.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import uuid
 from typing import Any
@@ -25,7 +23,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from civic.connectors.ckan.interfaces import CkanClient
 from civic.connectors.mail import Mail, Mailer, MailError
-from civic.services.clock import utcnow
 from civic.services.outbox import relay
 from civic.services.outbox.messages import enqueue
 from civic.services.outbox.models import OutboxMessage
@@ -70,6 +67,9 @@ def _without_text(payload: dict[str, Any], state: str) -> dict[str, Any]:
 class MailHandler(Handler):
     """Delivers ``mail`` messages through a :class:`Mailer` (none yet: retried later)."""
 
+    transient = (MailError,)
+    max_attempts = MAX_ATTEMPTS
+
     def __init__(self, mailer: Mailer | None = None, backoff: Backoff | None = None) -> None:
         self.mailer = mailer
         self.sent = False  # whether the last delivery reached the relay
@@ -80,43 +80,28 @@ class MailHandler(Handler):
         self.mailer = mailer
 
     def deliver(self, session: Session, ckan: CkanClient | None, message: OutboxMessage) -> Outcome:
-        """Send the mail; on a relay's failure, queue it again for later (see module doc)."""
+        """Send the mail. Raises :class:`MailError` (the relay retries it later)."""
         payload = dict(message.payload)
         if "text" not in payload:  # delivered or given up already
             return Outcome.DELIVERED
-        try:
-            if self.mailer is None:
-                raise MailError("no mailer is configured in this process")
-            self.mailer.send(mail_of(payload))
-        except MailError as error:
-            return self._again(session, message, payload, str(error))
+        if self.mailer is None:
+            raise MailError("no mailer is configured in this process")
+        self.mailer.send(mail_of(payload))
         message.payload = _without_text(payload, "sent")
         self.sent = True
         return Outcome.DELIVERED
 
-    def _again(
-        self, session: Session, message: OutboxMessage, payload: dict[str, Any], error: str
-    ) -> Outcome:
-        attempts = int(payload.get("attempts", 0)) + 1
-        if attempts >= MAX_ATTEMPTS:
-            log.error("mail given up", extra={"attempts": attempts, "error": error})
-            message.payload = _without_text(payload, "given up")
-            return Outcome.FAILED
-        log.warning("mail not sent, queued again", extra={"attempts": attempts, "error": error})
-        wait = dt.timedelta(seconds=self.backoff.delay(attempts - 1))
-        session.add(
-            OutboxMessage(
-                aggregate_type=AGGREGATE,
-                aggregate_id=message.aggregate_id,
-                operation=OPERATION,
-                payload={**payload, "attempts": attempts},
-                attempts=attempts,
-                last_error=error[:2000],
-                available_at=utcnow() + wait,
-            )
-        )
-        message.payload = _without_text(payload, "queued again")
-        return Outcome.DELIVERED
+    def on_retry(self, session: Session, message: OutboxMessage, error: str) -> None:
+        """Count the attempt in the payload too (operators read it there)."""
+        extra = {"attempts": message.attempts, "error": error}
+        log.warning("mail not sent, will retry", extra=extra)
+        message.payload = {**message.payload, "attempts": message.attempts}
+
+    def on_give_up(self, session: Session, message: OutboxMessage, error: str) -> None:
+        """Forget the mail's text; keep who it was for and why it failed."""
+        log.error("mail given up", extra={"attempts": message.attempts, "error": error})
+        payload = {**message.payload, "attempts": message.attempts}
+        message.payload = _without_text(payload, "given up")
 
 
 # The worker's handler: ``civic worker`` gives it the configured mailer at start.

@@ -12,8 +12,13 @@ Each delivery is one transaction:
 A worker killed at any point leaves the transaction uncommitted: PostgreSQL
 rolls it back when the connection drops, the message is delivered again, and
 the handlers are idempotent (CKAN upserts on the dataset's name), so nothing is
-lost or duplicated. A transient failure (CKAN down) is retried later with
-exponential backoff; a permanent one is recorded by the handler.
+lost or duplicated. A transient failure is retried later with exponential backoff;
+a permanent one is recorded by the handler.
+
+What is transient depends on the kind of message: each :class:`Handler` names its
+errors (``transient``: CKAN's for the catalog, the mail relay's for mail), may bring
+its own :class:`Backoff` and a number of attempts after which the relay gives the
+message up (``max_attempts``; the handler records it in :meth:`Handler.on_give_up`).
 """
 
 from __future__ import annotations
@@ -47,14 +52,27 @@ class Outcome(enum.Enum):
 
 
 class Handler:
-    """Delivers messages of one aggregate type; subclasses implement :meth:`deliver`."""
+    """Delivers messages of one aggregate type; subclasses implement :meth:`deliver`.
+
+    ``transient``: the errors :meth:`deliver` raises that mean "try again later"
+    (the relay rolls the delivery back and retries it after ``backoff``, the relay's
+    own when None). ``max_attempts``: how many tries before the relay gives the
+    message up and calls :meth:`on_give_up` (None: retried for ever).
+    """
+
+    transient: tuple[type[Exception], ...] = (CkanError,)
+    backoff: Backoff | None = None
+    max_attempts: int | None = None
 
     def deliver(self, session: Session, ckan: CkanClient, message: OutboxMessage) -> Outcome:
-        """Send the aggregate's state. Raises :class:`CkanError` for a transient failure."""
+        """Send the aggregate's state. Raises one of ``transient`` for a transient failure."""
         raise NotImplementedError
 
     def on_retry(self, session: Session, message: OutboxMessage, error: str) -> None:
         """Note a transient failure on the aggregate (the message is retried)."""
+
+    def on_give_up(self, session: Session, message: OutboxMessage, error: str) -> None:
+        """Record that the message was given up after ``max_attempts`` transient failures."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,12 +206,15 @@ def deliver(
             return Delivery(message_id, "failed", message.aggregate_type, "no handler")
         try:
             outcome = handler.deliver(session, ckan, message)
-        except CkanError as error:
+        except handler.transient as error:
             session.rollback()
             reason = describe_error(error)
-            _retry_later(session_factory, handler, message_id, reason, backoff)
-            log.warning("outbox %s (%s) will be retried: %s", message_id, key, reason)
-            return Delivery(message_id, "retry", message.aggregate_type, reason)
+            status = _retry_later(session_factory, handler, message_id, reason, backoff)
+            if status == "failed":
+                log.error("outbox %s (%s) given up: %s", message_id, key, reason)
+            else:
+                log.warning("outbox %s (%s) will be retried: %s", message_id, key, reason)
+            return Delivery(message_id, status, message.aggregate_type, reason)
         _finish(session, message, all_of_aggregate=outcome is Outcome.DELIVERED_ALL)
         session.commit()
         status = "failed" if outcome is Outcome.FAILED else "delivered"
@@ -222,7 +243,8 @@ def _retry_later(
     message_id: int,
     reason: str,
     backoff: Backoff,
-) -> None:
+) -> str:
+    """ "retry" (later, after the handler's backoff or ``backoff``) or "failed" (given up)."""
     with session_factory() as session:
         message = session.scalar(
             sa.select(OutboxMessage)
@@ -230,10 +252,25 @@ def _retry_later(
             .with_for_update(skip_locked=True)
         )
         if message is None:
-            return
-        delay = backoff.delay(message.attempts)
-        message.attempts += 1
-        message.last_error = reason
-        message.available_at = sa.func.now() + dt.timedelta(seconds=delay)
-        handler.on_retry(session, message, reason)
+            return "retry"
+        return retry_or_give_up(session, handler, message, reason, backoff)
+
+
+def retry_or_give_up(
+    session: Session, handler: Handler, message: OutboxMessage, reason: str, backoff: Backoff
+) -> str:
+    """Count a transient failure of ``message`` (locked in ``session``) and commit: "retry"
+    with ``available_at`` pushed back, or "failed" once the handler's ``max_attempts``
+    are spent (processed, :meth:`Handler.on_give_up` called)."""
+    message.attempts += 1
+    message.last_error = reason[:2000]
+    if handler.max_attempts is not None and message.attempts >= handler.max_attempts:
+        message.processed_at = sa.func.now()
+        handler.on_give_up(session, message, reason)
         session.commit()
+        return "failed"
+    delay = (handler.backoff or backoff).delay(message.attempts - 1)
+    message.available_at = sa.func.now() + dt.timedelta(seconds=delay)
+    handler.on_retry(session, message, reason)
+    session.commit()
+    return "retry"
