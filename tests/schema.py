@@ -19,6 +19,7 @@ DOMAIN_TABLES = {
     "reuse_datasets",
     "reuse_moderation_events",
     "usage_events",
+    "usage_app_first_calls",
     "usage_daily",
     "usage_rollup_state",
     "webhooks",

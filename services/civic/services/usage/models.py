@@ -1,10 +1,13 @@
 """Tables of usage: raw events, their daily rollups, and the rollup's watermark.
 
 ``usage_events``
-    One row per API call, tracked download or imported page view. ``id`` is made by
-    the writer (a UUID), so a batch written twice is stored once. ``txid`` is the
-    writing transaction's id (``pg_current_xact_id()``): the rollup takes events by
-    transaction id, below the oldest transaction still running, so an event
+    One row per API call, tracked download or imported page view, partitioned by UTC
+    month (:mod:`civic.services.usage.partitions`; the partitions and a default one
+    live in the ``usage_partitions`` schema). ``id`` is made by the writer (a UUID)
+    together with ``occurred_at``; the key is ``(occurred_at, id)`` (a partitioned
+    table's keys hold its partition column), so a batch written twice is stored
+    once. ``txid`` is the writing transaction's id (``pg_current_xact_id()``): the
+    rollup takes events by transaction id, below the oldest transaction still running, so an event
     committed late is never skipped. No foreign keys: events outlive the apps and
     datasets they name, and writing them must stay cheap. Never a raw IP address:
     ``ip_hash`` is a keyed hash whose key changes every day and is then forgotten.
@@ -14,6 +17,11 @@
     added to by :func:`civic.services.usage.rollup.roll_up` (an upsert), never
     rewritten. ``latency_histogram`` counts events per latency bucket
     (:data:`civic.services.usage.events.LATENCY_BUCKETS_MS`), for percentiles.
+
+``usage_app_first_calls``
+    Each app's first successful call (status < 400), kept by the rollup with the
+    daily sums: reports read it, so dropping old months of raw events (the
+    retention) leaves every app's onboarding time intact.
 
 ``usage_rollup_state``
     One row per rollup (``name = 'daily'``): every event whose ``txid`` is below
@@ -73,14 +81,16 @@ class UsageEvent(Base):
 
     __tablename__ = "usage_events"
     __table_args__ = (
+        sa.PrimaryKeyConstraint("occurred_at", "id", name="pk_usage_events"),
         sa.Index("ix_usage_events_txid", "txid"),
         sa.Index("ix_usage_events_app_id_occurred_at", "app_id", "occurred_at"),
         sa.Index("ix_usage_events_dataset_id_occurred_at", "dataset_id", "occurred_at"),
         sa.Index("ix_usage_events_occurred_at", "occurred_at", postgresql_using="brin"),
+        {"postgresql_partition_by": "RANGE (occurred_at)"},
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    occurred_at: Mapped[dt.datetime] = mapped_column()
+    occurred_at: Mapped[dt.datetime] = mapped_column(primary_key=True)
     kind: Mapped[UsageKind] = mapped_column(usage_kind_type)
     source: Mapped[UsageSource] = mapped_column(usage_source_type)
     # The X-Request-ID of the call (gateway events only).
@@ -141,6 +151,15 @@ class UsageDaily(Base):
     bytes: Mapped[int] = mapped_column(sa.BigInteger)
     duration_ms_sum: Mapped[float] = mapped_column(sa.Float(precision=53))
     latency_histogram: Mapped[list[int]] = mapped_column(postgresql.ARRAY(sa.BigInteger))
+
+
+class UsageAppFirstCall(Base):
+    """An app's first successful call among the events rolled up."""
+
+    __tablename__ = "usage_app_first_calls"
+
+    app_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    first_call_at: Mapped[dt.datetime] = mapped_column()
 
 
 class UsageRollupState(Base):

@@ -7,6 +7,10 @@ there later. Their sums are added to ``usage_daily`` (an upsert on the day and t
 key) and the watermark moves, in one transaction: a run that fails changes
 nothing, and two runs never count an event twice (the second waits for none: it
 skips while another holds the lock). Days are UTC days.
+
+The same run keeps each app's first successful call (``usage_app_first_calls``), the
+one fact of the raw events that reports need and the daily sums do not hold, so
+that old months of raw events can be dropped (:mod:`civic.services.usage.partitions`).
 """
 
 from __future__ import annotations
@@ -74,6 +78,20 @@ ON CONFLICT ({", ".join(KEY_COLUMNS)}) DO UPDATE SET
 """  # noqa: S608 - constants of this package only; values are bound
 
 
+# Same range; an earlier first call found later (an import of old logs) wins.
+FIRST_CALLS_SQL = """
+INSERT INTO usage_app_first_calls (app_id, first_call_at)
+SELECT app_id, min(occurred_at)
+FROM usage_events
+WHERE txid >= CAST(:lo AS xid8) AND txid < CAST(:hi AS xid8)
+  AND app_id IS NOT NULL AND status < 400
+GROUP BY app_id
+ON CONFLICT (app_id) DO UPDATE
+    SET first_call_at = excluded.first_call_at
+    WHERE excluded.first_call_at < usage_app_first_calls.first_call_at
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class RollupRun:
     """What one run did: the transaction-id range it took, and the rows it upserted."""
@@ -98,6 +116,7 @@ def roll_up(engine: Engine) -> RollupRun | None:
         if int(high) > int(low):
             result = connection.execute(sa.text(ROLLUP_SQL), {"lo": low, "hi": high})
             rows = max(result.rowcount, 0)
+            connection.execute(sa.text(FIRST_CALLS_SQL), {"lo": low, "hi": high})
             connection.execute(
                 sa.text(
                     "UPDATE usage_rollup_state SET txid = CAST(:hi AS xid8), updated = now()"

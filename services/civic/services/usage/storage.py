@@ -2,14 +2,23 @@
 
 ``COPY`` is PostgreSQL's fastest way in; it cannot skip duplicates by itself, so
 rows go first to a temporary table of the connection and then, in the same
-transaction, into ``usage_events`` with ``ON CONFLICT (id) DO NOTHING``: a batch
+transaction, into ``usage_events`` with ``ON CONFLICT (occurred_at, id) DO NOTHING``: a batch
 retried after a failure (or a log imported twice) is stored once. The same insert
 resolves dataset names to the mirror's live datasets, and imported CKAN resource
 ids to the mirror's resources, so the request path never looks anything up.
+
+``usage_events`` is partitioned by month (:mod:`civic.services.usage.partitions`):
+before a batch is written, the partitions of its first and last events' months are
+made if this process has not seen them yet (a dictionary lookup otherwise). An event
+whose month has no partition still lands, in the default partition. The key is
+``(occurred_at, id)``: an event's id is made together with its time (the gateway
+draws it when it answers; an import derives it from the log line, which holds the
+time), so a replayed event carries both again and is stored once.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -18,6 +27,7 @@ from sqlalchemy.engine import Engine
 
 from civic.services.usage.combined_log import ROW_COLUMNS
 from civic.services.usage.events import COLUMNS, Event
+from civic.services.usage.partitions import ensure_span
 
 INCOMING = "usage_events_incoming"
 
@@ -62,7 +72,7 @@ LEFT JOIN datasets AS d
 LEFT JOIN resources AS r
        ON i.resource_id IS NULL AND i.resource_ckan_id IS NOT NULL
       AND r.ckan_id = i.resource_ckan_id
-ON CONFLICT (id) DO NOTHING
+ON CONFLICT (occurred_at, id) DO NOTHING
 """  # noqa: S608 - constants of this package only; values are bound
 
 
@@ -81,6 +91,8 @@ class CopySink:
 
 def write_rows(engine: Engine, rows: Iterable[Sequence[Any]]) -> int:
     """COPY ``rows`` (in :data:`COLUMNS` order) and insert the new ones; one transaction."""
+    if isinstance(rows, Sequence) and rows:
+        ensure_span(engine, rows[0][1], rows[-1][1])
     with engine.begin() as connection:
         raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
         with raw.cursor() as cursor:
@@ -129,7 +141,8 @@ CREATE_INCOMING_ROWS = (
 COPY_INCOMING_ROWS = f"COPY {INCOMING_ROWS} ({', '.join(ROW_COLUMNS)}) FROM STDIN"
 INSERT_INCOMING_ROWS = (
     f"INSERT INTO usage_events ({', '.join(ROW_COLUMNS)})"  # noqa: S608 - constants only
-    f" SELECT {', '.join(ROW_COLUMNS)} FROM {INCOMING_ROWS} ON CONFLICT (id) DO NOTHING"
+    f" SELECT {', '.join(ROW_COLUMNS)} FROM {INCOMING_ROWS}"
+    " ON CONFLICT (occurred_at, id) DO NOTHING"
 )
 
 
@@ -143,6 +156,7 @@ class ImportSink:
         """Store the rows not stored yet; the number inserted. One transaction."""
         if not rows:
             return 0
+        ensure_span(engine=self.engine, first=_row_time(rows[0]), last=_row_time(rows[-1]))
         try:
             return self._copy(rows, COPY_ROWS)
         except psycopg.errors.UniqueViolation:
@@ -176,3 +190,8 @@ class ImportSink:
             with raw.cursor() as cursor:
                 cursor.execute(sql)
                 return {str(key): str(value) for key, value in cursor.fetchall()}
+
+
+def _row_time(row: str) -> dt.datetime:
+    """The time of a row of COPY text (its second column, in ISO format)."""
+    return dt.datetime.fromisoformat(row.split("\t", 2)[1])
