@@ -6,6 +6,7 @@ Each test migrates a throwaway database of its own (dropped at the end); no stac
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -13,13 +14,15 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
+from civic.platform.cli import main
 from civic.services import db, schema
 from civic.services.uow import ReadUnitOfWork
 from civic.services.usage import partitions
 from civic.services.usage.analytics import Period, app_usage
 from civic.services.usage.events import Event
-from civic.services.usage.rollup import ROLLUP_SQL, roll_up
+from civic.services.usage.rollup import ROLLUP_SQL, roll_up_everything
 from civic.services.usage.storage import write_rows
 
 pytestmark = pytest.mark.integration
@@ -120,7 +123,8 @@ def test_migration_converts_the_events_month_by_month_and_back(database_url: str
                     },
                 )
         with engine.begin() as connection:
-            high = connection.scalar(sa.text("SELECT pg_snapshot_xmin(pg_current_snapshot())"))
+            # Every event of this database is committed: all below the snapshot's xmax.
+            high = connection.scalar(sa.text("SELECT pg_snapshot_xmax(pg_current_snapshot())"))
             connection.execute(sa.text(ROLLUP_SQL), {"lo": "0", "hi": str(high)})
             connection.execute(
                 sa.text("UPDATE usage_rollup_state SET txid = CAST(:hi AS xid8)"),
@@ -147,7 +151,7 @@ def test_migration_converts_the_events_month_by_month_and_back(database_url: str
         assert where(engine, old[0].id) == ["usage_partitions.events_2025_10"]
         assert where(engine, old[1].id) == ["usage_partitions.events_2025_11"]
         assert first == old[0].occurred_at  # the 404 of November is not a success
-        roll_up(engine)  # the moved events are not counted again
+        roll_up_everything(engine)  # the moved events are not counted again
         assert daily_events(engine) == before
 
         engine.dispose()
@@ -178,7 +182,7 @@ def test_an_event_lands_in_its_month_and_a_replay_is_stored_once(engine: sa.Engi
     # A batch written again after a failure (the writer's retry) stores nothing new.
     assert write_rows(engine, [last_instant, next_first]) == 0
     assert where(engine, last_instant.id) == ["usage_partitions.events_2026_12"]
-    roll_up(engine)
+    roll_up_everything(engine)
     assert daily_events(engine) == {dt.date(2026, 12, 31): 1, dt.date(2027, 1, 1): 1}
 
 
@@ -195,13 +199,13 @@ def test_an_event_without_its_month_lands_in_the_default_and_is_moved_counted_on
             {"id": stray.id, "at": stray.occurred_at, "app": APP},
         )
     assert where(engine, stray.id) == ["usage_partitions.events_default"]
-    roll_up(engine)  # counted while in the default partition
+    roll_up_everything(engine)  # counted while in the default partition
     assert daily_events(engine) == {dt.date(2024, 3, 10): 1}
 
     # Replayed by a writer, which makes the month: the event moves, the replay meets it.
     assert write_rows(engine, [stray]) == 0
     assert where(engine, stray.id) == ["usage_partitions.events_2024_03"]
-    roll_up(engine)
+    roll_up_everything(engine)
     assert daily_events(engine) == {dt.date(2024, 3, 10): 1}
 
     # Maintenance moves what the default partition caught, and makes months ahead.
@@ -231,7 +235,7 @@ def test_retention_drops_only_rolled_up_months_and_reports_still_count_them(
     january = [event(at("2025-01-05T10:00:00")), event(at("2025-01-20T10:00:00"), status=500)]
     february = [event(at("2025-02-03T09:30:00"))]
     write_rows(engine, january + february)
-    roll_up(engine)
+    roll_up_everything(engine)
     march = [event(at("2025-03-04T11:00:00"))]
     write_rows(engine, march)  # not rolled up yet
     period = Period(dt.date(2025, 1, 1), dt.date(2025, 3, 31))
@@ -271,8 +275,33 @@ def test_retention_drops_only_rolled_up_months_and_reports_still_count_them(
         day: counts.total.events for day, counts in before.days.items()
     }
 
-    roll_up(engine)
+    roll_up_everything(engine)
     again = partitions.maintain(engine, retention_months=2, today=today)
     assert [d.name for d in again.dropped] == ["events_2025_03"]
     with ReadUnitOfWork(engine) as uow:
         assert app_usage(uow, APP, period).total.total.events == 4
+
+
+def test_civic_usage_partitions_says_what_it_drops(engine: sa.Engine, database_url: str) -> None:
+    old = event(at("2020-02-10T10:00:00"))
+    write_rows(engine, [old])
+    roll_up_everything(engine)
+    env = {"CIVIC_DATABASE_URL": database_url, "CIVIC_ENV": "test"}
+    runner = CliRunner()
+
+    drop = ["usage", "partitions", "--retention-months", "12"]
+    dry = runner.invoke(main, [*drop, "--dry-run"], env=env)
+    assert dry.exit_code == 0, dry.output
+    assert "would drop usage_partitions.events_2020_02" in dry.output
+    assert where(engine, old.id) == ["usage_partitions.events_2020_02"]
+
+    kept = runner.invoke(main, ["usage", "partitions", "--json"], env=env)  # test.toml: 0
+    assert kept.exit_code == 0, kept.output
+    assert json.loads(kept.output)["dropped"] == []
+
+    done = runner.invoke(main, [*drop, "--json"], env=env)
+    assert done.exit_code == 0, done.output
+    summary = json.loads(done.output)
+    assert [d["name"] for d in summary["dropped"]] == ["events_2020_02"]
+    assert where(engine, old.id) == []
+    assert daily_events(engine) == {dt.date(2020, 2, 10): 1}

@@ -246,6 +246,13 @@ class Settings(BaseModel):
     usage_rollup_interval: float = Field(
         default=60.0, gt=0, description="seconds between rollups by `civic usage worker`"
     )
+    usage_raw_retention_months: int = Field(
+        default=13,
+        ge=0,
+        le=1200,
+        description="whole months of raw usage events kept before the current one; older "
+        "months are dropped once rolled up (their daily sums stay); 0: keep them forever",
+    )
     # Reuses and their notifications.
     reuse_topics: list[str] = Field(
         default_factory=lambda: list(DEFAULT_TOPICS), description="topics a reuse may have"

@@ -26,6 +26,7 @@ from civic.platform.logs import configure_logging
 from civic.platform.wiring import build_bootstrap
 from civic.services.usage.importing import FORMATS, ImportFailed, import_log
 from civic.services.usage.jobs import PeriodicJobs
+from civic.services.usage.partitions import maintain
 from civic.services.usage.rollup import roll_up
 from civic.services.usage.storage import ImportSink
 
@@ -122,6 +123,54 @@ def rollup(ctx: click.Context, as_json: bool) -> None:
 
 
 @usage.command()
+@click.option(
+    "--retention-months",
+    type=click.IntRange(0, 1200),
+    default=None,
+    help="Months of raw events kept before the current one (default: the setting"
+    " usage raw_retention_months; 0 keeps everything).",
+)
+@click.option("--dry-run", is_flag=True, help="Drop nothing; say what would be dropped.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
+@click.pass_context
+def partitions(
+    ctx: click.Context, retention_months: int | None, dry_run: bool, as_json: bool
+) -> None:
+    """Look after the monthly partitions of the raw events.
+
+    Makes the current and next months' partitions, moves the events the default
+    partition caught into their month's, and drops the months older than the
+    retention whose events are all rolled up (their daily sums stay). The worker
+    does the same every hour.
+    """
+    settings = settings_from(ctx)
+    keep = settings.usage_raw_retention_months if retention_months is None else retention_months
+    bootstrap = build_bootstrap(settings)
+    try:
+        run = maintain(
+            bootstrap.engine,
+            retention_months=keep,
+            dry_run=dry_run,
+            progress=None if as_json else lambda line: click.echo(line, err=True),
+        )
+    finally:
+        bootstrap.close()
+    if as_json:
+        summary = asdict(run)
+        summary["keep_from"] = run.keep_from.isoformat() if run.keep_from else None
+        summary["dropped"] = [{**asdict(d), "month": d.month.isoformat()} for d in run.dropped]
+        click.echo(json.dumps({"dry_run": dry_run, **summary}))
+        return
+    freed = sum(d.bytes for d in run.dropped)
+    verb = "would drop" if dry_run else "dropped"
+    click.echo(
+        f"partitions: {len(run.made)} made, {sum(run.moved.values())} events moved from the"
+        f" default, {len(run.dropped)} {verb} ({freed / 1e6:,.1f} MB),"
+        f" {len(run.kept_not_rolled_up)} kept until rolled up, {len(run.deferred)} deferred"
+    )
+
+
+@usage.command()
 @click.option("--once", is_flag=True, help="Roll up and send what is due, then exit.")
 @click.pass_context
 def worker(ctx: click.Context, once: bool) -> None:
@@ -138,6 +187,7 @@ def worker(ctx: click.Context, once: bool) -> None:
         bootstrap.webhook_sender,
         rollup_interval=settings.usage_rollup_interval,
         retry=bootstrap.webhook_retry,
+        raw_retention_months=settings.usage_raw_retention_months,
     )
 
     def stop(signum: int, frame: FrameType | None) -> None:
