@@ -74,7 +74,7 @@ def event(when: dt.datetime, *, status: int = 200, app: uuid.UUID | None = APP) 
     )
 
 
-def where(engine: sa.Engine, event_id: uuid.UUID) -> list[str]:
+def where(engine: sa.Engine, event_id: uuid.UUID | str) -> list[str]:
     """The partitions holding the event (one, if it is stored once)."""
     with engine.connect() as connection:
         return list(
