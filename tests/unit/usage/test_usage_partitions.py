@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 
 from civic.services.usage import partitions
 from civic.services.usage.partitions import (
@@ -88,3 +90,35 @@ def test_the_time_of_an_imported_row_is_read_from_its_copy_text() -> None:
     row = "ab12\t2025-10-10T13:55:36+02:00\tpage_view\timport\t200\n"
     assert _row_time(row) == dt.datetime(2025, 10, 10, 11, 55, 36, tzinfo=dt.UTC)
     assert month_of(_row_time(row)) == dt.date(2025, 10, 1)
+
+
+class _Engine:
+    """Enough of an engine for ensure_months: connect() as a context manager."""
+
+    def connect(self) -> contextlib.nullcontext[None]:
+        return contextlib.nullcontext()
+
+
+def test_a_month_not_made_is_not_tried_again_by_every_batch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tries: list[dt.date] = []
+
+    def busy(engine: object, month: dt.date) -> int:
+        tries.append(month)
+        raise sa.exc.OperationalError("LOCK TABLE", {}, Exception("lock timeout"))
+
+    monkeypatch.setattr(partitions, "existing_months", lambda connection: set())
+    monkeypatch.setattr(partitions, "_make", busy)
+    engine = _Engine()
+    month = dt.date(2026, 12, 1)
+    for _ in range(5):  # five batches in a row: the events go to the default partition
+        assert partitions.ensure_months(engine, [month]) == []  # type: ignore[arg-type]
+    assert tries == [month]
+
+    monkeypatch.setattr(partitions, "_make", lambda engine, month: 0)
+    monkeypatch.setattr(partitions, "RETRY_AFTER", 0.0)  # a minute later
+    assert partitions.ensure_months(engine, [month]) == ["events_2026_12"]  # type: ignore[arg-type]
+    monkeypatch.setattr(partitions, "_make", busy)
+    assert partitions.ensure_months(engine, [month]) == []  # type: ignore[arg-type]
+    assert tries == [month]  # known now: not asked again

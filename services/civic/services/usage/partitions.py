@@ -33,6 +33,7 @@ import datetime as dt
 import logging
 import re
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -105,7 +106,11 @@ def _bounds(month: dt.date) -> tuple[str, str]:
 
 # Partitions this process knows exist, per engine: writers look here before asking.
 _known: weakref.WeakKeyDictionary[Engine, set[dt.date]] = weakref.WeakKeyDictionary()
+# When this process last failed to make a month, per engine: it waits RETRY_AFTER
+# seconds before trying again, so a writer never stalls batch after batch on a lock.
+_failed: weakref.WeakKeyDictionary[Engine, dict[dt.date, float]] = weakref.WeakKeyDictionary()
 _known_lock = threading.Lock()
+RETRY_AFTER = 60.0
 
 
 def existing_months(connection: Connection) -> set[dt.date]:
@@ -141,8 +146,14 @@ def ensure_months(engine: Engine, months: Iterable[dt.date]) -> list[str]:
     into it later.
     """
     wanted = {month_of(m) for m in months}
+    now = time.monotonic()
     with _known_lock:
-        missing = wanted - _known.setdefault(engine, set())
+        failed = _failed.setdefault(engine, {})
+        missing = {
+            m
+            for m in wanted - _known.setdefault(engine, set())
+            if now - failed.get(m, -RETRY_AFTER) >= RETRY_AFTER
+        }
     if not missing:
         return []
     made: list[str] = []
@@ -154,12 +165,16 @@ def ensure_months(engine: Engine, months: Iterable[dt.date]) -> list[str]:
                 moved = _make(engine, month)
             except sa.exc.OperationalError as error:
                 log.warning("usage partitions: %s not made now: %s", partition_name(month), error)
+                with _known_lock:
+                    failed[month] = time.monotonic()
                 continue
             existing.add(month)
             if moved is not None:
                 made.append(partition_name(month))
     except sa.exc.SQLAlchemyError as error:
         log.warning("usage partitions: cannot make them now: %s", error)
+        with _known_lock:
+            failed.update(dict.fromkeys(missing, time.monotonic()))
         return made
     with _known_lock:
         _known.setdefault(engine, set()).update(existing)
@@ -328,9 +343,7 @@ def _drop(engine: Engine, month: dt.date, *, dry_run: bool) -> Dropped | int | N
             return None
         # Detached, it is out of every writer's reach (they wait for this transaction);
         # what it holds now is all it will ever hold.
-        connection.execute(
-            sa.text(f"ALTER TABLE public.{PARENT} DETACH PARTITION {SCHEMA}.{name}")
-        )
+        connection.execute(sa.text(f"ALTER TABLE public.{PARENT} DETACH PARTITION {SCHEMA}.{name}"))
         waiting = int(
             connection.scalar(
                 sa.text(
