@@ -1,6 +1,6 @@
 """CKAN in memory: the connector's :class:`~civic.connectors.ckan.CkanClient` port, and only it.
 
-:class:`FakeCkan` answers the eight calls the services make the way the real
+:class:`FakeCkan` answers the nine calls the services make the way the real
 adapter does against CKAN: upserts on the name, an id already in use and a name of
 another organization refused, a deleted dataset's name reusable, resources kept when an
 update has none, deletes that tolerate absence. It does not imitate CKAN's
@@ -21,7 +21,7 @@ import copy
 import dataclasses
 import threading
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -209,6 +209,45 @@ class FakeCkan(CkanClient):
             return self._store(package, None)
 
         return self._call("dataset_upsert", data, apply)
+
+    def dataset_create_batch(
+        self, packages: Sequence[dict[str, Any]]
+    ) -> list[CkanDataset | CkanValidationError]:
+        """Create each package as ``package_create`` would: a live name or an id in use
+        refused (that package only); one result per package, in order."""
+
+        def create(data: dict[str, Any]) -> CkanDataset:
+            name = data.get("name")
+            if not isinstance(name, str) or not name:
+                raise CkanValidationError({"name": ["Missing value"]})
+            owner = self._owner(data.get("owner_org"))
+            if data.get("id") in self._packages:
+                raise CkanValidationError({"id": ["Dataset id already exists"]})
+            if self._live(name) is not None:
+                raise CkanValidationError({"name": [NAME_IN_USE]})
+            for package in self._packages.values():
+                if package["name"] == name:
+                    package["name"] = package["id"]  # CKAN frees a deleted dataset's name
+            package = {
+                "resources": [],
+                "state": "active",
+                **data,
+                "id": str(data.get("id") or uuid.uuid4()),
+                "owner_org": owner,
+                "metadata_created": self._now(),
+            }
+            return self._store(package, None)
+
+        def apply() -> list[CkanDataset | CkanValidationError]:
+            results: list[CkanDataset | CkanValidationError] = []
+            for data in packages:
+                try:
+                    results.append(create(data))
+                except CkanValidationError as refused:
+                    results.append(refused)
+            return results
+
+        return self._call("dataset_create_batch", {"packages": list(packages)}, apply)
 
     def dataset_patch(self, name_or_id: str, changes: dict[str, Any]) -> CkanDataset:
         """Change only the fields given. Raises ``CkanNotFound`` and ``CkanValidationError``."""

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from civic.connectors.ckan import CkanClient, CkanNotFound, CkanValidationError
+from civic.connectors.ckan import CkanClient, CkanDataset, CkanNotFound, CkanValidationError
 
 
 def unique(prefix: str) -> str:
@@ -115,6 +115,41 @@ class CkanContract:
         assert second.metadata_modified is not None
         assert second.metadata_modified >= first.metadata_modified
         assert client.dataset_show(name) == client.dataset_show(first.id) == second
+
+    def test_create_batch_gives_each_package_its_own_outcome(
+        self, client: CkanClient, org: str
+    ) -> None:
+        """The worker's batch: one refused package (a name in use, an id in use, a field
+        CKAN refuses) does not fail the others; results come in the order sent."""
+        taken = client.dataset_upsert(package(unique("contract-batch-taken"), org))
+        names = [unique("contract-batch") for _ in range(3)]
+        ids = [str(uuid.uuid4()) for _ in names]
+        results = client.dataset_create_batch(
+            [
+                package(names[0], org, id=ids[0]),
+                package(taken.name, org),  # the name is in use
+                package(names[1], org, id=ids[1], title="Second"),
+                package(unique("contract-batch-id"), org, id=taken.id),  # the id is in use
+                package(names[2], unique("no-such-org"), id=ids[2]),
+            ]
+        )
+        assert len(results) == 5
+        first, name_in_use, second, id_in_use, no_such_org = results
+        assert isinstance(first, CkanDataset) and isinstance(second, CkanDataset)
+        assert (first.id, first.name, first.organization_name) == (ids[0], names[0], org)
+        assert (second.id, second.title) == (ids[1], "Second")
+        assert [r.url for r in first.resources] == ["https://example.org/air.csv"]
+        assert isinstance(name_in_use, CkanValidationError) and "name" in name_in_use.fields
+        assert isinstance(id_in_use, CkanValidationError) and "id" in id_in_use.fields
+        assert isinstance(no_such_org, CkanValidationError)
+        assert "owner_org" in no_such_org.fields
+        # Created and findable; the refused ones changed nothing.
+        assert client.dataset_show(names[0]) == first
+        assert client.dataset_show(ids[1]).name == names[1]
+        assert client.dataset_show(taken.id) == taken
+        with pytest.raises(CkanNotFound):
+            client.dataset_show(names[2])
+        assert client.dataset_create_batch([]) == []
 
     def test_a_name_of_another_organization_is_refused(
         self, client: CkanClient, org: str, other_org: str

@@ -410,3 +410,22 @@ def test_the_token_is_never_logged_nor_in_errors(
 def test_rejects_non_http_urls(url: str) -> None:
     with pytest.raises(ValueError, match="http"):
         RemoteCkan(url)
+
+
+def test_create_batch_falls_back_to_package_create_without_the_plugin(
+    double: tuple[CkanDouble, str], remote: RemoteCkan
+) -> None:
+    """A CKAN without ckanext-civic's civic_batch answers "Action name not known": the
+    connector creates the packages one by one, each with its own outcome, and does not
+    ask for the batch action again."""
+    app, _ = double
+    in_use = refusal(409, {"__type": "Validation Error", "name": [NAME_IN_USE]})
+    app.script(Fault(), Fault(), in_use)  # the batch action and the first create pass
+    first = [{"name": "ds-a", "owner_org": "org-a", "title": "A"}]
+    second = {"name": "ds-b", "owner_org": "org-a", "title": "B"}
+    results = remote.dataset_create_batch([*first, second])
+    assert app.actions() == ["civic_package_create_batch", "package_create", "package_create"]
+    assert results[0].name == "ds-a"  # type: ignore[union-attr]
+    assert isinstance(results[1], CkanValidationError) and "name" in results[1].fields
+    assert [d.name for d in remote.dataset_create_batch(first)] == ["ds-a"]  # type: ignore[union-attr]
+    assert app.actions()[-1] == "package_create"

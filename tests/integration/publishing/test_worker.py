@@ -60,6 +60,12 @@ def test_three_workers_deliver_each_dataset_exactly_once(
     assert sorted(d.name for d in stored) == sorted(names)
     assert all(d.title.endswith("(v2)") for d in stored)
     sends = [data["name"] for method, data in fake_ckan.calls if method in SENDS]
+    sends += [
+        package["name"]
+        for method, data in fake_ckan.calls
+        if method == "dataset_create_batch"
+        for package in data["packages"]
+    ]
     assert sorted(sends) == sorted(names)  # each dataset was sent to CKAN once
     with bootstrap.unit_of_work() as uow:
         left = uow.session.scalar(
@@ -68,6 +74,51 @@ def test_three_workers_deliver_each_dataset_exactly_once(
         statuses = set(uow.session.scalars(sa.text("SELECT DISTINCT sync_status FROM datasets")))
     assert left == 0
     assert statuses == {"synced"}
+
+
+def test_due_datasets_go_in_one_batch_each_with_its_own_outcome(
+    client: FlaskClient, publisher: Person, bootstrap: Bootstrap, fake_ckan: FakeCkan
+) -> None:
+    headers = {**publisher.headers, **ASYNC}
+    first = body()
+    client.post("/api/v1/datasets", json=first, headers=headers)
+    worker(bootstrap, fake_ckan).run(once=True)  # alone: it also creates the organization
+    # In CKAN already: a name of another organization, and one of ours (an earlier
+    # attempt whose answer was lost).
+    fake_ckan.organization_upsert("ville-b", title="Ville B")
+    theirs, ours = body(), body()
+    fake_ckan.dataset_upsert({"name": theirs["name"], "owner_org": "ville-b", "title": "B"})
+    fake_ckan.dataset_upsert({"name": ours["name"], "owner_org": "ville-a", "title": "Old"})
+    new = [body() for _ in range(3)]
+    for sent in [*new, theirs, ours]:
+        assert client.post("/api/v1/datasets", json=sent, headers=headers).status_code == 202
+    calls = len(fake_ckan.calls)
+    outcomes: dict[str, str] = {}
+    worker(bootstrap, fake_ckan, ckan_batch=25, ckan_batches_at_once=1).run(
+        once=True, on_delivery=lambda d: outcomes.__setitem__(str(d.message_id), d.status)
+    )
+    made = fake_ckan.calls[calls:]
+    [batch] = [data for method, data in made if method == "dataset_create_batch"]
+    assert sorted(p["name"] for p in batch["packages"]) == sorted(
+        d["name"] for d in [*new, theirs, ours]
+    )
+    # Refused in the batch for their names, both took the one-by-one path after it.
+    assert sorted(data["name"] for method, data in made if method == "dataset_upsert") == sorted(
+        [theirs["name"], ours["name"]]
+    )
+    assert sorted(outcomes.values()) == ["delivered"] * 4 + ["failed"]
+    for sent in [*new, ours]:
+        shown = client.get(f"/api/v1/datasets/{sent['name']}").json
+        assert shown["sync_status"] == "synced", shown
+    refused = client.get(f"/api/v1/datasets/{theirs['name']}").json
+    assert refused["sync_status"] == "failed"
+    assert "already in use" in refused["sync_error"]
+    assert fake_ckan.dataset_show(ours["name"]).title == ours["title"]
+    with bootstrap.unit_of_work() as uow:
+        left = uow.session.scalar(
+            sa.select(sa.func.count()).where(OutboxMessage.processed_at.is_(None))
+        )
+    assert left == 0
 
 
 def test_an_outage_is_retried_with_growing_waits(

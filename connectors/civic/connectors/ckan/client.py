@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import enum
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import Any
 
 from civic.connectors.ckan.interfaces import (
@@ -21,6 +22,7 @@ from civic.connectors.ckan.interfaces import (
     CkanOrganization,
     CkanSearchResult,
     CkanStatus,
+    CkanUnavailable,
     CkanValidationError,
 )
 from civic.connectors.ckan.parsing import (
@@ -34,6 +36,9 @@ from civic.connectors.ckan.parsing import (
 # CKAN's own message when a package name is taken; reused when the connector
 # refuses a name for the same reason (a dataset of another organization).
 NAME_IN_USE = "That URL is already in use."
+# ckanext-civic's batch action (plugin civic_batch), and CKAN's answer when it is absent.
+BATCH_ACTION = "civic_package_create_batch"
+_UNKNOWN_ACTION = "Action name not known"
 
 
 class RetryPolicy(enum.Enum):
@@ -48,6 +53,9 @@ class RetryPolicy(enum.Enum):
 
 class ActionClient(CkanClient, ABC):
     """:class:`~civic.connectors.ckan.interfaces.CkanClient` over ``call_action``."""
+
+    # Set once CKAN answered that it has no batch action (ckanext-civic's civic_batch).
+    _batch_missing: bool = False
 
     @abstractmethod
     def call_action(
@@ -171,6 +179,30 @@ class ActionClient(CkanClient, ABC):
             raise error
         return existing
 
+    def dataset_create_batch(
+        self, packages: Sequence[dict[str, Any]]
+    ) -> list[CkanDataset | CkanValidationError]:
+        """``civic_package_create_batch`` (ckanext-civic); ``package_create`` for each
+        package on a CKAN without it (remembered). One result per package, in order."""
+        if not packages:
+            return []
+        if not self._batch_missing:
+            try:
+                answer = self.call_action(BATCH_ACTION, {"packages": list(packages)})
+            except (CkanUnavailable, CkanNotFound) as error:
+                if _UNKNOWN_ACTION not in str(error) and not isinstance(error, CkanNotFound):
+                    raise
+                self._batch_missing = True
+            else:
+                return [_batch_result(item) for item in answer["results"]]
+        results: list[CkanDataset | CkanValidationError] = []
+        for package in packages:
+            try:
+                results.append(parse_dataset(self.call_action("package_create", package)))
+            except CkanValidationError as refused:
+                results.append(refused)
+        return results
+
     def dataset_patch(self, name_or_id: str, changes: dict[str, Any]) -> CkanDataset:
         """``package_patch``. Raises ``CkanNotFound`` and ``CkanValidationError``."""
         return parse_dataset(self.call_action("package_patch", {**changes, "id": name_or_id}))
@@ -209,3 +241,10 @@ class ActionClient(CkanClient, ABC):
             params["facet.limit"] = facet_limit
             params["facet.mincount"] = 1
         return parse_search(self.call_action("package_search", params))
+
+
+def _batch_result(item: dict[str, Any]) -> CkanDataset | CkanValidationError:
+    if item.get("success"):
+        return parse_dataset(item["result"])
+    errors = item.get("error")
+    return CkanValidationError(errors if isinstance(errors, dict) else {"message": [str(errors)]})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 
@@ -138,7 +139,7 @@ class CkanSearchResult:
 
 
 class CkanClient(Protocol):
-    """The calls the services make to CKAN's Action API, and only those (8).
+    """The calls the services make to CKAN's Action API, and only those (9).
 
     Nothing else: tests that set CKAN up or clean it (purges, resources) send those
     actions through :meth:`civic.connectors.ckan.remote.RemoteCkan.call_action`.
@@ -179,6 +180,20 @@ class CkanClient(Protocol):
         Calling it again after an outage never creates a second dataset.
         Raises :class:`CkanValidationError` (CKAN's field errors; also when the
         name belongs to a dataset of another organization).
+        """
+        ...
+
+    def dataset_create_batch(
+        self, packages: Sequence[dict[str, Any]]
+    ) -> list[CkanDataset | CkanValidationError]:
+        """Create each package as ``package_create`` does, in one request and one commit
+        when CKAN has ckanext-civic's ``civic_batch`` plugin (one call each otherwise).
+
+        One result per package, in order: the dataset created, or CKAN's refusal of that
+        package (a :class:`CkanValidationError`: a name or an id in use, a field CKAN
+        refuses); a refused package does not fail the others. Unlike
+        :meth:`dataset_upsert`, a name in use is refused, not updated. Raises
+        :class:`CkanUnavailable` and :class:`CkanNotAuthorized` for the whole batch.
         """
         ...
 

@@ -24,6 +24,13 @@ log = logging.getLogger("civic.worker")
 @click.option(
     "--batch-size", type=click.IntRange(1, 1000), default=None, help="Rows per thread and poll."
 )
+@click.option(
+    "--ckan-batch",
+    type=click.IntRange(1, 100),
+    default=25,
+    show_default=True,
+    help="Due new datasets sent to CKAN in one request (ckanext-civic's civic_batch); 1: never.",
+)
 @click.option("--once", is_flag=True, help="Deliver what is due, then exit.")
 @click.option(
     "--no-reconcile", is_flag=True, help="Never run the periodic reconcile in this worker."
@@ -33,6 +40,7 @@ def worker(
     ctx: click.Context,
     concurrency: int | None,
     batch_size: int | None,
+    ckan_batch: int,
     once: bool,
     no_reconcile: bool,
 ) -> None:
@@ -51,6 +59,7 @@ def worker(
         poll_interval=settings.worker_poll_interval,
         backoff=Backoff(maximum=settings.worker_backoff_max),
         reconcile_interval=0 if no_reconcile else settings.worker_reconcile_interval,
+        ckan_batch=ckan_batch,
     )
     mail.HANDLER.use(bootstrap.mailer)  # queued mails go through the configured relay
     running = Worker(bootstrap.engine, bootstrap.session_factory, bootstrap.ckan, options)

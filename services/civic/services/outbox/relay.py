@@ -75,6 +75,20 @@ class Handler:
         """Record that the message was given up after ``max_attempts`` transient failures."""
 
 
+class BatchHandler(Handler):
+    """A handler that can also deliver several messages of its kind in one transaction
+    (:func:`deliver_batch`), each message still getting its own outcome."""
+
+    def deliver_many(
+        self, session: Session, ckan: CkanClient, messages: list[OutboxMessage]
+    ) -> list[Outcome]:
+        """Deliver ``messages`` (locked in ``session``); one outcome each, in order.
+
+        Raises one of ``transient`` when the whole batch is to be retried later.
+        """
+        raise NotImplementedError
+
+
 @dataclass(frozen=True, slots=True)
 class Backoff:
     """Waits before retry n: ``base * 2**n`` seconds, capped, with jitter (50-100 %)."""
@@ -100,20 +114,27 @@ class Delivery:
     outcome: Outcome | None = None
 
 
-# Statements built once (see deliver and _finish).
-_TAKE = (
-    sa.select(
-        OutboxMessage,
-        sa.func.pg_try_advisory_xact_lock(
-            sa.func.hashtextextended(
-                sa.func.concat(
-                    OutboxMessage.aggregate_type, ":", sa.cast(OutboxMessage.aggregate_id, sa.Text)
-                ),
-                0,
-            )
+# Statements built once (see deliver, deliver_batch and _finish).
+_AGGREGATE_LOCK = sa.func.pg_try_advisory_xact_lock(
+    sa.func.hashtextextended(
+        sa.func.concat(
+            OutboxMessage.aggregate_type, ":", sa.cast(OutboxMessage.aggregate_id, sa.Text)
         ),
+        0,
     )
+)
+_TAKE = (
+    sa.select(OutboxMessage, _AGGREGATE_LOCK)
     .where(OutboxMessage.id == sa.bindparam("id"), OutboxMessage.processed_at.is_(None))
+    .with_for_update(skip_locked=True, of=OutboxMessage)
+)
+_TAKE_MANY = (
+    sa.select(OutboxMessage, _AGGREGATE_LOCK)
+    .where(
+        OutboxMessage.id.in_(sa.bindparam("ids", expanding=True)),
+        OutboxMessage.processed_at.is_(None),
+    )
+    .order_by(OutboxMessage.id)
     .with_for_update(skip_locked=True, of=OutboxMessage)
 )
 _FINISH_ONE = (
@@ -156,9 +177,16 @@ _FINISH_ALL = (
 
 def due_messages(session_factory: sessionmaker[Session], limit: int) -> list[int]:
     """Ids of due, unprocessed messages, oldest first, one per aggregate."""
+    return [message_id for message_id, _ in due_messages_by_kind(session_factory, limit)]
+
+
+def due_messages_by_kind(
+    session_factory: sessionmaker[Session], limit: int
+) -> list[tuple[int, str]]:
+    """(id, aggregate type) of due, unprocessed messages, oldest first, one per aggregate."""
     with session_factory() as session:
         first_per_aggregate = (
-            sa.select(OutboxMessage.id, OutboxMessage.available_at)
+            sa.select(OutboxMessage.id, OutboxMessage.aggregate_type, OutboxMessage.available_at)
             .where(
                 OutboxMessage.processed_at.is_(None),
                 OutboxMessage.available_at <= sa.func.now(),
@@ -168,11 +196,11 @@ def due_messages(session_factory: sessionmaker[Session], limit: int) -> list[int
             .subquery()
         )
         rows = session.execute(
-            sa.select(first_per_aggregate.c.id)
+            sa.select(first_per_aggregate.c.id, first_per_aggregate.c.aggregate_type)
             .order_by(first_per_aggregate.c.available_at, first_per_aggregate.c.id)
             .limit(limit)
         )
-        return [int(row[0]) for row in rows]
+        return [(int(row[0]), str(row[1])) for row in rows]
 
 
 def deliver(
@@ -219,6 +247,52 @@ def deliver(
         session.commit()
         status = "failed" if outcome is Outcome.FAILED else "delivered"
         return Delivery(message_id, status, message.aggregate_type, outcome=outcome)
+
+
+def deliver_batch(
+    session_factory: sessionmaker[Session],
+    ckan: CkanClient,
+    message_ids: list[int],
+    handler: BatchHandler,
+    *,
+    backoff: Backoff = Backoff(),
+) -> list[Delivery]:
+    """Deliver several messages of ``handler``'s kind in one transaction; one
+    :class:`Delivery` per id, in order.
+
+    Each message is taken as :func:`deliver` takes one (its row lock, its aggregate's
+    advisory lock; held elsewhere: skipped) and finished with its own outcome; a
+    transient error of the whole batch retries each message later. Raises the
+    database's errors only (nothing is then committed: the messages come back).
+    """
+    deliveries = {message_id: Delivery(message_id, "skipped") for message_id in message_ids}
+    with session_factory() as session:
+        rows = session.execute(_TAKE_MANY, {"ids": message_ids}).all()
+        taken = [message for message, locked in rows if locked]
+        if not taken:
+            session.rollback()
+            return [deliveries[message_id] for message_id in message_ids]
+        kinds = {message.aggregate_type for message in taken}
+        kind = kinds.pop()
+        if kinds:
+            raise ValueError("deliver_batch takes messages of one kind")
+        ids = [message.id for message in taken]
+        try:
+            outcomes = handler.deliver_many(session, ckan, taken)
+        except handler.transient as error:
+            session.rollback()
+            reason = describe_error(error)
+            log.warning("outbox batch of %d %s will be retried: %s", len(ids), kind, reason)
+            for message_id in ids:
+                status = _retry_later(session_factory, handler, message_id, reason, backoff)
+                deliveries[message_id] = Delivery(message_id, status, kind, reason)
+            return [deliveries[message_id] for message_id in message_ids]
+        for message, outcome in zip(taken, outcomes, strict=True):
+            _finish(session, message, all_of_aggregate=outcome is Outcome.DELIVERED_ALL)
+            status = "failed" if outcome is Outcome.FAILED else "delivered"
+            deliveries[message.id] = Delivery(message.id, status, kind, outcome=outcome)
+        session.commit()
+    return [deliveries[message_id] for message_id in message_ids]
 
 
 def _finish(

@@ -5,6 +5,12 @@ connector's idempotent calls: ``organization_upsert`` and ``dataset_upsert`` (on
 the dataset's name), so a message delivered twice changes nothing the second time.
 It then records CKAN's ids with a conditional update: only if the dataset was not
 written again meanwhile is it marked ``synced`` (the newer write has its own message).
+
+When several dataset messages are due, the worker hands them over together
+(:meth:`DatasetHandler.deliver_many`): the new datasets go to CKAN in one request and
+one commit (``dataset_create_batch``, ckanext-civic's ``civic_package_create_batch``),
+each with its own outcome; the rest (updates, withdrawals, a name CKAN already has)
+take the one-by-one path.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from civic.connectors.ckan.mapping import DatasetRecord, ResourceRecord, to_pack
 from civic.services.catalog.models import Dataset, Organization, Resource, SyncStatus
 from civic.services.outbox import mail
 from civic.services.outbox.models import OutboxMessage
-from civic.services.outbox.relay import Handler, Outcome
+from civic.services.outbox.relay import BatchHandler, Handler, Outcome
 
 log = logging.getLogger("civic.publishing")
 
@@ -111,22 +117,50 @@ class OrganizationHandler(Handler):
         return Outcome.DELIVERED_ALL
 
 
-class DatasetHandler(Handler):
+class DatasetHandler(BatchHandler):
     """Delivers ``dataset`` messages: upsert, or delete a withdrawn dataset."""
+
+    def deliver_many(
+        self, session: Session, ckan: CkanClient, messages: list[OutboxMessage]
+    ) -> list[Outcome]:
+        """Deliver several messages; the new datasets in one batch request to CKAN.
+
+        A dataset CKAN refuses in the batch for its name or id (an earlier attempt
+        whose answer was lost made it) takes the one-by-one path, which updates it.
+        Raises ``CkanError`` (the whole batch is retried).
+        """
+        datasets = {
+            dataset.id: dataset for dataset in _load(session, [m.aggregate_id for m in messages])
+        }
+        outcomes: dict[int, Outcome] = {}
+        new: list[tuple[OutboxMessage, Dataset]] = []
+        for message in messages:
+            dataset = datasets.get(message.aggregate_id)
+            if dataset is None:
+                outcomes[message.id] = Outcome.DELIVERED_ALL
+            elif (
+                dataset.deleted_at is None
+                and dataset.ckan_id is None
+                and dataset.organization.ckan_id
+            ):
+                new.append((message, dataset))
+        if len(new) > 1:
+            packages = [{**to_package(record_of(dataset)), "state": "active"} for _, dataset in new]
+            results = ckan.dataset_create_batch(packages)
+            for (message, dataset), result in zip(new, results, strict=True):
+                if isinstance(result, CkanDataset):
+                    outcomes[message.id] = self._synced(session, dataset, dataset.modified, result)
+                elif not result.fields & {"name", "id"}:
+                    outcomes[message.id] = self._refused(session, dataset, dataset.modified, result)
+        for message in messages:
+            if message.id not in outcomes:
+                outcomes[message.id] = self.deliver(session, ckan, message)
+        return [outcomes[message.id] for message in messages]
 
     def deliver(self, session: Session, ckan: CkanClient, message: OutboxMessage) -> Outcome:
         """Send the dataset's current state. Raises ``CkanError`` (retried)."""
-        # One round trip: the dataset, its organization and its resources joined.
-        dataset = (
-            session.execute(
-                sa.select(Dataset)
-                .where(Dataset.id == message.aggregate_id)
-                .options(joinedload(Dataset.resources), joinedload(Dataset.organization))
-                .execution_options(populate_existing=True)
-            )
-            .unique()
-            .scalar_one_or_none()
-        )
+        found = _load(session, [message.aggregate_id])
+        dataset = found[0] if found else None
         if dataset is None:
             return Outcome.DELIVERED_ALL
         seen = dataset.modified
@@ -136,12 +170,22 @@ class DatasetHandler(Handler):
         try:
             result = self._send(ckan, dataset)
         except CkanValidationError as error:
-            text = ckan_message(error)
-            log.info("CKAN refused dataset %s: %s", dataset.name, text)
-            self._record(
-                session, dataset.id, seen, {"sync_status": SyncStatus.FAILED, "sync_error": text}
-            )
-            return Outcome.FAILED
+            return self._refused(session, dataset, seen, error)
+        return self._synced(session, dataset, seen, result)
+
+    def _refused(
+        self, session: Session, dataset: Dataset, seen: dt.datetime, error: CkanValidationError
+    ) -> Outcome:
+        text = ckan_message(error)
+        log.info("CKAN refused dataset %s: %s", dataset.name, text)
+        self._record(
+            session, dataset.id, seen, {"sync_status": SyncStatus.FAILED, "sync_error": text}
+        )
+        return Outcome.FAILED
+
+    def _synced(
+        self, session: Session, dataset: Dataset, seen: dt.datetime, result: CkanDataset
+    ) -> Outcome:
         self._record_resources(session, dataset, result)
         return self._record(
             session,
@@ -222,6 +266,20 @@ class DatasetHandler(Handler):
             )
         # Written again while we talked to CKAN: that write's message sends it.
         return Outcome.DELIVERED
+
+
+def _load(session: Session, dataset_ids: list[uuid.UUID]) -> list[Dataset]:
+    # One round trip: the datasets, their organizations and their resources joined.
+    return list(
+        session.execute(
+            sa.select(Dataset)
+            .where(Dataset.id.in_(dataset_ids))
+            .options(joinedload(Dataset.resources), joinedload(Dataset.organization))
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .scalars()
+    )
 
 
 HANDLERS: dict[str, Handler] = {

@@ -1,14 +1,18 @@
 """The outbox worker: ``civic worker`` runs one; several may run at once.
 
 It polls for due messages (one per aggregate), delivers them on a small thread
-pool (each delivery its own transaction, see :mod:`civic.services.outbox.relay`),
+pool (each delivery its own transaction, see :mod:`civic.services.outbox.relay`;
+several due dataset messages go in batches of at most ``ckan_batch``, split so
+that ``ckan_batches_at_once`` batches keep CKAN's workers busy together),
 sleeps until a commit NOTIFYs it or the poll interval passes, and now and then
 reconciles the mirror with CKAN (one worker at a time, under an advisory lock).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import math
 import threading
 import time
 from collections import Counter
@@ -42,6 +46,10 @@ class WorkerOptions:
     poll_interval: float = 1.0
     backoff: relay.Backoff = field(default_factory=relay.Backoff)
     reconcile_interval: float = 0.0  # seconds; 0: never
+    # Due dataset messages delivered together (one CKAN request and commit); 1: never.
+    ckan_batch: int = 25
+    # Batches sent at once (CKAN's workers each take one).
+    ckan_batches_at_once: int = 2
 
 
 @dataclass
@@ -90,7 +98,7 @@ class Worker:
                 tried: set[int] = set()
                 while not self._stopping.is_set():
                     try:
-                        ids = relay.due_messages(self.session_factory, limit)
+                        due = relay.due_messages_by_kind(self.session_factory, limit)
                     except sa.exc.SQLAlchemyError as error:
                         if once:
                             raise
@@ -101,12 +109,18 @@ class Worker:
                         continue
                     if once:
                         # Each message at most once per run: a retried one waits for the next.
-                        ids = [message_id for message_id in ids if message_id not in tried]
-                        tried.update(ids)
-                    for delivery in pool.map(self._deliver, ids):
-                        self.stats.deliveries[delivery.status] += 1
-                        if on_delivery is not None:
-                            on_delivery(delivery)
+                        due = [
+                            (message_id, kind)
+                            for message_id, kind in due
+                            if message_id not in tried
+                        ]
+                        tried.update(message_id for message_id, _ in due)
+                    ids = [message_id for message_id, _ in due]
+                    for deliveries in pool.map(lambda job: job(), self._jobs(due)):
+                        for delivery in deliveries:
+                            self.stats.deliveries[delivery.status] += 1
+                            if on_delivery is not None:
+                                on_delivery(delivery)
                     if once and not ids:
                         break
                     try:
@@ -119,6 +133,46 @@ class Worker:
             if listener is not None:
                 listener.close()
         return self.stats
+
+    def _jobs(self, due: list[tuple[int, str]]) -> list[Callable[[], list[relay.Delivery]]]:
+        """What the pool runs: batches of the due dataset messages, the others one by one."""
+        handler = HANDLERS.get("dataset")
+        batched: list[int] = []
+        if isinstance(handler, relay.BatchHandler) and self.options.ckan_batch > 1:
+            batched = [message_id for message_id, kind in due if kind == "dataset"]
+        if len(batched) < 2:
+            batched = []
+        alone = set(batched)
+        jobs: list[Callable[[], list[relay.Delivery]]] = [
+            functools.partial(self._deliver_alone, message_id)
+            for message_id, _ in due
+            if message_id not in alone
+        ]
+        if batched and isinstance(handler, relay.BatchHandler):
+            at_once = max(1, self.options.ckan_batches_at_once)
+            size = min(self.options.ckan_batch, math.ceil(len(batched) / at_once))
+            for start in range(0, len(batched), size):
+                chunk = batched[start : start + size]
+                jobs.append(functools.partial(self._deliver_batch, chunk, handler))
+        return jobs
+
+    def _deliver_alone(self, message_id: int) -> list[relay.Delivery]:
+        return [self._deliver(message_id)]
+
+    def _deliver_batch(
+        self, message_ids: list[int], handler: relay.BatchHandler
+    ) -> list[relay.Delivery]:
+        if len(message_ids) == 1:
+            return [self._deliver(message_ids[0])]
+        try:
+            return relay.deliver_batch(
+                self.session_factory, self.ckan, message_ids, handler, backoff=self.options.backoff
+            )
+        except sa.exc.SQLAlchemyError as error:
+            log.warning("outbox batch %s: database error, will retry: %s", message_ids, error)
+            return [
+                relay.Delivery(message_id, "retry", error=str(error)) for message_id in message_ids
+            ]
 
     def _deliver(self, message_id: int) -> relay.Delivery:
         try:

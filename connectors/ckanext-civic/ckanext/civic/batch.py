@@ -1,0 +1,98 @@
+"""``civic_batch``: create many datasets in one request and one commit.
+
+The action ``civic_package_create_batch`` takes ``{"packages": [pkg_dict, ...]}``
+(at most :data:`MAX_PACKAGES`) and runs CKAN's own ``package_create`` for each,
+with its usual authorization and validation, but commits once for the whole
+batch: one HTTP request, one authentication and one commit instead of one each.
+It answers one result per package, in order::
+
+    {"results": [{"success": true, "result": <package as package_create answers>},
+                 {"success": false, "error": {"name": ["That URL is already in use."]}}]}
+
+A package refused (validation, authorization) does not fail the others. CKAN's
+``package_create`` rolls the whole session back when it refuses a package, which
+would undo the batch's earlier packages too; so on a refusal the batch is run
+again from the start without the refused ones (at most once per refused package),
+and only a run with no refusal is committed. Each created package is indexed
+before the commit, as ``package_create`` does.
+
+Settings: add ``civic_batch`` to ``ckan.plugins``.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+import ckan.logic as logic
+import ckan.model as model
+import ckan.plugins as plugins
+
+log = logging.getLogger(__name__)
+
+MAX_PACKAGES = 100
+
+
+def package_create_batch(context: Any, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Create each package of ``data_dict["packages"]``; one result per package, in order."""
+    packages = data_dict.get("packages")
+    if not isinstance(packages, list) or not all(isinstance(p, dict) for p in packages):
+        raise logic.ValidationError({"packages": ["Must be a list of packages"]})
+    if len(packages) > MAX_PACKAGES:
+        raise logic.ValidationError({"packages": [f"At most {MAX_PACKAGES} packages a request"]})
+    refused: dict[int, dict[str, Any]] = {}
+    created: list[tuple[int, str]] = []
+    # Each pass either creates every package not refused yet, or finds one more refusal
+    # (package_create then rolled the session back): at most len(packages) + 1 passes.
+    for _ in range(len(packages) + 1):
+        created = []
+        refusal = None
+        for index, package in enumerate(packages):
+            if index in refused:
+                continue
+            try:
+                created.append((index, _create(context, package)))
+            except logic.ValidationError as error:
+                refusal = (index, dict(error.error_dict))
+            except logic.NotAuthorized as error:
+                refusal = (index, {"message": [str(error) or "Not authorized"]})
+            if refusal is not None:
+                break
+        if refusal is None:
+            break
+        refused[refusal[0]] = refusal[1]
+        model.Session.rollback()
+    results: list[dict[str, Any]] = [{} for _ in packages]
+    for index, package_id in created:
+        default, custom = logic.package_show_default_and_custom_schemas(context, package_id)
+        logic.index_insert_package_dicts((default, custom))
+        results[index] = {"success": True, "result": custom}
+    model.repo.commit()
+    for index, error in refused.items():
+        error.pop("__type", None)
+        results[index] = {"success": False, "error": error}
+    return {"results": results}
+
+
+def _create(context: Any, package: dict[str, Any]) -> str:
+    item_context = {
+        "model": model,
+        "session": model.Session,
+        "user": context.get("user"),
+        "auth_user_obj": context.get("auth_user_obj"),
+        "defer_commit": True,
+        "return_id_only": True,
+    }
+    # package_create changes the dict it is given; a refused pass must not leave traces.
+    return str(logic.get_action("package_create")(item_context, copy.deepcopy(package)))
+
+
+class CivicBatchPlugin(plugins.SingletonPlugin):
+    """Adds ``civic_package_create_batch``."""
+
+    plugins.implements(plugins.IActions)
+
+    def get_actions(self) -> dict[str, Any]:
+        """The batch action (its authorization is package_create's, per package)."""
+        return {"civic_package_create_batch": package_create_batch}
