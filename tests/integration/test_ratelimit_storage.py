@@ -67,3 +67,27 @@ def test_a_stale_count_is_never_reused() -> None:
 def test_other_storages_are_left_as_they_are() -> None:
     assert storage_uri("memory://") == "memory://"
     assert storage_uri("redis://h:1/0") == "civic+redis://h:1/0"
+
+
+def test_every_window_of_a_plan_is_counted_in_one_call_up_to_the_first_breach() -> None:
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    storage = storage_from_string(storage_uri(URL), key_prefix=prefix)
+    assert isinstance(storage, OneTripRedisStorage)
+    raw = redis.Redis.from_url(URL)
+    counters = [("minute", 60, 2), ("day", 86400, 100)]
+    try:
+        first = storage.hit_all(counters)
+        assert [window.hits for window in first] == [1, 1]
+        assert 58 < first[0].resets_at - time.time() <= 60
+        assert 86398 < first[1].resets_at - time.time() <= 86400
+        assert [window.hits for window in storage.hit_all(counters)] == [2, 2]
+        refused = storage.hit_all(counters)  # 3 > 2: the day is not charged
+        assert [window.hits for window in refused] == [3]
+        assert raw.get(f"{prefix}:day") == b"2"
+        raw.persist(f"{prefix}:day")  # a counter that lost its TTL gets one again
+        raw.delete(f"{prefix}:minute")
+        storage.hit_all(counters)
+        ttl = raw.ttl(f"{prefix}:day")
+        assert isinstance(ttl, int) and 0 < ttl <= 86400
+    finally:
+        raw.delete(f"{prefix}:minute", f"{prefix}:day")

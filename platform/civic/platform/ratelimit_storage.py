@@ -9,6 +9,10 @@ thread, within the second, answer from what the increment returned (the values a
 this request's own count, which is what the headers are meant to say). Anything else
 reads Redis as before.
 
+The per-app quotas (:mod:`.quotas`) go further: :meth:`OneTripRedisStorage.hit_all`
+counts every window of a plan (``600/minute;50000/day``) in one script and returns
+each count with its TTL, so a limited API call is one round trip whatever its plan.
+
 Registered with ``limits`` under the ``civic+redis`` scheme (see :func:`storage_uri`).
 """
 
@@ -16,7 +20,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from limits.storage import RedisStorage
 
@@ -27,6 +32,28 @@ if tonumber(current) == tonumber(ARGV[2]) then
 end
 return {current, redis.call("ttl", KEYS[1])}
 """
+# KEYS: the counters, shortest window first. ARGV[1]: the cost; then, per key, its
+# window in seconds and its amount. Stops after the first window over its amount (as
+# Flask-Limiter stops at the first breach: the longer windows are not charged for a
+# refused call). A counter found without a TTL gets one: it could never reset.
+_HIT_ALL = b"""
+local cost = tonumber(ARGV[1])
+local answer = {}
+for i, key in ipairs(KEYS) do
+    local current = redis.call("incrby", key, cost)
+    local ttl = redis.call("ttl", key)
+    if current == cost or ttl < 0 then
+        redis.call("expire", key, ARGV[2 * i])
+        ttl = tonumber(ARGV[2 * i])
+    end
+    answer[2 * i - 1] = current
+    answer[2 * i] = ttl
+    if current > tonumber(ARGV[2 * i + 1]) then
+        break
+    end
+end
+return answer
+"""
 FRESH_SECONDS = 1.0
 _SCHEME = "civic+"
 
@@ -34,6 +61,13 @@ _SCHEME = "civic+"
 def storage_uri(uri: str) -> str:
     """``uri`` for this storage when it is a Redis one (other storages unchanged)."""
     return _SCHEME + uri if uri.startswith(("redis://", "rediss://")) else uri
+
+
+class Window(NamedTuple):
+    """A counter as one call left it: its count (``hits``) and when its window ends (Unix time)."""
+
+    hits: int
+    resets_at: float
 
 
 class OneTripRedisStorage(RedisStorage):
@@ -48,6 +82,21 @@ class OneTripRedisStorage(RedisStorage):
     def initialize_storage(self, uri: str) -> None:
         super().initialize_storage(uri)
         self.lua_incr_ttl = self.get_connection().register_script(_INCR_TTL)
+        self.lua_hit_all = self.get_connection().register_script(_HIT_ALL)
+
+    def hit_all(self, counters: Sequence[tuple[str, int, int]], cost: int = 1) -> list[Window]:
+        """Count ``cost`` on each ``(key, window seconds, amount)``, in order, in one round
+        trip; stops after the first counter over its amount. Each counted one's
+        :class:`Window` (so one to all of ``counters``)."""
+        answer = self.lua_hit_all(
+            [self.prefixed_key(key) for key, _, _ in counters],
+            [cost, *(value for _, window, amount in counters for value in (window, amount))],
+        )
+        now = time.time()
+        return [
+            Window(int(answer[i]), now + max(int(answer[i + 1]), 0))
+            for i in range(0, len(answer), 2)
+        ]
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         self._counted.entry = None  # a failed increment leaves nothing to reuse
