@@ -73,9 +73,10 @@ def publish_dataset(
     ensure_may_write(actor, data.organization)
     check_license(data.license, licenses)
     organization = _organization(uow, data.organization)
-    if uow.datasets.live(data.name) is not None:
+    live, withdrawn_by = uow.datasets.name_holders(data.name)
+    if live:
         raise NameTaken(f"a dataset named {data.name!r} exists already")
-    _ensure_name_not_reserved(uow, data.name, organization)
+    _ensure_name_not_reserved(data.name, organization, withdrawn_by)
     dataset = Dataset(name=data.name, organization=organization, resources=[])
     _apply(dataset, data)
     uow.datasets.add(dataset)
@@ -222,10 +223,11 @@ def _organization(uow: CatalogWork, name: str) -> Organization:
     return organization
 
 
-def _ensure_name_not_reserved(uow: CatalogWork, name: str, organization: Organization) -> None:
+def _ensure_name_not_reserved(
+    name: str, organization: Organization, owners: set[uuid.UUID]
+) -> None:
     # A withdrawn name stays its organization's: its page, DCAT IRI and the reuses
     # declared on it must never come to describe another organization's data.
-    owners = uow.datasets.withdrawn_owners(name)
     if owners and organization.id not in owners:
         raise NameTaken(
             f"the name {name!r} belonged to a dataset another organization withdrew; "

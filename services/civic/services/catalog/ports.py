@@ -32,6 +32,11 @@ class DatasetRepository(Protocol):
         """Ids of the organizations that withdrew a dataset named ``name``."""
         ...
 
+    def name_holders(self, name: str) -> tuple[bool, set[uuid.UUID]]:
+        """Whether a live dataset is named ``name``, and :meth:`withdrawn_owners`, in one
+        look-up (what publishing a new name asks)."""
+        ...
+
     def add(self, dataset: Dataset) -> None:
         """Store a new dataset; its id is set on return."""
         ...

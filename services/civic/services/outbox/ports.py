@@ -24,3 +24,8 @@ class Outbox(Protocol):
     ) -> int:
         """Add a message; returns its id (it exists once the unit of work commits)."""
         ...
+
+    def hold(self, seconds: float) -> None:
+        """Messages added from now on become due ``seconds`` after they are added, and
+        wake no worker: for a caller that delivers them itself (0: due at once)."""
+        ...

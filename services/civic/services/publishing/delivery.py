@@ -4,17 +4,16 @@ After a write commits, the request itself tries to deliver its outbox message (t
 same transaction-safe path as the worker). Whatever happens, the message stays in
 the outbox until delivered, so an answer of 202 loses nothing: the worker goes on.
 
-A request that will deliver its own message first reserves it (:func:`reserve`)
-before committing: the message becomes due to the workers only ``wait`` seconds
-later. Otherwise the commit's NOTIFY wakes a worker that takes the message while
-the request polls for the outcome, and each write waits a poll interval longer
-than CKAN needs. A request that dies before delivering loses nothing: the workers
-take the message once the reservation ends.
+A request that will deliver its own message holds it (``uow.outbox.hold``) when it
+adds it: the message becomes due to the workers only ``wait`` seconds later, and its
+commit sends no NOTIFY. Otherwise a worker woken by the commit takes the message
+while the request polls for the outcome, and each write waits a poll interval
+longer than CKAN needs. A request that dies before delivering loses nothing: the
+workers take the message once the hold ends.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 import uuid
 
@@ -24,26 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from civic.connectors.ckan.interfaces import CkanClient
 from civic.services.catalog.models import Dataset, SyncStatus
 from civic.services.outbox import relay
-from civic.services.outbox.models import OutboxMessage
 from civic.services.publishing.sync import HANDLERS
-from civic.services.uow import UnitOfWork
-
-
-def reserve(uow: UnitOfWork, message_id: int | None, seconds: float) -> None:
-    """Keep the workers off ``message_id`` for ``seconds`` after ``uow`` commits.
-
-    For the request that delivers it at once (:func:`deliver_now`); nothing when
-    ``seconds`` is 0 (a client that does not wait leaves it to the workers) or when
-    the write queued no message (it changed nothing).
-    """
-    if message_id is None or seconds <= 0:
-        return
-    uow.session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(available_at=sa.func.now() + dt.timedelta(seconds=seconds))
-        .execution_options(synchronize_session=False)
-    )
 
 
 def deliver_now(

@@ -4,10 +4,11 @@ Every door that changes a dataset (``/api/v1``, the publisher's form, ``civic
 publish``, CKAN's Action API at the gateway) calls :func:`write_dataset` with the
 change to make, as a function of a unit of work. This module owns that unit of work:
 
-1. run the change (a function of :mod:`civic.services.catalog.datasets`); a refusal
+1. hold the outbox messages the change adds for ``wait`` seconds (the workers leave
+   them to this request, and no NOTIFY wakes them for nothing; see :mod:`.delivery`);
+   run the change (a function of :mod:`civic.services.catalog.datasets`); a refusal
    raises its domain error and nothing is stored;
-2. reserve the outbox message for the caller for ``wait`` seconds (so a worker woken
-   by the commit's NOTIFY does not race it; see :mod:`.delivery`), commit;
+2. commit;
 3. deliver the message to CKAN now, waiting at most ``wait`` seconds;
 4. read the stored dataset back, on one read connection.
 
@@ -34,7 +35,7 @@ from civic.services.catalog.documents import dataset_document_by_id
 from civic.services.catalog.errors import NameTaken
 from civic.services.catalog.models import SyncStatus
 from civic.services.db import unique_violation
-from civic.services.publishing.delivery import deliver_now, reserve
+from civic.services.publishing.delivery import deliver_now
 from civic.services.uow import UnitOfWork
 
 log = logging.getLogger("civic.publishing")
@@ -86,13 +87,13 @@ def write_dataset(
     """
     with bootstrap.unit_of_work() as uow:
         try:
+            uow.outbox.hold(wait)
             write = change(uow)
             dataset_id, name, message_id = write.dataset.id, write.dataset.name, write.message_id
             deleted = write.dataset.deleted_at is not None
             if dry_run:
                 outcome = Outcome.PENDING if write.changed else Outcome.UNCHANGED
                 return WriteResult(outcome, name, dataset_id, write.created, deleted, None)
-            reserve(uow, message_id, wait)
             uow.commit()
         except IntegrityError as error:
             # Two writes of one new name at once: the unique index lets one win (at the

@@ -115,6 +115,9 @@ class MemoryDatasets(_Table):
         wanted = set(names)
         return [d for d in self._store.rows(Dataset) if d.name in wanted and d.deleted_at is None]
 
+    def name_holders(self, name: str) -> tuple[bool, set[uuid.UUID]]:
+        return self.live(name) is not None, self.withdrawn_owners(name)
+
     def withdrawn_owners(self, name: str) -> set[uuid.UUID]:
         return {
             d.organization.id
@@ -244,6 +247,11 @@ def _revoke(tokens: list[Token], reason: str, now: dt.datetime) -> int:
 
 class MemoryOutbox(_Table):
     """:class:`~civic.services.outbox.ports.Outbox` in memory (``store.outbox``)."""
+
+    held = 0.0  # what hold() asked for last (nothing waits in memory)
+
+    def hold(self, seconds: float) -> None:
+        self.held = seconds
 
     def add(
         self,

@@ -20,10 +20,16 @@ from civic.services.apps.models import AccessEvent, App
 from civic.services.catalog.models import Dataset, Organization
 from civic.services.identity.models import User, memberships
 from civic.services.notifications import events
-from civic.services.outbox.messages import enqueue
+from civic.services.outbox.messages import CHANNEL, enqueue
+from civic.services.outbox.models import OutboxMessage
 from civic.services.reuses.models import Reuse, ReuseModerationEvent
 from civic.services.tokens.models import AuthorizationCode, PersonalToken, Token
 from civic.services.uow import UnitOfWork
+
+# Built once: who holds a name (publishing a new dataset asks it every time).
+_NAME_HOLDERS = sa.select(Dataset.organization_id, Dataset.deleted_at.is_(None)).where(
+    Dataset.name == sa.bindparam("name")
+)
 
 
 class SqlDatasets:
@@ -54,6 +60,10 @@ class SqlDatasets:
                 .distinct()
             )
         )
+
+    def name_holders(self, name: str) -> tuple[bool, set[uuid.UUID]]:
+        rows = self._session.execute(_NAME_HOLDERS, {"name": name}).all()
+        return any(live for _, live in rows), {owner for owner, live in rows if not live}
 
     def add(self, dataset: Dataset) -> None:
         self._session.add(dataset)
@@ -210,11 +220,40 @@ def _revoke(session: Session, which: sa.ColumnElement[bool], reason: str, now: d
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+# Built once: a message added in one statement, with the NOTIFY that wakes the workers
+# at commit, or held for the caller who delivers it itself (no NOTIFY: nothing is due).
+_MESSAGE = {
+    "aggregate_type": sa.bindparam("aggregate_type"),
+    "aggregate_id": sa.bindparam("aggregate_id"),
+    "operation": sa.bindparam("operation"),
+    "payload": sa.bindparam("payload", type_=OutboxMessage.__table__.c.payload.type),
+}
+_ADDED = (
+    sa.insert(OutboxMessage)
+    .values(**_MESSAGE)
+    .returning(OutboxMessage.id, OutboxMessage.aggregate_type)
+    .cte("added")
+)
+_ADD_AND_NOTIFY = sa.select(_ADDED.c.id, sa.func.pg_notify(CHANNEL, _ADDED.c.aggregate_type))
+_ADD_HELD = (
+    sa.insert(OutboxMessage)
+    .values(
+        **_MESSAGE,
+        available_at=sa.func.now() + sa.bindparam("hold", type_=sa.Interval()),
+    )
+    .returning(OutboxMessage.id)
+)
+
+
 class SqlOutbox:
-    """:class:`~civic.services.outbox.ports.Outbox`: rows of ``outbox_messages``."""
+    """:class:`~civic.services.outbox.ports.Outbox`: rows of ``outbox``."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
+        self._hold = 0.0
+
+    def hold(self, seconds: float) -> None:
+        self._hold = max(0.0, seconds)
 
     def add(
         self,
@@ -223,7 +262,19 @@ class SqlOutbox:
         operation: str,
         payload: dict[str, Any] | None = None,
     ) -> int:
-        return enqueue(self._uow, aggregate_type, aggregate_id, operation, payload).id
+        session = self._uow.session
+        if session.get_bind().dialect.name != "postgresql":
+            return enqueue(self._uow, aggregate_type, aggregate_id, operation, payload).id
+        values: dict[str, Any] = {
+            "aggregate_type": aggregate_type,
+            "aggregate_id": aggregate_id,
+            "operation": operation,
+            "payload": payload or {},
+        }
+        if self._hold > 0:
+            values["hold"] = dt.timedelta(seconds=self._hold)
+            return int(session.execute(_ADD_HELD, values).scalar_one())
+        return int(session.execute(_ADD_AND_NOTIFY, values).scalar_one())
 
 
 class SqlReuseEvents:
