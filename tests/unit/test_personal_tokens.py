@@ -11,7 +11,7 @@ import pytest
 from civic.services.apps.models import ActorType
 from civic.services.catalog.models import OrganizationLevel
 from civic.services.identity.models import Role
-from civic.services.tokens import credentials, personal
+from civic.services.tokens import credentials, personal, personal_app
 from civic.services.tokens.personal import InvalidPersonalToken, ScopesBeyondRights
 
 NOW = dt.datetime(2026, 12, 2, 14, 0, tzinfo=dt.UTC)
@@ -116,7 +116,7 @@ def test_the_last_use_is_written_at_most_once_a_minute() -> None:
 def test_a_personal_apps_actor_type_comes_from_its_person(
     role: Role, levels: list[OrganizationLevel], expected: ActorType
 ) -> None:
-    assert personal.default_actor_type(role, levels) is expected
+    assert personal_app.default_actor_type(role, levels) is expected
 
 
 def _token(**fields: Any) -> Any:

@@ -26,6 +26,7 @@ from civic.services.identity.models import Role
 from civic.services.identity.rights import ROLE_RIGHTS, SCOPES
 from civic.services.tokens import personal
 from civic.services.tokens.initial import issue_initial_access_token
+from civic.services.tokens.personal_app import PERSONAL_APP_CHANNEL, find_personal_app
 from civic.services.uow import UnitOfWork
 
 Page = str | tuple[str, int] | WerkzeugResponse
@@ -217,8 +218,8 @@ def _tokens_page(
         "web/tokens.html",
         tokens=personal.tokens_of(uow, _user_id()),
         state=personal.state,
-        apps=[app for app in apps if app.registered_via != personal.PERSONAL_APP_CHANNEL],
-        personal_app=personal.find_personal_app(uow, _user_id()),
+        apps=[app for app in apps if app.registered_via != PERSONAL_APP_CHANNEL],
+        personal_app=find_personal_app(uow, _user_id()),
         scopes={name: text for name, text in SCOPES.items() if name in rights},
         actor_types=[actor.value for actor in ActorType],
         lifetimes=(7, 30, 90, 180, 365),

@@ -22,11 +22,11 @@ app owned by its holder:
   script) gets their **personal app**, created on first need: one per person, owned
   by them, ``registered_via="personal"``, with no OAuth grant (it carries personal
   tokens only) and no secret, registered for the person's rights. Its actor type
-  comes from the person (:func:`default_actor_type`: a publisher's organizations
-  give public national or local, an evaluator research, an administrator public
-  national, a developer citizen) unless the person chooses one when it is made. It is
-  listed with their other apps, where they can see its usage; an administrator can
-  suspend it like any app.
+  comes from the person (:mod:`~civic.services.tokens.personal_app`: a publisher's
+  organizations give public national or local, an evaluator research, an
+  administrator public national, a developer citizen) unless the person chooses one
+  when it is made. It is listed with their other apps, where they can see its usage;
+  an administrator can suspend it like any app.
 
 **At each use** (:func:`civic.services.tokens.principals.check_access_token`, which
 recognizes the :data:`PREFIX`), the token acts for its holder with its scopes
@@ -53,10 +53,8 @@ from typing import Literal
 import sqlalchemy as sa
 
 from civic.services.apps.errors import NotAppOwner, UnknownApp
-from civic.services.apps.metadata import AppMetadata
 from civic.services.apps.models import ActorType, App
-from civic.services.apps.registry import find_app, register_app
-from civic.services.catalog.models import OrganizationLevel
+from civic.services.apps.registry import find_app
 from civic.services.clock import utcnow
 from civic.services.errors import InvalidInput, NotFound, PermissionDenied
 from civic.services.identity.models import Role, User
@@ -64,13 +62,13 @@ from civic.services.identity.rights import ROLE_RIGHTS, join_scope, split_scope,
 from civic.services.tokens import credentials
 from civic.services.tokens.errors import TokenError
 from civic.services.tokens.models import PersonalToken
+from civic.services.tokens.personal_app import personal_app
 from civic.services.tokens.ports import TokenWork
 from civic.services.uow import UnitOfWork
 
 PREFIX = credentials.PERSONAL_TOKEN
 # What a Principal of a personal token says as its grant type (/api/v1/me shows it).
 GRANT_TYPE = "personal_token"
-PERSONAL_APP_CHANNEL = "personal"
 DEFAULT_EXPIRY_DAYS = 90
 MAX_EXPIRY_DAYS = 366
 MAX_NAME_LENGTH = 200
@@ -114,20 +112,6 @@ class IssuedToken:
 def is_personal_token(value: str) -> bool:
     """Whether ``value`` is shaped as a personal token (by its prefix; not whether it works)."""
     return value.startswith(PREFIX)
-
-
-def default_actor_type(role: Role, levels: Iterable[OrganizationLevel] = ()) -> ActorType:
-    """The actor type of a personal app, from its person's role and organizations' levels."""
-    if role is Role.PUBLISHER:
-        levels = set(levels)
-        if not levels or OrganizationLevel.NATIONAL in levels:
-            return ActorType.PUBLIC_NATIONAL
-        return ActorType.PUBLIC_LOCAL
-    return {
-        Role.ADMIN: ActorType.PUBLIC_NATIONAL,
-        Role.EVALUATOR: ActorType.RESEARCH,
-        Role.DEVELOPER: ActorType.CITIZEN,
-    }[role]
 
 
 def check_scopes(
@@ -231,7 +215,8 @@ def create_personal_token(
     """A new personal token of ``user_id``, counted for their app ``client_id``.
 
     Without ``client_id`` it counts for the person's personal app, created now if
-    needed, with ``actor_type`` (default: :func:`default_actor_type`). ``within`` caps
+    needed, with ``actor_type`` (default:
+    :func:`~civic.services.tokens.personal_app.default_actor_type`). ``within`` caps
     the scopes further (the effective scopes of the API token asking). Raises
     :class:`InvalidPersonalToken`, :class:`ScopesBeyondRights`,
     :class:`TokenCreationRefused`, :class:`UnknownApp` and :class:`NotAppOwner`.
@@ -275,52 +260,6 @@ def create_personal_token(
     uow.session.add(record)
     uow.session.flush()
     return IssuedToken(record, secret)
-
-
-def personal_app(uow: UnitOfWork, user: User, *, actor_type: ActorType | None = None) -> App:
-    """``user``'s personal app, made now if they have none (see the module's docstring).
-
-    The account's row is locked first, so two concurrent first tokens make one app. An
-    existing app keeps its actor type; its registered scopes follow the person's rights.
-    """
-    uow.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
-    app = find_personal_app(uow, user.id)
-    rights = join_scope(ROLE_RIGHTS[user.role])
-    if app is not None:
-        if app.scope != rights:
-            app.scope = rights
-            uow.session.flush()
-        return app
-    levels = [organization.level for organization in user.organizations]
-    metadata = AppMetadata(
-        client_name=f"Personal tokens of {user.display_name}"[:200],
-        actor_type=actor_type or default_actor_type(user.role, levels),
-        grant_types=(),
-        token_endpoint_auth_method="none",  # noqa: S106 - a method name: no secret at all
-        scope=rights,
-    )
-    app, _ = register_app(
-        uow,
-        metadata,
-        owner_id=user.id,
-        registered_via=PERSONAL_APP_CHANNEL,
-        with_registration_token=False,
-    )
-    return app
-
-
-def find_personal_app(uow: UnitOfWork, user_id: uuid.UUID) -> App | None:
-    """``user_id``'s undeleted personal app, or None."""
-    return uow.session.scalar(
-        sa.select(App)
-        .where(
-            App.owner_id == user_id,
-            App.registered_via == PERSONAL_APP_CHANNEL,
-            App.deleted_at.is_(None),
-        )
-        .order_by(App.created)
-        .limit(1)
-    )
 
 
 def tokens_of(uow: UnitOfWork, user_id: uuid.UUID) -> list[PersonalToken]:
