@@ -18,6 +18,9 @@ from click.testing import CliRunner
 
 from civic.platform.cli import main
 from civic.services import db, schema
+from civic.services.evaluation.records import Period as EvaluationPeriod
+from civic.services.evaluation.records import Scope, UsageByDimension
+from civic.services.evaluation.sql_source import SqlEvidenceSource
 from civic.services.uow import ReadUnitOfWork
 from civic.services.usage import partitions
 from civic.services.usage.analytics import Period, app_usage
@@ -305,3 +308,78 @@ def test_civic_usage_partitions_says_what_it_drops(engine: sa.Engine, database_u
     assert [d["name"] for d in summary["dropped"]] == ["events_2020_02"]
     assert where(engine, old.id) == []
     assert daily_events(engine) == {dt.date(2020, 2, 10): 1}
+
+
+def _pathway_world(engine: sa.Engine) -> uuid.UUID:
+    """An organization, its dataset and an app registered on 2 January 2025."""
+    dataset = uuid.UUID("00000000-0000-4000-8000-0000000000d1")
+    with engine.begin() as connection:
+        organization = connection.scalar(
+            sa.text(
+                "INSERT INTO organizations (name, title, level, created)"
+                " VALUES ('region-p', 'Region P', 'regional', '2024-11-01') RETURNING id"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO datasets (id, name, title, organization_id, created)"
+                " VALUES (:id, 'budget-p', 'Budget', :org, '2024-12-01')"
+            ),
+            {"id": dataset, "org": organization},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO apps (id, client_id, token_endpoint_auth_method, client_name,"
+                " actor_type, registered_via, created)"
+                " VALUES (:id, 'app-p', 'none', 'App P', 'association', 'api', '2025-01-02')"
+            ),
+            {"id": APP},
+        )
+    return dataset
+
+
+# Usage per month and the app's first successful call, as the pathway report reads them.
+Reads = tuple[list[UsageByDimension], dt.datetime | None]
+
+
+def _pathway_reads(engine: sa.Engine) -> Reads:
+    with ReadUnitOfWork(engine) as uow:
+        source = SqlEvidenceSource(uow.session, cutoff=at("2025-06-10T00:00:00"))
+        period = EvaluationPeriod(dt.date(2025, 1, 1), dt.date(2025, 5, 31))
+        months = list(source.usage_by_month(Scope(), period))
+        (app,) = source.apps(Scope(), dt.date(2025, 5, 31))
+    return months, app.first_successful_call
+
+
+def _pathway_usage_before_and_after_the_drop(engine: sa.Engine) -> tuple[Reads, Reads]:
+    dataset = _pathway_world(engine)
+    calls = [
+        event(at("2025-01-05T10:00:00"))._replace(dataset_id=dataset),
+        event(at("2025-01-06T10:00:00"))._replace(dataset_id=dataset),
+        event(at("2025-02-03T10:00:00"))._replace(dataset_id=dataset),
+        event(at("2025-04-03T10:00:00"))._replace(dataset_id=dataset),
+    ]
+    write_rows(engine, calls)
+    roll_up_everything(engine)
+    before = _pathway_reads(engine)
+    run = partitions.maintain(engine, retention_months=2, today=dt.date(2025, 6, 10))
+    # March was made with the batch that spanned January to April (empty, dropped too).
+    assert [d.name for d in run.dropped] == ["events_2025_01", "events_2025_02", "events_2025_03"]
+    return before, _pathway_reads(engine)
+
+
+def test_the_pathway_reports_usage_spans_dropped_months(engine: sa.Engine) -> None:
+    (months, first), (months_after, _) = _pathway_usage_before_and_after_the_drop(engine)
+    assert [(m.key, m.calls) for m in months] == [("2025-01", 2), ("2025-02", 1), ("2025-04", 1)]
+    assert months_after == months
+    assert first == at("2025-01-05T10:00:00")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="evaluation/sql_source.py reads an app's first successful call from the raw"
+    " events; usage_app_first_calls (kept by the rollup) holds it past the retention",
+)
+def test_the_pathway_reports_onboarding_time_survives_the_retention(engine: sa.Engine) -> None:
+    (_, first), (_, first_after) = _pathway_usage_before_and_after_the_drop(engine)
+    assert first_after == first
