@@ -171,6 +171,7 @@ def ensure_months(engine: Engine, months: Iterable[dt.date]) -> list[str]:
             existing.add(month)
             if moved is not None:
                 made.append(partition_name(month))
+                log.info("usage partitions: made %s (%d events moved in)", made[-1], moved)
     except sa.exc.SQLAlchemyError as error:
         log.warning("usage partitions: cannot make them now: %s", error)
         with _known_lock:
@@ -224,7 +225,7 @@ def _make(engine: Engine, month: dt.date) -> int | None:
             )
         )
     moved = max(moved or 0, 0)
-    log.info("usage partitions: made %s.%s (%d events moved from the default)", SCHEMA, name, moved)
+    log.debug("usage partitions: made %s (%d events moved from the default)", name, moved)
     return moved
 
 
