@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from tests.fakes.ckan import FakeCkan
 from tests.integration.publishing.helpers import Catalog, Person, body
 
+from civic.connectors.ckan import CkanUnavailable
 from civic.services.bootstrap import Bootstrap
 from civic.services.outbox.models import OutboxMessage
 from civic.services.outbox.relay import Backoff
@@ -119,6 +120,37 @@ def test_due_datasets_go_in_one_batch_each_with_its_own_outcome(
             sa.select(sa.func.count()).where(OutboxMessage.processed_at.is_(None))
         )
     assert left == 0
+
+
+def test_a_batch_refused_by_an_outage_is_retried_message_by_message(
+    client: FlaskClient, publisher: Person, bootstrap: Bootstrap, fake_ckan: FakeCkan
+) -> None:
+    headers = {**publisher.headers, **ASYNC}
+    client.post("/api/v1/datasets", json=body(), headers=headers)
+    quick = Backoff(base=0.01, maximum=0.05)
+    worker(bootstrap, fake_ckan, backoff=quick).run(once=True)  # the organization too
+    sent = [body() for _ in range(3)]
+    for data in sent:
+        client.post("/api/v1/datasets", json=data, headers=headers)
+    fake_ckan.fail_next(CkanUnavailable("CKAN restarting"), methods={"dataset_create_batch"})
+    running = worker(bootstrap, fake_ckan, backoff=quick, ckan_batches_at_once=1)
+    assert running.run(once=True).deliveries == {"retry": 3}
+    with bootstrap.unit_of_work() as uow:
+        waiting = [
+            (m.attempts, m.last_error or "")
+            for m in uow.session.scalars(
+                sa.select(OutboxMessage).where(OutboxMessage.processed_at.is_(None))
+            )
+        ]
+    assert len(waiting) == 3
+    assert all(attempts == 1 and "restarting" in error for attempts, error in waiting)
+    time.sleep(0.1)  # past the (tiny) backoff
+    assert worker(bootstrap, fake_ckan, ckan_batches_at_once=1).run(once=True).deliveries == {
+        "delivered": 3
+    }
+    assert fake_ckan.actions.count("dataset_create_batch") == 2
+    for data in sent:
+        assert client.get(f"/api/v1/datasets/{data['name']}").json["sync_status"] == "synced"
 
 
 def test_an_outage_is_retried_with_growing_waits(
