@@ -5,7 +5,8 @@ are accounts (``identity``), organizations and datasets are published by the cat
 (so each dataset also leaves an outbox message and reaches CKAN through the worker),
 apps are registered (``apps``), reuses declared and withdrawn by moderation
 (``reuses``), suspensions recorded (``apps.access``), and calls and downloads are
-usage events stored by the same ``COPY`` writer as the gateway's, then rolled up.
+usage events (:mod:`.usage_events`) stored by the same ``COPY`` writer as the
+gateway's, then rolled up.
 
 The services stamp records with the present; the history is in the past, so each
 record is then dated at its simulated instant in the same unit of work (``created``
@@ -37,7 +38,7 @@ from civic.services.catalog.organizations import create_organization
 from civic.services.catalog.permissions import Actor
 from civic.services.clock import utcnow
 from civic.services.evaluation.memory import InMemoryEvidenceSource
-from civic.services.evaluation.records import AccessRecord, AppRecord, DailyUsage, ReuseRecord
+from civic.services.evaluation.records import AccessRecord, AppRecord, ReuseRecord
 from civic.services.identity.accounts import create_user
 from civic.services.identity.models import Role, User
 from civic.services.identity.rights import ADMIN
@@ -45,6 +46,7 @@ from civic.services.reuses.inputs import ReuseInput
 from civic.services.reuses.registry import ReuseActor, declare_reuse, moderate_reuse
 from civic.services.reuses.vocabulary import ModerationAction, ReusePurpose, ReuseType
 from civic.services.simulation.history import History
+from civic.services.simulation.usage_events import simulated_events
 from civic.services.uow import UnitOfWork
 from civic.services.usage.events import Event
 from civic.services.usage.rollup import roll_up_everything
@@ -53,7 +55,6 @@ from civic.services.usage.storage import write_rows
 EMAIL_DOMAIN = "simulated.example.org"
 EVENT_BATCH = 20_000
 # The simulated history's usage kinds, as the platform names them.
-USAGE_KINDS = {"call": "api_call", "download": "download"}
 SIMULATION_REASON = "simulated history"
 SIMULATION_VERIFIER = "simulated history"
 CONTEST_MESSAGE = "simulated: we contest this cut-off"
@@ -358,7 +359,7 @@ class _Writer:
         engine = self.bootstrap.engine
         rng = random.Random(0)  # noqa: S311 - times within a day, not secrets
         batch: list[Event] = []
-        for event in self._events(rng):
+        for event in simulated_events(self.source, self.apps, self.datasets, now=self.now, rng=rng):
             batch.append(event)
             if len(batch) >= EVENT_BATCH:
                 self.seeded.events += write_rows(engine, batch)
@@ -370,23 +371,6 @@ class _Writer:
 
     def _statistics(self) -> None:
         refresh_statistics(self.bootstrap)
-
-    def _events(self, rng: random.Random) -> Iterator[Event]:
-        apps = {app.id: app for app in self.source.app_list if app.id in self.apps}
-        # The first successful call of each app: a search, on no dataset in particular.
-        for record in apps.values():
-            first = record.first_successful_call
-            if first is not None and first <= self.now:
-                caller = _Caller(self.apps[record.id], record.actor_type)
-                yield _event(rng, first, "api_call", caller, None, route="/api/v1/datasets")
-        for row in self.source.usage_rows:
-            app = apps.get(row.app_id)
-            midnight = dt.datetime.combine(row.day, dt.time(), tzinfo=dt.UTC)
-            dataset = self.datasets.get(row.dataset_id)
-            if app is None or dataset is None or midnight > self.now:
-                continue
-            caller = _Caller(self.apps[app.id], app.actor_type, app.first_successful_call)
-            yield from _day_events(rng, row, midnight, caller, dataset)
 
 
 def register_simulated_app(
@@ -404,55 +388,6 @@ def register_simulated_app(
     )
     return register_app(
         uow, metadata, owner_id=owner_id, registered_via="simulation", with_registration_token=False
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Caller:
-    app_id: uuid.UUID  # the stored app's
-    actor_type: str
-    first_call: dt.datetime | None = None  # nothing before it succeeded
-
-
-def _day_events(
-    rng: random.Random,
-    row: DailyUsage,
-    midnight: dt.datetime,
-    caller: _Caller,
-    dataset: tuple[uuid.UUID, str],
-) -> Iterator[Event]:
-    kind = USAGE_KINDS[row.kind]
-    name = dataset[1]
-    route = f"/api/v1/datasets/{name}" if kind == "api_call" else f"/datasets/{name}/download"
-    for _ in range(row.count):
-        at = midnight + dt.timedelta(seconds=rng.randrange(86_400))
-        if caller.first_call is not None:
-            at = max(at, caller.first_call)
-        yield _event(rng, at, kind, caller, dataset, route=route)
-
-
-def _event(
-    rng: random.Random,
-    at: dt.datetime,
-    kind: str,
-    caller: _Caller,
-    dataset: tuple[uuid.UUID, str] | None,
-    *,
-    route: str,
-) -> Event:
-    return Event(
-        id=uuid.UUID(int=rng.getrandbits(128), version=4),
-        occurred_at=at,
-        kind=kind,
-        source="gateway",
-        status=200,
-        app_id=caller.app_id,
-        actor_type=caller.actor_type,
-        method="GET",
-        route=route,
-        dataset_id=dataset[0] if dataset else None,
-        dataset_name=dataset[1] if dataset else None,
-        duration_ms=round(rng.lognormvariate(2.5, 0.6), 1),
     )
 
 
