@@ -52,6 +52,8 @@ def _finish(response: Response) -> Response:
         # A failure before our first hook ran (e.g. in another extension's hook).
         request_id = g.request_id = uuid.uuid4().hex
     response.headers[REQUEST_ID_HEADER] = request_id
+    if not access_log.isEnabledFor(logging.INFO):
+        return response  # a level above INFO writes no access line: nothing to gather
     started = g.get("request_started")
     duration_ms = round((time.perf_counter() - started) * 1000, 2) if started else None
     access_log.info(

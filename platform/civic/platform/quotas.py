@@ -23,11 +23,13 @@ the ones Flask-Limiter used (``LIMITS:LIMITER/civic/<app:client_id|addr:ip>/glob
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, Response, g, request
 from flask_limiter import HeaderNames, Limiter
@@ -179,6 +181,7 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
     # conversion of Flask-Limiter's headers (which are not this one's).
     app.after_request(quotas.after)
     app.after_request(_reset_as_delta)
+    hooks = _hook_counts(app)
     limiter = Limiter(
         lambda: f"addr:{request.remote_addr or 'unknown'}",
         app=app,
@@ -195,10 +198,46 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
         swallow_errors=True,
         key_prefix=_KEY_PREFIX,
     )
-    # The API and the facade are AppQuotas' alone: Flask-Limiter skips them at once.
+    # The API and the facade are AppQuotas' alone: Flask-Limiter's hooks are not even
+    # called there (its own exemption walk cost a tenth of an API call), and its request
+    # filter says the same should a hook run anyway.
+    _skip_on_counted_paths(app, hooks)
     limiter.request_filter(_counted_by_app_quotas)
     app.extensions[_EXTENSION] = limiter
     return limiter
+
+
+_HookLists = tuple[list[Callable[..., Any]], list[Callable[..., Any]], list[Callable[..., Any]]]
+
+
+def _hook_lists(app: Flask) -> _HookLists:
+    return (
+        app.before_request_funcs.setdefault(None, []),
+        app.after_request_funcs.setdefault(None, []),
+        app.teardown_request_funcs.setdefault(None, []),
+    )
+
+
+def _hook_counts(app: Flask) -> tuple[int, ...]:
+    return tuple(len(hooks) for hooks in _hook_lists(app))
+
+
+def _skip_on_counted_paths(app: Flask, counts: tuple[int, ...]) -> None:
+    """Wrap the app-wide hooks added since ``counts`` (Flask-Limiter's) so that they do
+    nothing on the API and the facade."""
+    for hooks, count in zip(_hook_lists(app), counts, strict=True):
+        hooks[count:] = [_off_counted_paths(hook) for hook in hooks[count:]]
+
+
+def _off_counted_paths(hook: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(hook)
+    def skipping(*args: Any) -> Any:
+        if _counted_by_app_quotas():
+            # An after-request hook hands the response on; the others return nothing.
+            return args[0] if args and isinstance(args[0], Response) else None
+        return hook(*args)
+
+    return skipping
 
 
 def _counted_by_app_quotas() -> bool:

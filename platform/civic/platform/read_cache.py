@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, jsonify
 
 from civic.platform.wiring import current_bootstrap
 from civic.services.catalog import ckan_documents
@@ -28,14 +28,17 @@ _VERSIONS = "civic_versions"
 _DOCUMENTS = "civic.document_cache"
 _PACKAGES = "civic.package_cache"
 _PRINCIPALS = "civic.principal_cache"
-# About 2 kB a document and under 1 kB a principal: a few MB per worker at most.
+# About 2 kB a document (twice: as a dict and as its JSON) and under 1 kB a principal:
+# a few MB per worker at most.
 DOCUMENTS = 2048
 PRINCIPALS = 1024
+# A document, its JSON as jsonify writes it, and that answer's content type.
+_Shown = tuple[dict[str, Any], bytes, str]
 
 
 def init_app(app: Flask) -> None:
     """Give ``app`` its caches (empty; a worker forked from it fills its own)."""
-    app.extensions[_DOCUMENTS] = VersionedCache[dict[str, Any]](DOCUMENTS)
+    app.extensions[_DOCUMENTS] = VersionedCache[_Shown](DOCUMENTS)
     app.extensions[_PACKAGES] = VersionedCache[tuple[dict[str, Any], uuid.UUID]](DOCUMENTS)
     app.extensions[_PRINCIPALS] = VersionedCache[Principal](PRINCIPALS)
 
@@ -58,16 +61,35 @@ def principal_cache() -> VersionedCache[Principal] | None:
 
 def dataset_document(name: str) -> dict[str, Any]:
     """The live dataset's document (shared: not to be changed). Raises ``UnknownDataset``."""
-    cache: VersionedCache[dict[str, Any]] | None = current_app.extensions.get(_DOCUMENTS)
+    document, _, _ = _shown(name)
+    return document
+
+
+def dataset_body(name: str) -> tuple[bytes, str]:
+    """The live dataset's document as ``jsonify`` answers it (body, content type),
+    serialized once per catalog version: a show then serializes nothing. Raises
+    ``UnknownDataset``."""
+    _, body, content_type = _shown(name)
+    return body, content_type
+
+
+def _shown(name: str) -> _Shown:
+    cache: VersionedCache[_Shown] | None = current_app.extensions.get(_DOCUMENTS)
     if cache is None:
-        return current_bootstrap().read(lambda uow: live_dataset_document(uow, name))
+        return _with_body(current_bootstrap().read(lambda uow: live_dataset_document(uow, name)))
     version = request_versions().catalog
-    document = cache.get(name, version)
-    if document is None:
+    shown = cache.get(name, version)
+    if shown is None:
         # Read after the version: at least as recent as it.
         document = current_bootstrap().read(lambda uow: live_dataset_document(uow, name))
-        cache.put(name, version, document)
-    return document
+        shown = _with_body(document)
+        cache.put(name, version, shown)
+    return shown
+
+
+def _with_body(document: dict[str, Any]) -> _Shown:
+    answer = jsonify(document)
+    return document, answer.get_data(), answer.content_type
 
 
 def package_show(key: str) -> tuple[dict[str, Any], uuid.UUID]:

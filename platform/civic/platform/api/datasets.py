@@ -163,7 +163,9 @@ def blueprint() -> APIBlueprint:
     @bp.get("/<name>", summary="A dataset", responses={200: DatasetOut})
     def show_dataset(path: NamePath) -> Response:
         """The dataset from the mirror, with ``sync_status`` and CKAN's id."""
-        return jsonify(read_cache.dataset_document(path.name))
+        # The JSON is kept with the document, at its catalog version: not written again.
+        body, content_type = read_cache.dataset_body(path.name)
+        return Response(body, content_type=content_type)
 
     @bp.put("/<name>", summary="Replace a dataset", responses=WRITE_STATUSES, security=BEARER)
     def replace_dataset(path: NamePath, body: DatasetInput) -> Response:
