@@ -347,6 +347,9 @@ class DuckDbEvidenceSource(SqlEvidenceSource):
         row = namedtuple("row", [column[0] for column in cursor.description])  # type: ignore[misc]
         return [row(*values) for values in cursor.fetchall()]
 
+    def _tuples(self, sql: str, **params: Any) -> Sequence[Any]:
+        return self._rows(sql, **params)  # named tuples read by position too
+
 
 def _naive_utc(value: Any) -> Any:
     if isinstance(value, dt.datetime) and value.tzinfo is not None:

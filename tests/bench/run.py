@@ -112,6 +112,7 @@ ORDER = (
     "publish_vs_ckanapi_concurrent",
     "usage_import_vs_copy",
     "report_vs_duckdb",
+    "report_curve",
     "pages",
 )
 
@@ -703,6 +704,7 @@ def run(size: Size, only: set[str]) -> list[Result]:
         "tracking_overhead",
         "usage_import_vs_copy",
         "report_vs_duckdb",
+        "report_curve",
         "pages",
     }:
         with stack() as running:
@@ -929,8 +931,13 @@ def run(size: Size, only: set[str]) -> list[Result]:
                     import_pairs,
                 )
             )
-    for name, separate in (("report_vs_duckdb", _report_vs_duckdb), ("pages", _pages)):
-        if wanted(name):
+    for name, separate in (
+        ("report_vs_duckdb", _report_vs_duckdb),
+        ("report_curve", _report_curve),
+        ("pages", _pages),
+    ):
+        # The curve builds two registries of the full size: in a full run, or when asked.
+        if wanted(name) and (name != "report_curve" or size.name == "full" or name in only):
             separate(results, size, reps)
     return results
 
@@ -945,6 +952,20 @@ def _report_vs_duckdb(results: list[Result], size: Size, reps: int) -> None:
             results.extend(report_bench.run(report, reps, folder))
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _report_curve(results: list[Result], _size: Size, reps: int) -> None:
+    # The report's cost against the usage's size: the full registry with 1 M and 3 M
+    # events (report_seconds_1m, report_seconds_3m; report_seconds is the 10 M point).
+    for name in ("1m", "3m"):
+        with attempt(results, f"report_seconds_{name}", "s", 1.0, at_most=True):
+            report = report_bench.SIZES[name]
+            say(f"report_seconds_{name} ({report.events:,} events, {report.datasets:,} datasets)")
+            folder = Path(tempfile.mkdtemp(prefix="civic-duckdb-", dir=ROOT / "var"))
+            try:
+                results.extend(report_bench.run(report, reps, folder, curve=True))
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def _pages(results: list[Result], size: Size, _reps: int) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 import random
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from civic.services.evaluation import statistics as stats
 from civic.services.evaluation.inference import benjamini_hochberg, holm, mann_kendall
-from civic.services.evaluation.survival import Waiting, median_wait
+from civic.services.evaluation.survival import Waiting, median_wait, median_wait_counts
 
 counts = st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=60)
 positive = st.lists(st.integers(min_value=1, max_value=10_000), min_size=1, max_size=60)
@@ -114,3 +115,18 @@ def test_holm_and_benjamini_hochberg_adjust_as_published() -> None:
     p = [0.01, 0.04, 0.03, 0.005]
     assert holm(p) == pytest.approx([0.03, 0.06, 0.06, 0.02])
     assert benjamini_hochberg(p) == pytest.approx([0.02, 0.04, 0.04, 0.02])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.booleans()), max_size=300))
+def test_median_wait_counts_gives_median_waits_figures(units: list[tuple[int, bool]]) -> None:
+    # The report's waits of datasets go through the NumPy version: the same figures,
+    # to the digit, and the same types (whole days stay ints in the report's JSON).
+    expected = median_wait([Waiting(duration, ended) for duration, ended in units])
+    found = median_wait_counts(
+        np.array([d for d, _ in units], dtype=np.int64), np.array([e for _, e in units], dtype=bool)
+    )
+    assert found == expected
+    assert [type(x) for x in (found[0], *found[1])] == [
+        type(x) for x in (expected[0], *expected[1])
+    ]

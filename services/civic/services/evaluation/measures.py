@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import operator
+import uuid
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Collection, Mapping
-from itertools import chain
+from collections.abc import Callable, Collection, Iterator, Mapping
+from itertools import chain, compress, repeat
 from operator import attrgetter
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from civic.services.evaluation import resampling
 from civic.services.evaluation import statistics as st
@@ -21,17 +26,21 @@ from civic.services.evaluation.records import (
     PUBLIC_ACTORS,
     REUSE_TYPES,
     SMALL_ACTORS,
+    DatasetRecord,
     ReuseRecord,
 )
-from civic.services.evaluation.survival import Waiting, median_wait
+from civic.services.evaluation.survival import Waiting, median_wait, median_wait_counts
 
 _INT = attrgetter("int")
 _ID_INT = attrgetter("id.int")
 _ORGANIZATION_INT = attrgetter("organization_id.int")
 _DATASET_IDS = attrgetter("dataset_ids")
+_PUBLISHED = attrgetter("published")
+_OWNER = attrgetter("owner")
 ACTIVE_WINDOW_DAYS = 90
 RETENTION_DAYS = 180
 NO_INTERVAL: st.Interval = (None, None)
+Ints = npt.NDArray[np.int64]
 
 
 class _Results(dict[str, IndicatorValue]):
@@ -181,7 +190,7 @@ def _coverage_and_territory(evidence: Evidence, results: _Results) -> None:
     datasets = evidence.datasets
     keys, in_national = _dataset_keys(evidence)
     touched = set(map(_INT, evidence.used_externally))
-    touched.update(_reused_keys(evidence.live_reuses))
+    touched.update(_reused_keys(evidence.reuses, evidence.live_reuses))
     results.share("reuse_coverage", len(touched.intersection(keys)), len(datasets))
     results.share(
         "territorial.subnational_dataset_share", len(datasets) - in_national, len(datasets)
@@ -197,12 +206,18 @@ _KEYS: OrderedDict[int, tuple[object, object, frozenset[int], int]] = OrderedDic
 _REUSED: OrderedDict[int, tuple[object, frozenset[int]]] = OrderedDict()
 
 
-def _reused_keys(live: tuple[ReuseRecord, ...]) -> frozenset[int]:
-    """The keys of the datasets that ``live`` reuses build on (computed once per tuple)."""
+def _reused_keys(reuses: tuple[ReuseRecord, ...], live: tuple[ReuseRecord, ...]) -> frozenset[int]:
+    """The keys of the datasets that ``live`` reuses (among ``reuses``) build on
+    (computed once per tuple)."""
     known = _REUSED.get(id(live))
     if known is not None and known[0] is live:
         return known[1]
-    keys = frozenset(map(_INT, chain.from_iterable(map(_DATASET_IDS, live))))
+    columns = _reuse_columns(reuses, live)
+    rows = columns.rows(live) if columns is not None else None
+    if columns is not None and rows is not None:
+        keys = columns.keys(rows)
+    else:
+        keys = frozenset(map(_INT, chain.from_iterable(map(_DATASET_IDS, live))))
     _REUSED[id(live)] = (live, keys)
     while len(_REUSED) > 64:
         _REUSED.popitem(last=False)
@@ -308,6 +323,11 @@ def _territories(evidence: Evidence) -> list[str]:
 def _reuses(evidence: Evidence, results: _Results, intervals: bool) -> None:
     live = evidence.live_reuses
     n = len(live)
+    columns = _reuse_columns(evidence.reuses, live)
+    rows = columns.rows(live) if columns is not None else None
+    if columns is not None and rows is not None:
+        _reuse_counts(columns, rows, results, intervals)
+        return
     by_actor: Counter[str] = Counter(map(attrgetter("actor_type"), live))
     for actor in (*ACTOR_TYPES, *ACTOR_GROUPS):
         members = ACTOR_GROUPS.get(actor, frozenset({actor}))
@@ -358,6 +378,141 @@ def _reuses(evidence: Evidence, results: _Results, intervals: bool) -> None:
     )
 
 
+def _reuse_counts(columns: _ReuseColumns, rows: Ints, results: _Results, intervals: bool) -> None:
+    """:func:`_reuses`' figures for the reuses at ``rows`` of ``columns``, counted by
+    NumPy over codes (the same counts, so the same figures to the digit)."""
+    n = int(rows.size)
+    by_actor = columns.count(columns.actor, columns.actors, rows)
+    for actor in (*ACTOR_TYPES, *ACTOR_GROUPS):
+        members = ACTOR_GROUPS.get(actor, frozenset({actor}))
+        results.share(f"actor_mix.reuses.{actor}", sum(by_actor.get(a, 0) for a in members), n)
+    actor_counts = [by_actor.get(a, 0) for a in ACTOR_TYPES]
+    results.put(
+        "actor_mix.reuses.diversity",
+        st.evenness(actor_counts, len(ACTOR_TYPES)),
+        n,
+        _categorical(actor_counts, intervals),
+    )
+    by_type = columns.count(columns.type, columns.types, rows)
+    for kind in REUSE_TYPES:
+        results.share(f"reuse_type_mix.{kind}", by_type.get(kind, 0), n)
+    type_counts = [by_type.get(kind, 0) for kind in REUSE_TYPES]
+    results.put(
+        "reuse_type_mix.diversity",
+        st.evenness(type_counts, len(REUSE_TYPES)),
+        n,
+        _categorical(type_counts, intervals),
+    )
+    results.share("general_interest_share", int(columns.general[rows].sum()), n)
+    results.share("federation.cross_producer", int(columns.cross_producer[rows].sum()), n)
+    results.share("federation.cross_level", int(columns.cross_level[rows].sum()), n)
+    owners = np.bincount(columns.owner[rows], minlength=len(columns.owners))
+    per_owner = sorted(float(count) for count in owners[owners > 0].tolist())
+    results.put(
+        "usage_concentration.reuses_hhi",
+        st.hhi(per_owner),
+        len(per_owner),
+        resampling.bootstrap(per_owner, "hhi") if intervals else NO_INTERVAL,
+    )
+    results.put(
+        "usage_concentration.reuses_top5",
+        st.top_share(per_owner),
+        len(per_owner),
+        resampling.bootstrap(per_owner, "top5") if intervals else NO_INTERVAL,
+    )
+
+
+class _ReuseColumns:
+    """What the indicators read of each reuse of a tuple, as codes in arrays (made
+    once per report: every month's and every capture check's reuses are among the
+    period's, found by identity)."""
+
+    def __init__(self, reuses: tuple[ReuseRecord, ...]) -> None:
+        self.reuses = reuses
+        self.index: dict[int, int] = {id(reuse): i for i, reuse in enumerate(reuses)}
+        self.actors: list[str] = []
+        self.actor = self._codes(map(attrgetter("actor_type"), reuses), self.actors)
+        self.types: list[str] = []
+        self.type = self._codes(map(attrgetter("type"), reuses), self.types)
+        self.owners: list[str] = []
+        self.owner = self._codes(map(_OWNER, reuses), self.owners)
+        self.general = np.fromiter(
+            (
+                actor in GENERAL_INTEREST_ACTORS or purpose != "commercial"
+                for actor, purpose in zip(
+                    map(attrgetter("actor_type"), reuses),
+                    map(attrgetter("purpose"), reuses),
+                    strict=True,
+                )
+            ),
+            bool,
+            len(reuses),
+        )
+        self.cross_producer = np.fromiter(
+            (size >= 2 for size in map(len, map(attrgetter("organization_ids"), reuses))),
+            bool,
+            len(reuses),
+        )
+        self.cross_level = np.fromiter(
+            (size >= 2 for size in map(len, map(attrgetter("levels"), reuses))),
+            bool,
+            len(reuses),
+        )
+        # Each reuse's datasets, flattened: their keys and whose they are.
+        sizes = np.fromiter(map(len, map(_DATASET_IDS, reuses)), np.int64, len(reuses))
+        self.dataset_keys: list[int] = list(
+            map(_INT, chain.from_iterable(map(_DATASET_IDS, reuses)))
+        )
+        self.dataset_of = np.repeat(np.arange(len(reuses), dtype=np.int64), sizes)
+
+    @staticmethod
+    def _codes(values: Iterator[str], names: list[str]) -> Ints:
+        codes: dict[str, int] = {}
+        found = np.fromiter((codes.setdefault(value, len(codes)) for value in values), np.int64)
+        names.extend(codes)
+        return found
+
+    def rows(self, reuses: tuple[ReuseRecord, ...]) -> Ints | None:
+        """The rows of ``reuses`` here, or None when one is not among them."""
+        found = np.fromiter(map(self.index.get, map(id, reuses), repeat(-1)), np.int64, len(reuses))
+        if found.size and int(found.min()) < 0:
+            return None
+        return found
+
+    @staticmethod
+    def count(codes: Ints, names: list[str], rows: Ints) -> dict[str, int]:
+        """How many of ``rows`` have each name (names counted 0 left out)."""
+        counts = np.bincount(codes[rows], minlength=len(names)).tolist()
+        return {name: count for name, count in zip(names, counts, strict=True) if count}
+
+    def keys(self, rows: Ints) -> frozenset[int]:
+        """The keys of the datasets the reuses at ``rows`` build on."""
+        chosen = np.zeros(len(self.reuses), dtype=bool)
+        chosen[rows] = True
+        return frozenset(compress(self.dataset_keys, chosen[self.dataset_of].tolist()))
+
+
+_REUSE_COLUMNS: OrderedDict[int, tuple[object, _ReuseColumns]] = OrderedDict()
+
+
+def _reuse_columns(
+    reuses: tuple[ReuseRecord, ...], live: tuple[ReuseRecord, ...]
+) -> _ReuseColumns | None:
+    """Columns holding ``live`` (which are among ``reuses``): those of a tuple seen
+    before that holds them, else of ``reuses``; None when ``live`` is empty."""
+    if not live:
+        return None
+    first, last = id(live[0]), id(live[-1])
+    for _, columns in reversed(_REUSE_COLUMNS.values()):
+        if first in columns.index and last in columns.index:
+            return columns
+    columns = _ReuseColumns(reuses)
+    _REUSE_COLUMNS[id(reuses)] = (reuses, columns)
+    while len(_REUSE_COLUMNS) > 4:
+        _REUSE_COLUMNS.popitem(last=False)
+    return columns
+
+
 def _several(counts: Counter[int]) -> int:
     """How many reuses have two (producers, levels) or more."""
     return sum(count for size, count in counts.items() if size >= 2)
@@ -373,24 +528,23 @@ def _waits(
     evidence: Evidence, results: _Results, first_reuse: Mapping[int, dt.datetime] | None
 ) -> None:
     period = evidence.period
-    begins, after = period.start_instant, period.end_instant
-    fresh = [d for d in evidence.datasets if begins <= d.published < after]
     if first_reuse is None:
         first_reuse = first_reuses(evidence.reuses)
-    dataset_waits = []
-    for dataset in fresh:
-        published = dataset.published.date()
-        reused = first_reuse.get(dataset.id.int)
-        candidates = [
-            day
-            for day in (evidence.first_use.get(dataset.id), reused.date() if reused else None)
-            if day is not None and day <= period.end
-        ]
-        if candidates:
-            dataset_waits.append(Waiting(max(0, (min(candidates) - published).days), True))
-        else:
-            dataset_waits.append(Waiting((period.end - published).days + 1, False))
-    results.put("time_to_first_reuse", *_median(dataset_waits))
+    # Days as ordinals in arrays; a dataset's wait ends at its first third-party use or
+    # first reuse, whichever is earlier, when it is within the period (else censored).
+    columns = _dataset_columns(evidence.datasets)
+    keys, published = columns.fresh(period.start_instant, period.end_instant)
+    end = period.end.toordinal()
+    never = end + 1
+    used = np.fromiter(
+        map(_first_days(evidence.first_use).get, keys, repeat(never)), np.int64, len(keys)
+    )
+    reused = np.fromiter(map(_ordinals(first_reuse).get, keys, repeat(never)), np.int64, len(keys))
+    first = np.minimum(np.minimum(used, reused), never)
+    ended = first <= end
+    durations = np.where(ended, np.maximum(0, first - published), end - published + 1)
+    value, interval, n = median_wait_counts(durations, ended)
+    results.put("time_to_first_reuse", value, n, interval)
 
     app_waits = []
     after = period.end_instant
@@ -403,6 +557,103 @@ def _waits(
         else:
             app_waits.append(Waiting(_hours(after - app.registered), False))
     results.put("onboarding_latency", *_median(app_waits))
+
+
+class _DatasetColumns:
+    """What the waits read of each dataset of a tuple, in lists and arrays (made once
+    per tuple: the capture checks share their evidence's datasets)."""
+
+    def __init__(self, datasets: tuple[DatasetRecord, ...]) -> None:
+        self.datasets = datasets
+        self.keys: list[int] = list(map(_ID_INT, datasets))
+        self.published: list[dt.datetime] = list(map(_PUBLISHED, datasets))
+        self.days = np.fromiter(
+            map(dt.date.toordinal, map(dt.datetime.date, self.published)),
+            np.int64,
+            len(datasets),
+        )
+        self.ordered = all(map(operator.le, self.published, self.published[1:]))
+
+    def prefix(self, datasets: tuple[DatasetRecord, ...]) -> _DatasetColumns | None:
+        """The columns of ``datasets`` when they are the first of these (the same
+        records, in the same order: a month's datasets in the SQL source's order), else
+        None. Cheap: a comparison of identities, in C."""
+        n = len(datasets)
+        mine = self.datasets
+        if n > len(mine) or (n and mine[n - 1] is not datasets[-1]):
+            return None
+        if not all(map(operator.is_, datasets, mine)):
+            return None
+        found = object.__new__(_DatasetColumns)
+        found.datasets = datasets
+        found.keys = self.keys[:n]
+        found.published = self.published[:n]
+        found.days = self.days[:n]
+        found.ordered = self.ordered
+        return found
+
+    def fresh(self, begins: dt.datetime, after: dt.datetime) -> tuple[list[int], Ints]:
+        """The keys and publication days of the datasets published in ``[begins, after)``."""
+        if self.ordered:  # as the SQL source gives them: a slice
+            low = bisect.bisect_left(self.published, begins)
+            high = bisect.bisect_left(self.published, after)
+            return self.keys[low:high], self.days[low:high]
+        chosen = [i for i, published in enumerate(self.published) if begins <= published < after]
+        return [self.keys[i] for i in chosen], self.days[np.asarray(chosen, dtype=np.int64)]
+
+
+_COLUMNS: OrderedDict[int, tuple[object, _DatasetColumns]] = OrderedDict()
+
+
+def _dataset_columns(datasets: tuple[DatasetRecord, ...]) -> _DatasetColumns:
+    known = _COLUMNS.get(id(datasets))
+    if known is not None and known[0] is datasets:
+        return known[1]
+    # A month's datasets are the first of the period's, read before (one pass, not 13).
+    for _, columns in reversed(_COLUMNS.values()):
+        found = columns.prefix(datasets)
+        if found is not None:
+            break
+    else:
+        found = _DatasetColumns(datasets)
+    _COLUMNS[id(datasets)] = (datasets, found)
+    while len(_COLUMNS) > 16:
+        _COLUMNS.popitem(last=False)
+    return found
+
+
+# Days as ordinals keyed by ``UUID.int``, for the last few mappings they were made from
+# (each entry holds its mapping, so an id is never mistaken for another's).
+_ORDINALS: OrderedDict[int, tuple[object, Mapping[int, int]]] = OrderedDict()
+
+
+def _first_days(first_use: Mapping[uuid.UUID, dt.date]) -> Mapping[int, int]:
+    """``first_use``'s days as ordinals keyed by ``UUID.int``; it may hold days after
+    the evidence's period (callers compare). A source's mapping may offer them
+    (``by_int()``: read once for every month of a report); others are converted once
+    per mapping."""
+    by_int = getattr(first_use, "by_int", None)
+    if by_int is not None:
+        return _ordinals(by_int())
+    return _ordinals(first_use, key=_INT)
+
+
+def _ordinals(
+    days: Mapping[Any, dt.date] | Mapping[Any, dt.datetime],
+    key: Callable[[Any], int] | None = None,
+) -> Mapping[int, int]:
+    """``days`` as ordinals of their dates (keys through ``key``), once per mapping."""
+    known = _ORDINALS.get(id(days))
+    if known is not None and known[0] is days:
+        return known[1]
+    converted = {
+        (key(k) if key else k): (d.date() if isinstance(d, dt.datetime) else d).toordinal()
+        for k, d in days.items()
+    }
+    _ORDINALS[id(days)] = (days, converted)
+    while len(_ORDINALS) > 16:
+        _ORDINALS.popitem(last=False)
+    return converted
 
 
 def _median(waits: list[Waiting]) -> tuple[float | None, int, st.Interval]:

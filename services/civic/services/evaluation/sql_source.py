@@ -22,12 +22,14 @@ import bisect
 import datetime as dt
 import re
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
+from operator import itemgetter
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
-from psycopg.rows import namedtuple_row
+from psycopg.rows import namedtuple_row, tuple_row
 from sqlalchemy.orm import Session
 
 from civic.services.evaluation.freshness import Freshness
@@ -143,9 +145,17 @@ class SqlEvidenceSource:
         """The rows of ``sql`` (``:name`` parameters) as named tuples, read with the
         driver's own cursor: a report reads hundreds of thousands of rows, and
         SQLAlchemy's row objects cost more than the query at that size."""
+        return self._fetch(sql, params, namedtuple_row)
+
+    def _tuples(self, sql: str, **params: Any) -> Sequence[Sequence[Any]]:
+        """The rows of ``sql`` as plain tuples (columns by position), which the driver
+        builds in C: for the largest reads (datasets, reuses, usage per app and month)."""
+        return self._fetch(sql, params, tuple_row)
+
+    def _fetch(self, sql: str, params: Mapping[str, Any], factory: Any) -> Sequence[Any]:
         driver = self.session.connection().connection.driver_connection
         statement = _PARAMETER.sub(r"%(\1)s", sql.replace("%", "%%"))
-        with driver.cursor(row_factory=namedtuple_row) as cursor:  # type: ignore[union-attr]
+        with driver.cursor(row_factory=factory) as cursor:  # type: ignore[union-attr]
             cursor.execute(statement, params)
             rows: list[Any] = cursor.fetchall()
             return rows
@@ -160,9 +170,11 @@ class SqlEvidenceSource:
         *,
         only_app: uuid.UUID | None = None,
         among: Sequence[uuid.UUID] | None = None,
+        tuples: bool = False,
     ) -> Sequence[Any]:
         """Usage rows in ``scope`` during ``period``: without those of ``without_app``,
-        or only those of ``only_app``, or only on the datasets ``among``, when given."""
+        or only those of ``only_app``, or only on the datasets ``among``, when given
+        (plain tuples when ``tuples``, else named ones)."""
         where, params = _scope_sql(scope)
         if without_app is not None:
             where += " AND u.app_id <> :without_app"
@@ -175,7 +187,8 @@ class SqlEvidenceSource:
             params["among"] = list(among)
         rows, bounds = self._usage_table(period)
         sql = f"SELECT {select} {_USAGE.format(scope=where, rows=rows)} {tail}"
-        return self._rows(sql, start=period.start, end=period.end, **bounds, **params)
+        fetch = self._tuples if tuples else self._rows
+        return fetch(sql, start=period.start, end=period.end, **bounds, **params)
 
     def _usage_table(self, period: Period) -> tuple[str, dict[str, Any]]:
         """The rows usage is read from for ``period`` (rollups, events not rolled up,
@@ -252,22 +265,26 @@ class SqlEvidenceSource:
 
     def _datasets(
         self, scope: Scope, until: dt.date
-    ) -> list[tuple[DatasetRecord, dt.datetime | None]]:
+    ) -> list[tuple[DatasetRecord, dt.datetime, dt.datetime | None]]:
         where, params = _scope_sql(scope)
-        rows = self._rows(
+        rows = self._tuples(
             f"""SELECT d.id, d.organization_id, d.created, d.name, d.deleted_at
                 FROM datasets d JOIN organizations o ON o.id = d.organization_id
                 WHERE d.created < :end {where}""",
             end=_end(until),
             **params,
         )
-        return [
-            (
-                DatasetRecord(r.id, r.organization_id, _utc(r.created), r.name, None),
-                _utc(r.deleted_at) if r.deleted_at else None,
+        found = []
+        for id, organization_id, created, name, deleted_at in rows:
+            published = _utc(created)
+            found.append(
+                (
+                    DatasetRecord(id, organization_id, published, name, None),
+                    published,
+                    _utc(deleted_at) if deleted_at else None,
+                )
             )
-            for r in rows
-        ]
+        return found
 
     def apps(self, scope: Scope, until: dt.date) -> Sequence[AppRecord]:
         """Apps registered by ``until``, with their first successful call and organizations."""
@@ -313,7 +330,7 @@ class SqlEvidenceSource:
             "reuses",
             scope,
             until,
-            lambda: _ByTime([(r, None) for r in self._reuses(scope, until)]),
+            lambda: _ByTime([(r, r.created, None) for r in self._reuses(scope, until)]),
         )
         reuses: list[ReuseRecord] = read.before(_end(until))
         return reuses
@@ -330,7 +347,7 @@ class SqlEvidenceSource:
             if where
             else ""
         )
-        rows = self._rows(
+        rows = self._tuples(
             f"""SELECT r.id, COALESCE(r.owner_app_id::text, r.owner_user_id::text) AS owner,
                        r.owner_actor_type::text AS actor_type, r.type::text AS type, r.topic,
                        r.purpose::text AS purpose, r.created, withdrawn.at AS withdrawn,
@@ -357,20 +374,33 @@ class SqlEvidenceSource:
         )
         return [
             ReuseRecord(
-                id=r.id,
-                owner=r.owner,
-                actor_type=r.actor_type,
-                type=r.type,
-                topic=r.topic,
-                purpose=r.purpose,
-                dataset_ids=frozenset(r.dataset_ids),
-                created=_utc(r.created),
-                withdrawn=_utc(r.withdrawn) if r.withdrawn else None,
-                organization_ids=frozenset(r.organization_ids),
-                levels=frozenset(r.levels),
-                verified=bool(r.verified),
+                id=id,
+                owner=owner,
+                actor_type=actor_type,
+                type=type,
+                topic=topic,
+                purpose=purpose,
+                dataset_ids=frozenset(dataset_ids),
+                created=_utc(created),
+                withdrawn=_utc(withdrawn) if withdrawn else None,
+                organization_ids=frozenset(organization_ids),
+                levels=frozenset(levels),
+                verified=bool(verified),
             )
-            for r in rows
+            for (
+                id,
+                owner,
+                actor_type,
+                type,
+                topic,
+                purpose,
+                created,
+                withdrawn,
+                dataset_ids,
+                organization_ids,
+                levels,
+                verified,
+            ) in rows
         ]
 
     def _by_month(
@@ -412,17 +442,16 @@ class SqlEvidenceSource:
             scope,
             period,
             "GROUP BY 1, 2",
+            tuples=True,
         )
         parts: dict[dt.date, list[AppUsage]] = {}
-        for r in rows:
-            parts.setdefault(r.month, []).append(
+        for month, app_id, calls, downloads, external, subnational, last_day in rows:
+            part = parts.get(month)
+            if part is None:
+                part = parts[month] = []
+            part.append(
                 AppUsage(
-                    r.app_id,
-                    int(r.calls),
-                    int(r.downloads),
-                    int(r.external),
-                    int(r.subnational),
-                    r.last_day,
+                    app_id, int(calls), int(downloads), int(external), int(subnational), last_day
                 )
             )
         return parts
@@ -676,6 +705,11 @@ class SqlEvidenceSource:
         return [UsageByDimension(r.key, int(r.calls), int(r.downloads)) for r in rows]
 
 
+# The first days keyed by ``UUID.int`` of the last few reads (each entry holds its read,
+# so an id is never mistaken for another's).
+_BY_INT: OrderedDict[int, tuple[object, dict[int, dt.date]]] = OrderedDict()
+
+
 class _UpTo(Mapping[uuid.UUID, dt.date]):
     """First days up to ``until``, read through without copying the whole mapping (a
     report asks for it as of each month, and reads it dataset by dataset)."""
@@ -696,6 +730,18 @@ class _UpTo(Mapping[uuid.UUID, dt.date]):
         day = self.read.get(key)
         return default if day is None or day > self.until else day
 
+    def by_int(self) -> Mapping[int, dt.date]:
+        """Every first day read, keyed by ``UUID.int``, including those after ``until``
+        (the caller compares): converted once for every month of a report."""
+        known = _BY_INT.get(id(self.read))
+        if known is not None and known[0] is self.read:
+            return known[1]
+        converted = {key.int: day for key, day in self.read.items()}
+        _BY_INT[id(self.read)] = (self.read, converted)
+        while len(_BY_INT) > 8:
+            _BY_INT.popitem(last=False)
+        return converted
+
     def __iter__(self) -> Iterator[uuid.UUID]:
         return (key for key, day in self.read.items() if day <= self.until)
 
@@ -704,23 +750,22 @@ class _UpTo(Mapping[uuid.UUID, dt.date]):
 
 
 class _ByTime:
-    """Records sorted by when they appeared: those before an instant are a prefix."""
+    """Records sorted by when they appeared: those before an instant are a prefix.
 
-    def __init__(self, read: Sequence[tuple[Any, dt.datetime | None]]) -> None:
-        ordered = sorted(read, key=lambda item: _appeared(item[0]))
-        self.records: list[Any] = [record for record, _ in ordered]
-        self.keys = [_appeared(record) for record in self.records]
+    ``read``: each record with when it appeared (a dataset published, a reuse created)
+    and when it was deleted (None: not deleted)."""
+
+    def __init__(self, read: Sequence[tuple[Any, dt.datetime, dt.datetime | None]]) -> None:
+        ordered = sorted(read, key=itemgetter(1))
+        self.records: list[Any] = [record for record, _, _ in ordered]
+        self.keys: list[dt.datetime] = [appeared for _, appeared, _ in ordered]
         self.deleted: list[tuple[Any, dt.datetime]] = [
-            (record, deleted) for record, deleted in ordered if deleted is not None
+            (record, deleted) for record, _, deleted in ordered if deleted is not None
         ]
 
     def before(self, end: dt.datetime) -> list[Any]:
         """The records that appeared before ``end``."""
         return self.records[: bisect.bisect_left(self.keys, end)]
-
-
-def _appeared(record: DatasetRecord | ReuseRecord) -> dt.datetime:
-    return record.published if isinstance(record, DatasetRecord) else record.created
 
 
 def _next_month(day: dt.date) -> dt.date:

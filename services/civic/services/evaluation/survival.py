@@ -15,6 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import attrgetter
 
+import numpy as np
+import numpy.typing as npt
+
 from civic.services.evaluation.statistics import Z95, Interval
 
 
@@ -67,4 +70,37 @@ def median_wait(waits: Iterable[Waiting]) -> tuple[float | None, Interval, int]:
         at_risk -= events + censored
     if low is None:
         low = ordered[-1].duration
+    return median, (low, high), n
+
+
+def median_wait_counts(
+    durations: npt.NDArray[np.int64], ended: npt.NDArray[np.bool_]
+) -> tuple[float | None, Interval, int]:
+    """:func:`median_wait` of the units whose waits are ``durations`` (whole numbers),
+    ``ended`` telling which ended: the same figures, the units of one duration counted
+    together by NumPy rather than one by one."""
+    n = int(durations.size)
+    if n == 0:
+        return None, (None, None), 0
+    times, inverse, units = np.unique(durations, return_inverse=True, return_counts=True)
+    ends = np.bincount(inverse, weights=ended, minlength=times.size).astype(np.int64)
+    survival, greenwood, at_risk = 1.0, 0.0, n
+    median: float | None = None
+    low: float | None = None
+    high: float | None = None
+    for time, events, count in zip(times.tolist(), ends.tolist(), units.tolist(), strict=True):
+        if events:
+            survival *= 1 - events / at_risk
+            if at_risk > events:
+                greenwood += events / (at_risk * (at_risk - events))
+            spread = Z95 * survival * math.sqrt(greenwood)
+            if median is None and survival <= 0.5:
+                median = time
+            if low is None and survival - spread <= 0.5:
+                low = time
+            if high is None and survival + spread <= 0.5:
+                high = time
+        at_risk -= count
+    if low is None:
+        low = times[-1].item()
     return median, (low, high), n
