@@ -225,3 +225,21 @@ def test_odd_queries_give_results_or_a_solr_error(solr, site, q):
             solr.search(q=q, fq=[f'+site_id:"{site}"'], **params)
         except pysolr.SolrError as exc:
             assert "Search backend error" not in str(exc)
+
+
+def test_one_commit_sends_the_blocks_writes_together_or_not_at_all(solr, site):
+    from ckanext.civic.search.backend import one_commit
+
+    with one_commit():
+        solr.add([doc(site, "batch-a"), doc(site, "batch-b")])
+        solr.add([doc(site, "batch-c")])
+        # Not sent yet: the batch action indexes before CKAN commits, all at once.
+        assert ckan_search(solr, site, "name:batch-*").hits == 0
+    assert ckan_search(solr, site, "name:batch-*").hits == 3
+    with pytest.raises(RuntimeError):
+        with one_commit():
+            solr.add([doc(site, "batch-d")])
+            raise RuntimeError("the batch failed")
+    assert ckan_search(solr, site, "name:batch-d").hits == 0
+    solr.add([doc(site, "batch-e")])  # outside a block: at once, as before
+    assert ckan_search(solr, site, "name:batch-e").hits == 1

@@ -118,9 +118,10 @@ def _settle(
     created: bool,
     wait: float,
 ) -> WriteResult:
+    outcome: Outcome | None = None
     if message_id is None:
         outcome = Outcome.UNCHANGED
-    else:
+    elif wait > 0:
         # The probe client: a short timeout and no retries; the worker is the patient one.
         status = deliver_now(
             bootstrap.session_factory,
@@ -132,6 +133,10 @@ def _settle(
         outcome = Outcome.SYNCED if status is SyncStatus.SYNCED else Outcome.PENDING
     # One statement on a read connection (the write has committed).
     document, deleted = bootstrap.read(lambda uow: dataset_document_by_id(uow, dataset_id))
+    if outcome is None:
+        # Left to the workers (wait 0): the document read back says where it stands.
+        synced = document.get("sync_status") == SyncStatus.SYNCED.value
+        outcome = Outcome.SYNCED if synced else Outcome.PENDING
     return WriteResult(outcome, document["name"], dataset_id, created, deleted, document)
 
 

@@ -15,11 +15,12 @@ a sort problem ``SearchQueryError``, the rest ``SearchError`` on search and
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import psycopg2
@@ -37,6 +38,27 @@ log = logging.getLogger(__name__)
 
 _local = threading.local()
 _ready: set[tuple[int, str]] = set()
+
+
+@contextlib.contextmanager
+def one_commit() -> Iterator[None]:
+    """This thread's index writes inside the block are sent, in one transaction, when
+    it ends without an error (one commit for many documents instead of one each:
+    ``civic_package_create_batch``); an error discards them. Nested blocks join
+    the outermost one."""
+    if getattr(_local, "deferred", None) is not None:
+        yield
+        return
+    _local.deferred = []
+    try:
+        yield
+        deferred: list[tuple[PostgresSearch, list[documents.Row]]] = _local.deferred
+    finally:
+        _local.deferred = None
+    for backend, rows in deferred:
+        backend._upsert(rows, one_transaction=True)
+
+
 _MISSING = (
     psycopg2.errors.UndefinedTable,
     psycopg2.errors.UndefinedFunction,
@@ -152,26 +174,42 @@ class PostgresSearch:
             rows = [documents.prepare(doc) for doc in docs]
         except documents.DocumentError as exc:
             raise pysolr.SolrError(str(exc)) from exc
+        deferred = getattr(_local, "deferred", None)
+        if deferred is not None:  # inside one_commit(): sent when the block ends
+            deferred.append((self, rows))
+            return ""
+        self._upsert(rows)
+        return ""
 
+    def _upsert(self, rows: list[documents.Row], *, one_transaction: bool = False) -> None:
         def work(cur: Any) -> None:
-            for row in rows:
-                cur.execute(
-                    _UPSERT,
-                    (
-                        row.index_id,
-                        row.id,
-                        row.name,
-                        row.site_id,
-                        row.doc_json,
-                        row.payload_json,
-                        row.text_a,
-                        row.text_b,
-                        row.text_d,
-                    ),
-                )
+            if one_transaction:
+                cur.execute("BEGIN")
+            try:
+                for row in rows:
+                    cur.execute(
+                        _UPSERT,
+                        (
+                            row.index_id,
+                            row.id,
+                            row.name,
+                            row.site_id,
+                            row.doc_json,
+                            row.payload_json,
+                            row.text_a,
+                            row.text_b,
+                            row.text_d,
+                        ),
+                    )
+            except BaseException:
+                if one_transaction:
+                    with contextlib.suppress(psycopg2.Error):
+                        cur.execute("ROLLBACK")
+                raise
+            if one_transaction:
+                cur.execute("COMMIT")
 
         self._run(work)
-        return ""
 
     def delete(self, id: Any = None, q: Any = None, commit: bool = True, **_ignored: Any) -> str:
         """Delete by unique key (``index_id``) or by query."""
