@@ -41,6 +41,8 @@ ACTIVE_WINDOW_DAYS = 90
 RETENTION_DAYS = 180
 NO_INTERVAL: st.Interval = (None, None)
 Ints = npt.NDArray[np.int64]
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
 
 
 class _Results(dict[str, IndicatorValue]):
@@ -188,13 +190,46 @@ def _coverage_and_territory(evidence: Evidence, results: _Results) -> None:
     # and these loops run over every dataset for each month of a report.
     # ``attrgetter`` and ``map`` keep the loops over every dataset in C.
     datasets = evidence.datasets
-    keys, in_national = _dataset_keys(evidence)
-    touched = set(map(_INT, evidence.used_externally))
-    touched.update(_reused_keys(evidence.reuses, evidence.live_reuses))
-    results.share("reuse_coverage", len(touched.intersection(keys)), len(datasets))
+    counted = _coverage_counts(evidence)
+    if counted is not None:
+        covered, in_national = counted
+    else:
+        keys, in_national = _dataset_keys(evidence)
+        touched = set(map(_INT, evidence.used_externally))
+        touched.update(_reused_keys(evidence.reuses, evidence.live_reuses))
+        covered = len(touched.intersection(keys))
+    results.share("reuse_coverage", covered, len(datasets))
     results.share(
         "territorial.subnational_dataset_share", len(datasets) - in_national, len(datasets)
     )
+
+
+def _coverage_counts(evidence: Evidence) -> tuple[int, int] | None:
+    """How many of the datasets were used by a third party or reused, and how many
+    are national publishers', marked in arrays over the period's datasets (the
+    month's are their first ones); None when the datasets or reuses are not those
+    of columns made before (the caller counts with sets)."""
+    datasets = evidence.datasets
+    if not datasets:
+        return None
+    columns = _dataset_columns(datasets)
+    base, n = columns.base, len(datasets)
+    size = len(base.keys)
+    marked = np.zeros(size + 1, dtype=bool)  # the last: datasets not among them
+    marked[base.positions_of(evidence.used_externally)] = True
+    live = evidence.live_reuses
+    if live:
+        reuse_columns = _reuse_columns(evidence.reuses, live)
+        rows = reuse_columns.rows(live) if reuse_columns is not None else None
+        if reuse_columns is None or rows is None:
+            return None
+        chosen = np.zeros(len(reuse_columns.reuses), dtype=bool)
+        chosen[rows] = True
+        marked[reuse_columns.dataset_positions(base)[chosen[reuse_columns.dataset_of]]] = True
+    national = frozenset(
+        id.int for id, org in evidence.organizations.items() if org.level == "national"
+    )
+    return int(marked[:n].sum()), base.national_before(national, n)
 
 
 # The datasets of an evidence are shared by its capture checks (the same tuple): their
@@ -464,6 +499,8 @@ class _ReuseColumns:
             map(_INT, chain.from_iterable(map(_DATASET_IDS, reuses)))
         )
         self.dataset_of = np.repeat(np.arange(len(reuses), dtype=np.int64), sizes)
+        self._dataset_positions: tuple[_DatasetColumns, Ints] | None = None
+        self._retention: tuple[Ints, npt.NDArray[np.bool_]] | bool | None = None
 
     @staticmethod
     def _codes(values: Iterator[str], names: list[str]) -> Ints:
@@ -484,6 +521,40 @@ class _ReuseColumns:
         """How many of ``rows`` have each name (names counted 0 left out)."""
         counts = np.bincount(codes[rows], minlength=len(names)).tolist()
         return {name: count for name, count in zip(names, counts, strict=True) if count}
+
+    def dataset_positions(self, base: _DatasetColumns) -> Ints:
+        """The rows in ``base`` of each reuse's datasets, flattened (past its last
+        row: not there); made once per base."""
+        if self._dataset_positions is None or self._dataset_positions[0] is not base:
+            found = np.fromiter(
+                map(base.position().get, self.dataset_keys, repeat(len(base.keys))),
+                np.int64,
+                len(self.dataset_keys),
+            )
+            self._dataset_positions = (base, found)
+        return self._dataset_positions[1]
+
+    def retention(self) -> tuple[Ints, npt.NDArray[np.bool_]] | None:
+        """Each reuse's creation (microseconds since 1970) and whether it was kept
+        :data:`RETENTION_DAYS` days; None when a time has no zone."""
+        if self._retention is None:
+            horizon = dt.timedelta(days=RETENTION_DAYS)
+            try:
+                created = np.fromiter(
+                    ((r.created - _EPOCH) // _MICROSECOND for r in self.reuses),
+                    np.int64,
+                    len(self.reuses),
+                )
+            except TypeError:  # a naive time: counted one by one
+                self._retention = False
+                return None
+            kept = np.fromiter(
+                (r.withdrawn is None or r.withdrawn >= r.created + horizon for r in self.reuses),
+                bool,
+                len(self.reuses),
+            )
+            self._retention = (created, kept)
+        return self._retention if isinstance(self._retention, tuple) else None
 
     def keys(self, rows: Ints) -> frozenset[int]:
         """The keys of the datasets the reuses at ``rows`` build on."""
@@ -573,6 +644,39 @@ class _DatasetColumns:
             len(datasets),
         )
         self.ordered = all(map(operator.le, self.published, self.published[1:]))
+        self.base = self
+        self._position: dict[int, int] | None = None
+        self._national: tuple[frozenset[int], Ints] | None = None
+        self._positions: tuple[object, Ints] | None = None
+
+    def position(self) -> dict[int, int]:
+        """Each key's first row (made once)."""
+        if self._position is None:
+            self._position = {}
+            for row, key in enumerate(self.keys):
+                self._position.setdefault(key, row)
+        return self._position
+
+    def positions_of(self, ids: frozenset[uuid.UUID]) -> Ints:
+        """The rows of ``ids`` (past the last row: not here); the last answer is kept."""
+        if self._positions is not None and self._positions[0] is ids:
+            return self._positions[1]
+        found = np.fromiter(
+            map(self.position().get, map(_INT, ids), repeat(len(self.keys))), np.int64, len(ids)
+        )
+        self._positions = (ids, found)
+        return found
+
+    def national_before(self, national: frozenset[int], n: int) -> int:
+        """How many of the first ``n`` datasets are of the ``national`` organizations."""
+        if self._national is None or self._national[0] != national:
+            flags = np.fromiter(
+                map(national.__contains__, map(_ORGANIZATION_INT, self.datasets)),
+                np.int64,
+                len(self.datasets),
+            )
+            self._national = (national, np.concatenate(([0], np.cumsum(flags))))
+        return int(self._national[1][n])
 
     def prefix(self, datasets: tuple[DatasetRecord, ...]) -> _DatasetColumns | None:
         """The columns of ``datasets`` when they are the first of these (the same
@@ -590,6 +694,7 @@ class _DatasetColumns:
         found.published = self.published[:n]
         found.days = self.days[:n]
         found.ordered = self.ordered
+        found.base = self.base
         return found
 
     def fresh(self, begins: dt.datetime, after: dt.datetime) -> tuple[list[int], Ints]:
@@ -682,7 +787,16 @@ def _activity(evidence: Evidence, results: _Results) -> None:
     )
     horizon = dt.timedelta(days=RETENTION_DAYS)
     latest = period.end_instant - horizon
-    cohort = [r for r in evidence.reuses if r.created <= latest]
+    reuses = evidence.reuses
+    columns = _reuse_columns(reuses, reuses)
+    rows = columns.rows(reuses) if columns is not None else None
+    retention = columns.retention() if columns is not None else None
+    if rows is not None and retention is not None:
+        created, retained = retention
+        in_cohort = created[rows] <= (latest - _EPOCH) // _MICROSECOND
+        results.share("reuse_retention", int(retained[rows][in_cohort].sum()), int(in_cohort.sum()))
+        return
+    cohort = [r for r in reuses if r.created <= latest]
     kept = sum(r.withdrawn is None or r.withdrawn >= r.created + horizon for r in cohort)
     results.share("reuse_retention", kept, len(cohort))
 
