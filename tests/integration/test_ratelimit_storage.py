@@ -91,3 +91,19 @@ def test_every_window_of_a_plan_is_counted_in_one_call_up_to_the_first_breach() 
         assert isinstance(ttl, int) and 0 < ttl <= 86400
     finally:
         raw.delete(f"{prefix}:minute", f"{prefix}:day")
+
+
+def test_the_count_survives_a_lost_script_and_a_closed_connection() -> None:
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    storage = storage_from_string(storage_uri(URL), key_prefix=prefix)
+    assert isinstance(storage, OneTripRedisStorage)
+    raw = redis.Redis.from_url(URL)
+    counters = [("minute", 60, 10)]
+    try:
+        assert storage.hit_all(counters)[0].hits == 1
+        storage.lua_hit_all.sha = "0" * 40  # as after a Redis restart: NOSCRIPT
+        assert storage.hit_all(counters)[0].hits == 2
+        storage._counted.connection[1].disconnect()  # e.g. Redis closed it: reopened
+        assert storage.hit_all(counters)[0].hits == 3
+    finally:
+        raw.delete(f"{prefix}:minute")

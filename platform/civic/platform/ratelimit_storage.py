@@ -18,12 +18,15 @@ Registered with ``limits`` under the ``civic+redis`` scheme (see :func:`storage_
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from limits.storage import RedisStorage
+from redis.connection import AbstractConnection
+from redis.exceptions import NoScriptError
 
 _INCR_TTL = b"""
 local current = redis.call("incrby", KEYS[1], ARGV[2])
@@ -88,7 +91,7 @@ class OneTripRedisStorage(RedisStorage):
         """Count ``cost`` on each ``(key, window seconds, amount)``, in order, in one round
         trip; stops after the first counter over its amount. Each counted one's
         :class:`Window` (so one to all of ``counters``)."""
-        answer = self.lua_hit_all(
+        answer = self._hit_all_call(
             [self.prefixed_key(key) for key, _, _ in counters],
             [cost, *(value for _, window, amount in counters for value in (window, amount))],
         )
@@ -105,6 +108,36 @@ class OneTripRedisStorage(RedisStorage):
         expires = max(int(ttl), 0) + time.time()
         self._counted.entry = (key, count, expires, time.monotonic())
         return count
+
+    def _hit_all_call(self, keys: list[str], args: list[int]) -> list[Any]:
+        # Every limited API call comes here: on a connection this thread keeps (made in
+        # this process), without the client's pool, retry and script wrappers, which
+        # cost more than the call's own I/O. A connection that failed is closed (the
+        # next call opens one); the caller lets the request through on any error.
+        # redis-py's connections are untyped: Any, checked once made.
+        held: tuple[int, Any] | None = getattr(self._counted, "connection", None)
+        if held is None or held[0] != os.getpid():
+            pool: Any = getattr(self.get_connection(), "connection_pool")  # noqa: B009
+            made = pool.connection_class(**pool.connection_kwargs)
+            if not isinstance(made, AbstractConnection):
+                raise TypeError(f"not a Redis connection: {made!r}")
+            held = (os.getpid(), made)
+            self._counted.connection = held
+        connection = held[1]
+        try:
+            try:
+                connection.send_command("EVALSHA", self.lua_hit_all.sha, len(keys), *keys, *args)
+                answer = connection.read_response()
+            except NoScriptError:
+                # Redis restarted or its scripts were flushed: send the script itself.
+                connection.send_command("EVAL", _HIT_ALL, len(keys), *keys, *args)
+                answer = connection.read_response()
+        except Exception:
+            connection.disconnect()
+            raise
+        if not isinstance(answer, list):
+            raise TypeError(f"unexpected answer to the limits script: {answer!r}")
+        return answer
 
     def get(self, key: str) -> int:
         entry = self._fresh(key)
