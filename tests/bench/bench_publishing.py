@@ -114,6 +114,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--datasets", type=int, default=1000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--no-search", action="store_true", help="publishing only (1 to 3)")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "publishing.json")
     args = parser.parse_args()
     n = args.datasets
@@ -196,6 +197,9 @@ def main() -> None:
             results["gateway_async_delivered_per_s"] / results["ckanapi_sequential_per_s"], 3
         )
 
+        results["load_average"] = Path("/proc/loadavg").read_text().split()[:3]
+        if args.no_search:
+            return finish(args.out, results, stack, bootstrap)
         # 4. Search: the mirror against package_search, on the same datasets.
         subprocess.run(
             [str(ROOT / ".venv" / "bin" / "civic"), "catalog", "reconcile"],
@@ -248,11 +252,17 @@ def main() -> None:
         results["search_latency_ratio"] = round(
             results["search_ckan_median_ms"] / results["search_mirror_median_ms"], 1
         )
-        bootstrap.close()
-    finally:
+    except BaseException:
         stop_stack(stack)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2))
+        raise
+    finish(args.out, results, stack, bootstrap)
+
+
+def finish(out: Path, results: dict[str, Any], stack: dict[str, Any], bootstrap: Bootstrap) -> None:
+    bootstrap.close()
+    stop_stack(stack)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
     for key, value in results.items():
         print(f"{key:38} {value}")
 

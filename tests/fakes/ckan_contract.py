@@ -131,10 +131,12 @@ class CkanContract:
                 package(names[1], org, id=ids[1], title="Second"),
                 package(unique("contract-batch-id"), org, id=taken.id),  # the id is in use
                 package(names[2], unique("no-such-org"), id=ids[2]),
+                package(names[0], org),  # the name of this batch's first package
             ]
         )
-        assert len(results) == 5
-        first, name_in_use, second, id_in_use, no_such_org = results
+        assert len(results) == 6
+        first, name_in_use, second, id_in_use, no_such_org, twice = results
+        assert isinstance(twice, CkanValidationError) and "name" in twice.fields
         assert isinstance(first, CkanDataset) and isinstance(second, CkanDataset)
         assert (first.id, first.name, first.organization_name) == (ids[0], names[0], org)
         assert (second.id, second.title) == (ids[1], "Second")

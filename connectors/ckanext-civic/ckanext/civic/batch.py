@@ -9,9 +9,11 @@ It answers one result per package, in order::
     {"results": [{"success": true, "result": <package as package_create answers>},
                  {"success": false, "error": {"name": ["That URL is already in use."]}}]}
 
-A package refused (validation, authorization) does not fail the others. CKAN's
-``package_create`` rolls the whole session back when it refuses a package, which
-would undo the batch's earlier packages too; so on a refusal the batch is run
+A package refused (validation, authorization) does not fail the others. The
+common refusals, a name or an id already in use (a retry after a lost answer), are
+found first with one query each and answered with CKAN's own messages. For the
+others: CKAN's ``package_create`` rolls the whole session back when it refuses a
+package, which would undo the batch's earlier packages too; so the batch is run
 again from the start without the refused ones (at most once per refused package),
 and only a run with no refusal is committed. Each created package is indexed
 before the commit, as ``package_create`` does; with ``civic_search`` the batch's
@@ -29,6 +31,7 @@ from typing import Any
 import ckan.logic as logic
 import ckan.model as model
 import ckan.plugins as plugins
+from ckan.common import _
 
 from .search.backend import one_commit
 
@@ -44,11 +47,11 @@ def package_create_batch(context: Any, data_dict: dict[str, Any]) -> dict[str, A
         raise logic.ValidationError({"packages": ["Must be a list of packages"]})
     if len(packages) > MAX_PACKAGES:
         raise logic.ValidationError({"packages": [f"At most {MAX_PACKAGES} packages a request"]})
-    refused: dict[int, dict[str, Any]] = {}
+    refused = _in_use(packages)
     created: list[tuple[int, str]] = []
     # Each pass either creates every package not refused yet, or finds one more refusal
     # (package_create then rolled the session back): at most len(packages) + 1 passes.
-    for _ in range(len(packages) + 1):
+    for _pass in range(len(packages) + 1):
         created = []
         refusal = None
         for index, package in enumerate(packages):
@@ -79,6 +82,33 @@ def package_create_batch(context: Any, data_dict: dict[str, Any]) -> dict[str, A
         error.pop("__type", None)
         results[index] = {"success": False, "error": error}
     return {"results": results}
+
+
+def _in_use(packages: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """The packages whose id or (live) name is taken, or repeats an earlier one's, with
+    the messages CKAN's validators give (package_id_does_not_exist, package_name_validator)."""
+    ids = [p["id"] for p in packages if isinstance(p.get("id"), str) and p["id"]]
+    names = [p["name"] for p in packages if isinstance(p.get("name"), str)]
+    taken_ids = {
+        row[0] for row in model.Session.query(model.Package.id).filter(model.Package.id.in_(ids))
+    }
+    taken_names = {
+        row[0]
+        for row in model.Session.query(model.Package.name).filter(
+            model.Package.name.in_(names), model.Package.state != model.State.DELETED
+        )
+    }
+    refused: dict[int, dict[str, Any]] = {}
+    for index, package in enumerate(packages):
+        package_id, name = package.get("id"), package.get("name")
+        if package_id and package_id in taken_ids:
+            refused[index] = {"id": [_("Dataset id already exists")]}
+        elif name and name in taken_names:
+            refused[index] = {"name": [_("That URL is already in use.")]}
+        else:
+            taken_ids.add(package_id)
+            taken_names.add(name)
+    return refused
 
 
 def _create(context: Any, package: dict[str, Any]) -> str:

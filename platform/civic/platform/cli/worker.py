@@ -27,7 +27,7 @@ log = logging.getLogger("civic.worker")
 @click.option(
     "--ckan-batch",
     type=click.IntRange(1, 100),
-    default=25,
+    default=10,
     show_default=True,
     help="Due new datasets sent to CKAN in one request (ckanext-civic's civic_batch); 1: never.",
 )

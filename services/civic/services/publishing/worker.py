@@ -47,7 +47,7 @@ class WorkerOptions:
     backoff: relay.Backoff = field(default_factory=relay.Backoff)
     reconcile_interval: float = 0.0  # seconds; 0: never
     # Due dataset messages delivered together (one CKAN request and commit); 1: never.
-    ckan_batch: int = 25
+    ckan_batch: int = 10
     # Batches sent at once (CKAN's workers each take one).
     ckan_batches_at_once: int = 2
 
@@ -77,6 +77,9 @@ class Worker:
         self.stats = WorkerStats()
         self._stopping = threading.Event()
         self._last_reconcile = time.monotonic()
+        # Batches in flight at once: CKAN's workers each take one; more would queue in
+        # CKAN while their timeout runs (and a timed-out batch is sent again).
+        self._batches = threading.Semaphore(max(1, options.ckan_batches_at_once))
 
     def stop(self) -> None:
         """Finish the deliveries under way, then return from :meth:`run`."""
@@ -165,9 +168,14 @@ class Worker:
         if len(message_ids) == 1:
             return [self._deliver(message_ids[0])]
         try:
-            return relay.deliver_batch(
-                self.session_factory, self.ckan, message_ids, handler, backoff=self.options.backoff
-            )
+            with self._batches:
+                return relay.deliver_batch(
+                    self.session_factory,
+                    self.ckan,
+                    message_ids,
+                    handler,
+                    backoff=self.options.backoff,
+                )
         except sa.exc.SQLAlchemyError as error:
             log.warning("outbox batch %s: database error, will retry: %s", message_ids, error)
             return [
