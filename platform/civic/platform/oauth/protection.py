@@ -35,6 +35,7 @@ from civic.services.tokens.principals import Principal, check_access_token
 
 REALM = "civic"
 _PRINCIPAL = "civic_principal"
+_KNOWN = "civic_known_principal"
 # Set on ``g`` when the request's token was refused (counted per address by .abuse,
 # whatever shape the answer then takes: the facade answers CKAN's 403).
 CREDENTIALS_REFUSED = "civic_credentials_refused"
@@ -70,6 +71,9 @@ class _Validator(BearerTokenValidator):  # type: ignore[misc]  # Authlib is unty
 def _checked(token: str) -> Principal:
     """The principal of access token ``token``; cached per worker at the auth version
     (personal tokens are not: their check records their use). Raises InvalidToken."""
+    known: tuple[str, Principal] | None = g.get(_KNOWN)
+    if known is not None and known[0] == token:
+        return known[1]  # found by presents_a_known_token in this request, as below
     cache = read_cache.principal_cache()
     if cache is None or is_personal_token(token):
         return current_bootstrap().read(lambda uow: check_access_token(uow, token))
@@ -100,7 +104,10 @@ def presents_a_known_token() -> bool:
     if not token or is_personal_token(token):
         return False
     principal = cache.get(digest(token), read_cache.request_versions().auth)
-    return principal is not None and principal.expires_at > utcnow()
+    if principal is None or principal.expires_at <= utcnow():
+        return False
+    g.setdefault(_KNOWN, (token, principal))  # the token check needs no second look
+    return True
 
 
 def init_app(app: Flask) -> None:
