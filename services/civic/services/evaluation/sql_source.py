@@ -25,7 +25,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
@@ -48,6 +48,7 @@ from civic.services.evaluation.records import (
 from civic.services.uow import UnitOfWork
 
 T = TypeVar("T")
+_APP_INT = attrgetter("app_id.int")
 
 # Daily rows up to the day before the cut-off, and the events of those days not rolled
 # up yet; then, when the period reaches the cut-off's day, that day from the raw events
@@ -423,12 +424,31 @@ class SqlEvidenceSource:
 
     def app_usage(self, scope: Scope, period: Period) -> Sequence[AppUsage]:
         """Per app, successful calls and downloads of datasets in scope during ``period``."""
-        totals: dict[uuid.UUID, AppUsage] = {}
-        for part in self._by_month("app_usage", scope, period, partial(self._app_usage, scope)):
+        parts = self._by_month("app_usage", scope, period, partial(self._app_usage, scope))
+        if len(parts) == 1:  # a month: its rows as read
+            return sorted(parts[0], key=_APP_INT)
+        totals: dict[uuid.UUID, list[Any]] = {}
+        for part in parts:
             for usage in part:
                 seen = totals.get(usage.app_id)
-                totals[usage.app_id] = usage if seen is None else _added(seen, usage)
-        return [totals[app_id] for app_id in sorted(totals)]
+                if seen is None:
+                    totals[usage.app_id] = [
+                        usage.calls,
+                        usage.downloads,
+                        usage.external,
+                        usage.subnational,
+                        usage.last_day,
+                    ]
+                else:
+                    seen[0] += usage.calls
+                    seen[1] += usage.downloads
+                    seen[2] += usage.external
+                    seen[3] += usage.subnational
+                    seen[4] = max(seen[4], usage.last_day)
+        # UUIDs order as their ints do (``UUID.__lt__``), which sort in C.
+        return [
+            AppUsage(app_id, *totals[app_id]) for app_id in sorted(totals, key=attrgetter("int"))
+        ]
 
     def _app_usage(self, scope: Scope, period: Period) -> dict[dt.date, list[AppUsage]]:
         rows = self._usage_rows(
@@ -779,17 +799,6 @@ def _made_of_months(period: Period, span: Period) -> bool:
         and period.end <= span.end
         and (period.start == span.start or period.start.day == 1)
         and (period.end == span.end or (period.end + dt.timedelta(days=1)).day == 1)
-    )
-
-
-def _added(one: AppUsage, other: AppUsage) -> AppUsage:
-    return AppUsage(
-        one.app_id,
-        one.calls + other.calls,
-        one.downloads + other.downloads,
-        one.external + other.external,
-        one.subnational + other.subnational,
-        max(one.last_day, other.last_day),
     )
 
 
