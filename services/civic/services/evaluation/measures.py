@@ -279,7 +279,16 @@ def _usage(evidence: Evidence, results: _Results, intervals: bool) -> None:
     usage = [u for u in evidence.usage if u.total > 0]
     totals = np.array([u.total for u in usage], dtype=np.float64)
     actors = [actor_of.get(u.app_id, "") for u in usage]
-    public = np.array([actor in PUBLIC_ACTORS for actor in actors], dtype=bool)
+    # Each row's actor type as a code: a group's rows are those of its members' codes.
+    code_of: dict[str, int] = {}
+    codes = np.fromiter(
+        (code_of.setdefault(actor, len(code_of)) for actor in actors), np.int64, len(actors)
+    )
+
+    def among(members: Collection[str]) -> npt.NDArray[np.bool_]:
+        return np.isin(codes, [code_of[a] for a in members if a in code_of])
+
+    public = among(PUBLIC_ACTORS)
     external = np.array([u.external for u in usage], dtype=np.float64)
     subnational = np.array([u.subnational for u in usage], dtype=np.float64)
     # Kish's effective number of apps is the same for every share of calls.
@@ -299,8 +308,7 @@ def _usage(evidence: Evidence, results: _Results, intervals: bool) -> None:
     clustered("territorial.subnational_call_share", subnational)
     for actor in (*ACTOR_TYPES, *ACTOR_GROUPS):
         members = ACTOR_GROUPS.get(actor, frozenset({actor}))
-        mask = np.array([a in members for a in actors], dtype=bool)
-        clustered(f"actor_mix.calls.{actor}", np.where(mask, totals, 0.0))
+        clustered(f"actor_mix.calls.{actor}", np.where(among(members), totals, 0.0))
 
     # Sorted: the estimates and their bootstrap must not depend on the order of the rows.
     ordered = sorted(float(t) for t in totals)
