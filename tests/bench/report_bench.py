@@ -280,6 +280,7 @@ TABLES = {
     "usage_daily": "day DATE, kind VARCHAR, app_id UUID, actor_type VARCHAR, dataset_id UUID, "
     "events BIGINT, errors BIGINT",
     "usage_events": "app_id UUID, occurred_at TIMESTAMP, status SMALLINT",
+    "usage_app_first_calls": "app_id UUID, first_call_at TIMESTAMP",
 }
 
 
@@ -349,6 +350,12 @@ class DuckDbEvidenceSource(SqlEvidenceSource):
 
     def _tuples(self, sql: str, **params: Any) -> Sequence[Any]:
         return self._rows(sql, **params)  # named tuples read by position too
+
+    def _first_call(self) -> tuple[str, str]:
+        # Everything is rolled up (see _usage_table): the rollup's first calls alone.
+        joins = """LEFT JOIN usage_app_first_calls f
+                          ON f.app_id = a.id AND f.first_call_at < :cutoff"""
+        return joins, "f.first_call_at"
 
 
 def _naive_utc(value: Any) -> Any:

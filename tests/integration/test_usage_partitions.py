@@ -375,11 +375,6 @@ def test_the_pathway_reports_usage_spans_dropped_months(engine: sa.Engine) -> No
     assert first == at("2025-01-05T10:00:00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="evaluation/sql_source.py reads an app's first successful call from the raw"
-    " events; usage_app_first_calls (kept by the rollup) holds it past the retention",
-)
 def test_the_pathway_reports_onboarding_time_survives_the_retention(engine: sa.Engine) -> None:
     (_, first), (_, first_after) = _pathway_usage_before_and_after_the_drop(engine)
     assert first_after == first

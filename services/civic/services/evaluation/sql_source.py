@@ -246,6 +246,24 @@ class SqlEvidenceSource:
             params,
         )
 
+    def _first_call(self) -> tuple[str, str]:
+        """Joins and SQL of app ``a``'s first successful call before ``:cutoff``: the
+        rollup's (``usage_app_first_calls``, kept past the raw events' retention) or
+        that of the events not rolled up yet (at or above the watermark, found through
+        the txid index, once for every app), whichever is earlier."""
+        joins = """
+            LEFT JOIN usage_app_first_calls f
+                   ON f.app_id = a.id AND f.first_call_at < :cutoff
+            LEFT JOIN (SELECT e.app_id, min(e.occurred_at) AS first_call_at
+                       FROM usage_events e
+                       WHERE e.txid >= COALESCE(
+                               (SELECT txid FROM usage_rollup_state WHERE name = 'daily'),
+                               '0'::xid8)
+                         AND e.status < 400 AND e.occurred_at < :cutoff
+                         AND e.app_id IS NOT NULL
+                       GROUP BY e.app_id) t ON t.app_id = a.id"""
+        return joins, "LEAST(f.first_call_at, t.first_call_at)"
+
     def organizations(self) -> Sequence[OrganizationRecord]:
         """Every organization."""
         return self._as_of("organizations", Scope(), dt.date.max, self._organizations)
@@ -297,15 +315,14 @@ class SqlEvidenceSource:
 
     def _apps(self, scope: Scope, until: dt.date) -> list[AppRecord]:
         restriction, params = self._scoped_apps(scope)
+        joins, first_call = self._first_call()
         rows = self._rows(
             f"""SELECT a.id, a.actor_type::text AS actor_type, a.created, a.territory,
                        a.client_name, a.actor_type_verified AS verified,
-                       (SELECT e.occurred_at FROM usage_events e
-                         WHERE e.app_id = a.id AND e.status < 400 AND e.occurred_at < :cutoff
-                         ORDER BY e.occurred_at LIMIT 1) AS first_call,
+                       {first_call} AS first_call,
                        ARRAY(SELECT m.organization_id FROM memberships m
                              WHERE m.user_id = a.owner_id) AS organization_ids
-                FROM apps a WHERE a.created < :until_end {restriction}""",
+                FROM apps a {joins} WHERE a.created < :until_end {restriction}""",
             until=until,
             until_end=_end(until),
             cutoff=self.cutoff,
