@@ -221,9 +221,12 @@ def ensure_venv(venv: Path, stamp_inputs: tuple[Path, ...], installs: list[list[
     say(f"installing {venv.name} (cached after the first time)")
     if not (venv / "bin" / "python").exists():
         run([*uv(), "venv", "--quiet", "--seed", "--python", sys.executable, str(venv)])
-    env = {**os.environ, "VIRTUAL_ENV": str(venv)}
+    # The target is named, not left to VIRTUAL_ENV: `python -m uv` run from another
+    # venv's interpreter installs into that interpreter's venv (CKAN's requirements
+    # once landed in .venv that way).
+    target = ["--python", str(venv / "bin" / "python")]
     for args in installs:
-        run([*uv(), "pip", "install", "--quiet", *args], env=env)
+        run([*uv(), "pip", "install", "--quiet", *target, *args])
     stamp.write_text(wanted)
     say(f"{venv.name} ready in {time.monotonic() - started:.1f}s")
 
