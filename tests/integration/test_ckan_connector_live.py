@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import ckanapi
 import pytest
 from tests.fakes.ckan_contract import CkanContract
 
@@ -272,3 +273,14 @@ def test_ckan_refusals_are_mapped(stack: Any, ckan: RemoteCkan, org: str) -> Non
         pytest.raises(CkanNotAuthorized),
     ):
         stranger.dataset_upsert({"name": unique("civic-it-ds"), "owner_org": org})
+
+
+def test_the_batch_action_is_for_sysadmins_only(stack: Any, org: str) -> None:
+    """An anonymous caller is refused before any package is looked at (a batch costs
+    CKAN a run per refusal, and its answers would tell which names are taken)."""
+    anonymous = ckanapi.RemoteCKAN(stack.ckan_url, user_agent="civic-tests")
+    with pytest.raises(ckanapi.NotAuthorized):
+        anonymous.call_action(
+            "civic_package_create_batch",
+            {"packages": [{"name": f"anon-batch-{uuid.uuid4().hex[:8]}", "owner_org": org}]},
+        )

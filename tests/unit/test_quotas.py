@@ -110,3 +110,14 @@ def test_a_failing_storage_lets_the_call_through_without_headers(bootstrap: Boot
 def test_an_invalid_limit_string_is_refused_at_start_up() -> None:
     with pytest.raises(ValueError, match="couldn't parse"):
         parsed("600 a minute")
+
+
+def test_the_redis_counters_have_the_gateways_redis_timeouts() -> None:
+    """A Redis that stops answering must not hold API calls until TCP gives up."""
+    settings = load_settings(
+        {"env": "test", "redis_url": "redis://127.0.0.1:6379/0", "redis_timeout": 0.3}
+    )
+    quotas = AppQuotas(settings)
+    kwargs = quotas.storage.get_connection().connection_pool.connection_kwargs  # type: ignore[attr-defined]
+    assert kwargs["socket_timeout"] == 0.3
+    assert kwargs["socket_connect_timeout"] == 0.3

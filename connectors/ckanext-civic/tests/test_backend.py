@@ -243,3 +243,27 @@ def test_one_commit_sends_the_blocks_writes_together_or_not_at_all(solr, site):
     assert ckan_search(solr, site, "name:batch-d").hits == 0
     solr.add([doc(site, "batch-e")])  # outside a block: at once, as before
     assert ckan_search(solr, site, "name:batch-e").hits == 1
+
+
+def test_one_commit_is_one_transaction_when_a_later_write_fails(solr, site, monkeypatch):
+    """A write that fails when the block's writes are sent undoes the earlier ones
+    (CKAN adds each package of a batch apart; the batch is then not committed)."""
+    import dataclasses
+
+    from ckanext.civic.search import documents
+    from ckanext.civic.search.backend import one_commit
+
+    prepare = documents.prepare
+
+    def broken_second(document: dict) -> documents.Row:
+        row = prepare(document)
+        if row.name == "flush-b":  # PostgreSQL refuses it only when it is sent
+            return dataclasses.replace(row, doc_json="{not json")
+        return row
+
+    monkeypatch.setattr(documents, "prepare", broken_second)
+    with pytest.raises(pysolr.SolrError):
+        with one_commit():
+            solr.add([doc(site, "flush-a")])
+            solr.add([doc(site, "flush-b")])
+    assert ckan_search(solr, site, "name:flush-*").hits == 0

@@ -40,7 +40,12 @@ from werkzeug.exceptions import TooManyRequests
 from civic.platform.api import API_PREFIX
 from civic.platform.ckan_action import is_action_path
 from civic.platform.oauth.protection import current_principal
-from civic.platform.ratelimit_storage import OneTripRedisStorage, Window, storage_uri
+from civic.platform.ratelimit_storage import (
+    OneTripRedisStorage,
+    Window,
+    storage_options,
+    storage_uri,
+)
 from civic.platform.settings import Settings
 
 _EXTENSION = "civic.limiter"
@@ -87,7 +92,8 @@ class AppQuotas:
 
     def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
         found = storage or storage_from_string(
-            storage_uri(settings.ratelimit_storage_url or settings.redis_url)
+            storage_uri(settings.ratelimit_storage_url or settings.redis_url),
+            **storage_options(settings),
         )
         if not isinstance(found, Storage):
             raise TypeError(f"not a synchronous limits storage: {found!r}")
@@ -187,6 +193,7 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
         app=app,
         # One Redis round trip per request for the count and the headers (issue 19).
         storage_uri=storage_uri(settings.ratelimit_storage_url or settings.redis_url),
+        storage_options=storage_options(settings),
         strategy="fixed-window",
         headers_enabled=True,
         header_name_mapping={

@@ -22,11 +22,14 @@ import os
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from limits.storage import RedisStorage
 from redis.connection import AbstractConnection
 from redis.exceptions import NoScriptError
+
+if TYPE_CHECKING:
+    from civic.platform.settings import Settings
 
 _INCR_TTL = b"""
 local current = redis.call("incrby", KEYS[1], ARGV[2])
@@ -64,6 +67,19 @@ _SCHEME = "civic+"
 def storage_uri(uri: str) -> str:
     """``uri`` for this storage when it is a Redis one (other storages unchanged)."""
     return _SCHEME + uri if uri.startswith(("redis://", "rediss://")) else uri
+
+
+def storage_options(settings: Settings) -> dict[str, Any]:
+    """The Redis client's timeouts (``[redis] timeout``), as the rest of the gateway's:
+    without them a Redis that stops answering, without refusing connections, would
+    hold every API call until the system's TCP timeout, not let it through."""
+    uri = settings.ratelimit_storage_url or settings.redis_url
+    if not uri.startswith(("redis://", "rediss://")):
+        return {}
+    return {
+        "socket_timeout": settings.redis_timeout,
+        "socket_connect_timeout": settings.redis_timeout,
+    }
 
 
 class Window(NamedTuple):

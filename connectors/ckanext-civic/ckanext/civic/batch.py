@@ -19,6 +19,11 @@ and only a run with no refusal is committed. Each created package is indexed
 before the commit, as ``package_create`` does; with ``civic_search`` the batch's
 index writes are one transaction too.
 
+Only sysadmins may call it (the gateway's worker is one): a refusal other than a
+name or id in use costs a run of the batch, so an open batch action would let any
+editor make CKAN do thousands of ``package_create`` in one request, and its up-front
+"already in use" answers would tell anyone which names private datasets hold.
+
 Settings: add ``civic_batch`` to ``ckan.plugins``.
 """
 
@@ -42,6 +47,7 @@ MAX_PACKAGES = 100
 
 def package_create_batch(context: Any, data_dict: dict[str, Any]) -> dict[str, Any]:
     """Create each package of ``data_dict["packages"]``; one result per package, in order."""
+    logic.check_access("civic_package_create_batch", context, data_dict)
     packages = data_dict.get("packages")
     if not isinstance(packages, list) or not all(isinstance(p, dict) for p in packages):
         raise logic.ValidationError({"packages": ["Must be a list of packages"]})
@@ -124,11 +130,21 @@ def _create(context: Any, package: dict[str, Any]) -> str:
     return str(logic.get_action("package_create")(item_context, copy.deepcopy(package)))
 
 
+def package_create_batch_auth(context: Any, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Sysadmins only (CKAN lets them through before asking this function)."""
+    return {"success": False, "msg": _("Only sysadmins may create datasets in batches")}
+
+
 class CivicBatchPlugin(plugins.SingletonPlugin):
     """Adds ``civic_package_create_batch``."""
 
     plugins.implements(plugins.IActions)
+    plugins.implements(plugins.IAuthFunctions)
 
     def get_actions(self) -> dict[str, Any]:
-        """The batch action (its authorization is package_create's, per package)."""
+        """The batch action (then package_create's authorization, per package)."""
         return {"civic_package_create_batch": package_create_batch}
+
+    def get_auth_functions(self) -> dict[str, Any]:
+        """Who may call the batch action: sysadmins."""
+        return {"civic_package_create_batch": package_create_batch_auth}

@@ -124,8 +124,11 @@ _AGGREGATE_LOCK = sa.func.pg_try_advisory_xact_lock(
     )
 )
 # The delivery's own transaction need not wait for its WAL to reach the disk: if a
-# crash loses its commit, the message is delivered again, and deliveries are
-# idempotent. set_config in the select list: no extra round trip.
+# crash loses its commit, the message is delivered again. Datasets and organizations
+# are idempotent upserts; mail is at-least-once anyway (a crash between the SMTP
+# send and the commit sends it again), this only widens that window by the WAL
+# writer's delay (a fraction of a second). set_config in the select list: no extra
+# round trip.
 _NOT_DURABLE = sa.func.set_config("synchronous_commit", "off", True)
 _TAKE = (
     sa.select(OutboxMessage, _AGGREGATE_LOCK, _NOT_DURABLE)

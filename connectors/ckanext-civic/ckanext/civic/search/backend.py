@@ -55,7 +55,13 @@ def one_commit() -> Iterator[None]:
         deferred: list[tuple[PostgresSearch, list[documents.Row]]] = _local.deferred
     finally:
         _local.deferred = None
+    # One transaction for the whole block: CKAN calls add() once per package, and a
+    # transaction per call would leave the first packages indexed when a later write
+    # fails, for datasets the batch then never commits.
+    merged: dict[str, tuple[PostgresSearch, list[documents.Row]]] = {}
     for backend, rows in deferred:
+        merged.setdefault(backend._url, (backend, []))[1].extend(rows)
+    for backend, rows in merged.values():
         backend._upsert(rows, one_transaction=True)
 
 
