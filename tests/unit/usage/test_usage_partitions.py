@@ -122,3 +122,14 @@ def test_a_month_not_made_is_not_tried_again_by_every_batch(
     monkeypatch.setattr(partitions, "_make", busy)
     assert partitions.ensure_months(engine, [month]) == []  # type: ignore[arg-type]
     assert tries == [month]  # known now: not asked again
+
+
+def test_the_last_month_of_the_calendar_has_a_partition_to_infinity() -> None:
+    """A stray date in December 9999 (an imported log's) makes a partition, not a crash."""
+    december = dt.date(9999, 12, 1)
+    assert partitions.months_between(dt.date(9999, 11, 5), dt.date(9999, 12, 31)) == [
+        dt.date(9999, 11, 1),
+        december,
+    ]
+    assert partitions._bounds(december) == ("9999-12-01 00:00:00+00", "infinity")
+    assert partitions.months_apart(dt.date(9999, 11, 5), december) == 1

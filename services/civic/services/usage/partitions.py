@@ -69,10 +69,18 @@ def month_of(moment: dt.datetime | dt.date) -> dt.date:
     return dt.date(moment.year, moment.month, 1)
 
 
+LAST_MONTH = dt.date(dt.MAXYEAR, 12, 1)
+
+
 def add_months(month: dt.date, count: int) -> dt.date:
     """The first day of the month ``count`` months after ``month`` (before, if < 0)."""
     index = month.year * 12 + month.month - 1 + count
     return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def months_apart(first: dt.date, last: dt.date) -> int:
+    """How many months ``last``'s month is after ``first``'s."""
+    return (last.year - first.year) * 12 + last.month - first.month
 
 
 def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -80,6 +88,8 @@ def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
     months, month, end = [], month_of(first), month_of(last)
     while month <= end:
         months.append(month)
+        if month == LAST_MONTH:
+            break
         month = add_months(month, 1)
     return months
 
@@ -101,7 +111,10 @@ def expired_before(today: dt.date, retention_months: int) -> dt.date | None:
 
 
 def _bounds(month: dt.date) -> tuple[str, str]:
-    return f"{month.isoformat()} 00:00:00+00", f"{add_months(month, 1).isoformat()} 00:00:00+00"
+    # December 9999 has no next month in Python's dates: its partition runs to infinity
+    # (an imported log's stray date there must not stop the maintenance for good).
+    end = "infinity" if month == LAST_MONTH else f"{add_months(month, 1).isoformat()} 00:00:00+00"
+    return f"{month.isoformat()} 00:00:00+00", end
 
 
 # Partitions this process knows exist, per engine: writers look here before asking.
@@ -185,7 +198,7 @@ def ensure_months(engine: Engine, months: Iterable[dt.date]) -> list[str]:
 def ensure_span(engine: Engine, first: dt.datetime, last: dt.datetime) -> list[str]:
     """Make the partitions of every month from ``first``'s to ``last``'s (writers)."""
     low, high = sorted((month_of(first), month_of(last)))
-    if add_months(low, MAX_SPAN_MONTHS) < high:  # a stray time: its ends only, not a century
+    if months_apart(low, high) > MAX_SPAN_MONTHS:  # a stray time: its ends only, not a century
         return ensure_months(engine, (low, high))
     return ensure_months(engine, months_between(low, high))
 
