@@ -36,7 +36,7 @@ import ckanapi
 import requests
 import sqlalchemy as sa
 from tests.integration.publishing.helpers import Catalog, body
-from tests.integration.stack import ROOT, STACK, drop_database, recreate_database, stack_env
+from tests.integration.stack import ROOT, STACK, bring_up, drop_database, stack_env
 
 from civic.services.bootstrap import Bootstrap, ConnectionSettings
 
@@ -53,18 +53,7 @@ def start_stack() -> dict[str, Any]:
         CIVIC_QUOTAS_PLANS=json.dumps({"standard": "1000000/minute"}),
     )
     var_dir = Path(env["CIVIC_VAR_DIR"])
-    recreate_database(env["CIVIC_DB_NAME"])
-    recreate_database(env["CIVIC_CKAN_DB_NAME"])
-    started = subprocess.run(
-        [sys.executable, str(STACK), "up"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if started.returncode != 0:
-        raise SystemExit(f"stack did not start:\n{started.stdout}\n{started.stderr}")
+    bring_up(env)
     return {
         "env": env,
         "gateway": f"http://127.0.0.1:{env['CIVIC_GATEWAY_PORT']}",

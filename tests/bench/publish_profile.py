@@ -30,7 +30,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from tests.integration.publishing.helpers import Catalog, body
-from tests.integration.stack import ROOT, STACK, drop_database, recreate_database, stack_env
+from tests.integration.stack import ROOT, STACK, bring_up, drop_database, stack_env
 
 from civic.connectors.ckan.remote import RemoteCkan
 from civic.platform.app import create_app
@@ -62,18 +62,7 @@ def start_stack() -> dict[str, str]:
         CIVIC_START_WORKER="0",
         CIVIC_GATEWAY_WORKERS="1",
     )
-    recreate_database(env["CIVIC_DB_NAME"])
-    recreate_database(env["CIVIC_CKAN_DB_NAME"])
-    started = subprocess.run(
-        [sys.executable, str(STACK), "up"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if started.returncode != 0:
-        raise SystemExit(f"stack did not start:\n{started.stdout}\n{started.stderr}")
+    bring_up(env)
     return env
 
 

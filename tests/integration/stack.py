@@ -90,3 +90,20 @@ def recreate_database(name: str) -> None:
             check=True,
             capture_output=True,
         )
+
+
+def bring_up(env: dict[str, str]) -> None:
+    """Fresh databases for ``env``'s stack, then ``scripts/stack.py up`` (benchmarks'
+    scripts; raises SystemExit with the script's output when it fails)."""
+    recreate_database(env["CIVIC_DB_NAME"])
+    recreate_database(env["CIVIC_CKAN_DB_NAME"])
+    started = subprocess.run(
+        [sys.executable, str(STACK), "up"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if started.returncode != 0:
+        raise SystemExit(f"stack did not start:\n{started.stdout}\n{started.stderr}")
