@@ -6,9 +6,9 @@ import bisect
 import datetime as dt
 import operator
 import uuid
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator, Mapping
-from itertools import chain, compress, repeat
+from itertools import chain, repeat
 from operator import attrgetter
 from typing import Any
 
@@ -186,92 +186,32 @@ def first_reuses(reuses: Collection[ReuseRecord]) -> dict[int, dt.datetime]:
 
 
 def _coverage_and_territory(evidence: Evidence, results: _Results) -> None:
-    # Sets of ``UUID.int``: Python hashes ints natively, UUIDs through a Python method,
-    # and these loops run over every dataset for each month of a report.
-    # ``attrgetter`` and ``map`` keep the loops over every dataset in C.
     datasets = evidence.datasets
-    counted = _coverage_counts(evidence)
-    if counted is not None:
-        covered, in_national = counted
-    else:
-        keys, in_national = _dataset_keys(evidence)
-        touched = set(map(_INT, evidence.used_externally))
-        touched.update(_reused_keys(evidence.reuses, evidence.live_reuses))
-        covered = len(touched.intersection(keys))
+    covered, in_national = _coverage_counts(evidence) if datasets else (0, 0)
     results.share("reuse_coverage", covered, len(datasets))
     results.share(
         "territorial.subnational_dataset_share", len(datasets) - in_national, len(datasets)
     )
 
 
-def _coverage_counts(evidence: Evidence) -> tuple[int, int] | None:
-    """How many of the datasets were used by a third party or reused, and how many
-    are national publishers', marked in arrays over the period's datasets (the
-    month's are their first ones); None when the datasets or reuses are not those
-    of columns made before (the caller counts with sets)."""
+def _coverage_counts(evidence: Evidence) -> tuple[int, int]:
+    """How many of the (non-empty) datasets were used by a third party or reused, and
+    how many are national publishers', marked in arrays over the period's datasets (the
+    month's are their first ones)."""
     datasets = evidence.datasets
-    if not datasets:
-        return None
     columns = _dataset_columns(datasets)
     base, n = columns.base, len(datasets)
     size = len(base.keys)
     marked = np.zeros(size + 1, dtype=bool)  # the last: datasets not among them
     marked[base.positions_of(evidence.used_externally)] = True
-    live = evidence.live_reuses
-    if live:
-        reuse_columns = _reuse_columns(evidence.reuses, live)
-        rows = reuse_columns.rows(live) if reuse_columns is not None else None
-        if reuse_columns is None or rows is None:
-            return None
-        chosen = np.zeros(len(reuse_columns.reuses), dtype=bool)
-        chosen[rows] = True
-        marked[reuse_columns.dataset_positions(base)[chosen[reuse_columns.dataset_of]]] = True
+    reuse_columns, rows = _reuse_rows(evidence.reuses, evidence.live_reuses)
+    chosen = np.zeros(len(reuse_columns.reuses), dtype=bool)
+    chosen[rows] = True
+    marked[reuse_columns.dataset_positions(base)[chosen[reuse_columns.dataset_of]]] = True
     national = frozenset(
         id.int for id, org in evidence.organizations.items() if org.level == "national"
     )
     return int(marked[:n].sum()), base.national_before(national, n)
-
-
-# The datasets of an evidence are shared by its capture checks (the same tuple): their
-# keys are computed once. A few recent entries, each holding its tuple, so an id is
-# never mistaken for another's.
-_KEYS: OrderedDict[int, tuple[object, object, frozenset[int], int]] = OrderedDict()
-
-
-_REUSED: OrderedDict[int, tuple[object, frozenset[int]]] = OrderedDict()
-
-
-def _reused_keys(reuses: tuple[ReuseRecord, ...], live: tuple[ReuseRecord, ...]) -> frozenset[int]:
-    """The keys of the datasets that ``live`` reuses (among ``reuses``) build on
-    (computed once per tuple)."""
-    known = _REUSED.get(id(live))
-    if known is not None and known[0] is live:
-        return known[1]
-    columns = _reuse_columns(reuses, live)
-    rows = columns.rows(live) if columns is not None else None
-    if columns is not None and rows is not None:
-        keys = columns.keys(rows)
-    else:
-        keys = frozenset(map(_INT, chain.from_iterable(map(_DATASET_IDS, live))))
-    _REUSED[id(live)] = (live, keys)
-    while len(_REUSED) > 64:
-        _REUSED.popitem(last=False)
-    return keys
-
-
-def _dataset_keys(evidence: Evidence) -> tuple[frozenset[int], int]:
-    """The datasets' ``UUID.int`` keys, and how many are national publishers'."""
-    datasets, organizations = evidence.datasets, evidence.organizations
-    known = _KEYS.get(id(datasets))
-    if known is not None and known[0] is datasets and known[1] is organizations:
-        return known[2], known[3]
-    keys = frozenset(map(_ID_INT, datasets))
-    national = {id.int for id, org in organizations.items() if org.level == "national"}
-    in_national = sum(map(national.__contains__, map(_ORGANIZATION_INT, datasets)))
-    _KEYS[id(datasets)] = (datasets, organizations, keys, in_national)
-    while len(_KEYS) > 64:
-        _KEYS.popitem(last=False)
-    return keys, in_national
 
 
 def _usage(evidence: Evidence, results: _Results, intervals: bool) -> None:
@@ -364,66 +304,8 @@ def _territories(evidence: Evidence) -> list[str]:
 
 
 def _reuses(evidence: Evidence, results: _Results, intervals: bool) -> None:
-    live = evidence.live_reuses
-    n = len(live)
-    columns = _reuse_columns(evidence.reuses, live)
-    rows = columns.rows(live) if columns is not None else None
-    if columns is not None and rows is not None:
-        _reuse_counts(columns, rows, results, intervals)
-        return
-    by_actor: Counter[str] = Counter(map(attrgetter("actor_type"), live))
-    for actor in (*ACTOR_TYPES, *ACTOR_GROUPS):
-        members = ACTOR_GROUPS.get(actor, frozenset({actor}))
-        results.share(f"actor_mix.reuses.{actor}", sum(by_actor[a] for a in members), n)
-    actor_counts = [by_actor[a] for a in ACTOR_TYPES]
-    results.put(
-        "actor_mix.reuses.diversity",
-        st.evenness(actor_counts, len(ACTOR_TYPES)),
-        n,
-        _categorical(actor_counts, intervals),
-    )
-    by_type = Counter(map(attrgetter("type"), live))
-    for kind in REUSE_TYPES:
-        results.share(f"reuse_type_mix.{kind}", by_type[kind], n)
-    type_counts = [by_type[kind] for kind in REUSE_TYPES]
-    results.put(
-        "reuse_type_mix.diversity",
-        st.evenness(type_counts, len(REUSE_TYPES)),
-        n,
-        _categorical(type_counts, intervals),
-    )
-    commercial = Counter(
-        zip(map(attrgetter("actor_type"), live), map(attrgetter("purpose"), live), strict=True)
-    )
-    general = sum(
-        count
-        for (actor, purpose), count in commercial.items()
-        if actor in GENERAL_INTEREST_ACTORS or purpose != "commercial"
-    )
-    results.share("general_interest_share", general, n)
-    producers = Counter(map(len, map(attrgetter("organization_ids"), live)))
-    levels = Counter(map(len, map(attrgetter("levels"), live)))
-    results.share("federation.cross_producer", _several(producers), n)
-    results.share("federation.cross_level", _several(levels), n)
-
-    per_owner = sorted(float(n) for n in Counter(map(attrgetter("owner"), live)).values())
-    results.put(
-        "usage_concentration.reuses_hhi",
-        st.hhi(per_owner),
-        len(per_owner),
-        resampling.bootstrap(per_owner, "hhi") if intervals else NO_INTERVAL,
-    )
-    results.put(
-        "usage_concentration.reuses_top5",
-        st.top_share(per_owner),
-        len(per_owner),
-        resampling.bootstrap(per_owner, "top5") if intervals else NO_INTERVAL,
-    )
-
-
-def _reuse_counts(columns: _ReuseColumns, rows: Ints, results: _Results, intervals: bool) -> None:
-    """:func:`_reuses`' figures for the reuses at ``rows`` of ``columns``, counted by
-    NumPy over codes (the same counts, so the same figures to the digit)."""
+    """The reuse indicators of the live reuses, counted by NumPy over codes."""
+    columns, rows = _reuse_rows(evidence.reuses, evidence.live_reuses)
     n = int(rows.size)
     by_actor = columns.count(columns.actor, columns.actors, rows)
     for actor in (*ACTOR_TYPES, *ACTOR_GROUPS):
@@ -564,37 +446,34 @@ class _ReuseColumns:
             self._retention = (created, kept)
         return self._retention if isinstance(self._retention, tuple) else None
 
-    def keys(self, rows: Ints) -> frozenset[int]:
-        """The keys of the datasets the reuses at ``rows`` build on."""
-        chosen = np.zeros(len(self.reuses), dtype=bool)
-        chosen[rows] = True
-        return frozenset(compress(self.dataset_keys, chosen[self.dataset_of].tolist()))
-
 
 _REUSE_COLUMNS: OrderedDict[int, tuple[object, _ReuseColumns]] = OrderedDict()
 
 
-def _reuse_columns(
+def _reuse_rows(
     reuses: tuple[ReuseRecord, ...], live: tuple[ReuseRecord, ...]
-) -> _ReuseColumns | None:
-    """Columns holding ``live`` (which are among ``reuses``): those of a tuple seen
-    before that holds them, else of ``reuses``; None when ``live`` is empty."""
-    if not live:
-        return None
-    first, last = id(live[0]), id(live[-1])
-    for _, columns in reversed(_REUSE_COLUMNS.values()):
-        if first in columns.index and last in columns.index:
-            return columns
+) -> tuple[_ReuseColumns, Ints]:
+    """Columns holding every reuse of ``live`` (which are among ``reuses``), and the
+    rows of ``live`` in them: those of a tuple seen before that holds them, else of
+    ``reuses`` (of ``live`` itself, were they not among them)."""
+    if live:
+        first, last = id(live[0]), id(live[-1])
+        for _, known in reversed(_REUSE_COLUMNS.values()):
+            if first in known.index and last in known.index:
+                rows = known.rows(live)
+                if rows is not None:
+                    return known, rows
+    elif _REUSE_COLUMNS:  # no rows: any columns serve
+        return next(reversed(_REUSE_COLUMNS.values()))[1], np.zeros(0, dtype=np.int64)
     columns = _ReuseColumns(reuses)
-    _REUSE_COLUMNS[id(reuses)] = (reuses, columns)
+    rows = columns.rows(live)
+    if rows is None:
+        columns = _ReuseColumns(live)
+        rows = np.arange(len(live), dtype=np.int64)
+    _REUSE_COLUMNS[id(columns.reuses)] = (columns.reuses, columns)
     while len(_REUSE_COLUMNS) > 4:
         _REUSE_COLUMNS.popitem(last=False)
-    return columns
-
-
-def _several(counts: Counter[int]) -> int:
-    """How many reuses have two (producers, levels) or more."""
-    return sum(count for size, count in counts.items() if size >= 2)
+    return columns, rows
 
 
 def _categorical(counts: list[int], intervals: bool) -> st.Interval:
@@ -796,10 +675,9 @@ def _activity(evidence: Evidence, results: _Results) -> None:
     horizon = dt.timedelta(days=RETENTION_DAYS)
     latest = period.end_instant - horizon
     reuses = evidence.reuses
-    columns = _reuse_columns(reuses, reuses)
-    rows = columns.rows(reuses) if columns is not None else None
-    retention = columns.retention() if columns is not None else None
-    if rows is not None and retention is not None:
+    columns, rows = _reuse_rows(reuses, reuses)
+    retention = columns.retention()
+    if retention is not None:
         created, retained = retention
         in_cohort = created[rows] <= (latest - _EPOCH) // _MICROSECOND
         results.share("reuse_retention", int(retained[rows][in_cohort].sum()), int(in_cohort.sum()))
