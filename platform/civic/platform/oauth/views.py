@@ -15,8 +15,8 @@ from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from civic.platform.oauth.server import current_server
-from civic.platform.web.session import check_csrf, current_user
+from civic.platform.oauth.server import AuthorizationCodeGrant, current_server
+from civic.platform.web.session import WebUser, check_csrf, current_user
 from civic.platform.wiring import current_bootstrap
 from civic.services.identity.rights import SCOPES, effective_scopes, split_scope
 
@@ -84,17 +84,7 @@ def blueprint() -> Blueprint:
 
     @bp.get("/oauth/authorize")
     def authorize() -> Page:
-        if (refused := _unusable_parameter()) is not None:
-            return refused
-        user = current_user()
-        if user is None:
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        server = current_server()
-        with _transaction():
-            try:
-                grant = server.get_consent_grant(end_user=user)
-            except OAuth2Error as error:
-                return _authorization_error(error)
+        def consent_page(user: WebUser, grant: AuthorizationCodeGrant) -> Page:
             app = grant.client.app
             # Only what the person may use is asked for: the token is capped at that.
             asked = effective_scopes(split_scope(grant.request.scope), user.role)
@@ -102,31 +92,47 @@ def blueprint() -> Blueprint:
                 "oauth/consent.html",
                 app=app,
                 user=user,
-                scopes=[(name, SCOPES[name]) for name in SCOPES if name in asked],
+                scopes=[name for name in SCOPES if name in asked],
                 redirect_uri=grant.redirect_uri,
             )
+
+        return _with_consent_grant(consent_page)
 
     @bp.post("/oauth/authorize")
     def authorize_decision() -> Page:
         check_csrf()
-        if (refused := _unusable_parameter()) is not None:
-            return refused
-        user = current_user()
-        if user is None:
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        server = current_server()
-        with _transaction():
-            try:
-                grant = server.get_consent_grant(end_user=user)
-            except OAuth2Error as error:
-                return _authorization_error(error)
+
+        def decide(user: WebUser, grant: AuthorizationCodeGrant) -> Page:
             approved = request.form.get("decision") == "approve"
-            response: WerkzeugResponse = server.create_authorization_response(
+            response: WerkzeugResponse = current_server().create_authorization_response(
                 grant_user=user if approved else None, grant=grant
             )
             return response
 
+        return _with_consent_grant(decide)
+
     return bp
+
+
+def _with_consent_grant(answer: Callable[[WebUser, AuthorizationCodeGrant], Page]) -> Page:
+    """The authorization request's checks shared by the consent page and the decision.
+
+    A parameter no valid value can hold gets the server's 400 page; a person not
+    logged in goes to the login page and comes back; a request Authlib refuses gets
+    :func:`_authorization_error`. Otherwise ``answer`` runs with the person and the
+    grant, in one transaction.
+    """
+    if (refused := _unusable_parameter()) is not None:
+        return refused
+    user = current_user()
+    if user is None:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    with _transaction():
+        try:
+            grant = current_server().get_consent_grant(end_user=user)
+        except OAuth2Error as error:
+            return _authorization_error(error)
+        return answer(user, grant)
 
 
 def _unusable_parameter() -> Page | None:

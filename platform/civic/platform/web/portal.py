@@ -220,7 +220,7 @@ def _tokens_page(
         state=personal.state,
         apps=[app for app in apps if app.registered_via != PERSONAL_APP_CHANNEL],
         personal_app=find_personal_app(uow, _user_id()),
-        scopes={name: text for name, text in SCOPES.items() if name in rights},
+        scopes=[name for name in SCOPES if name in rights],
         actor_types=[actor.value for actor in ActorType],
         lifetimes=(7, 30, 90, 180, 365),
         default_days=personal.DEFAULT_EXPIRY_DAYS,

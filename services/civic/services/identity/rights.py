@@ -19,15 +19,16 @@ REPORTS_READ = "reports:read"
 REPORTS_REGISTER = "reports:register"
 ADMIN = "admin"
 
-# Reading the public catalog needs no scope; these are the rights beyond it.
-SCOPES: Mapping[str, str] = {
-    DATASETS_WRITE: "publish and update the datasets of your organizations",
-    REUSES_WRITE: "declare and update reuses of datasets",
-    USAGE_READ: "read usage statistics (an app reads its own)",
-    REPORTS_READ: "read reuse and pathway evidence reports",
-    REPORTS_REGISTER: "register the pathway thresholds before the data (pre-registration)",
-    ADMIN: "administer the platform: apps, quotas, suspensions",
-}
+# Reading the public catalog needs no scope; these are the rights beyond it, in the
+# order pages list them (their words, translated, are the pages' ``scope_label``).
+SCOPES: tuple[str, ...] = (
+    DATASETS_WRITE,
+    REUSES_WRITE,
+    USAGE_READ,
+    REPORTS_READ,
+    REPORTS_REGISTER,
+    ADMIN,
+)
 
 ROLE_RIGHTS: Mapping[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(SCOPES),
