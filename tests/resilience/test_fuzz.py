@@ -22,16 +22,31 @@ Requests whose request line exceeds gunicorn's limit (``limit_request_line``, 40
 bytes) never reach the application: gunicorn answers them 400 in HTML. They are
 counted apart (the ledger shows how many), not as failures.
 
-Each role's rate-limit counter is reset before each operation: the limiter is tested
-elsewhere (and by the load part); here it would only turn most requests into 429s
-that never reach the handlers. The fuzzer's requests leave from 127.0.0.2, so the
-anonymous counter it resets (per address) is its own, not other tests'.
+Each role's rate-limit counter is reset before each operation and every
+``RESET_EVERY`` cases: the limiter is tested elsewhere (and by the load part); here it
+would only turn most requests into 429s that never reach the handlers. The fuzzer's
+requests leave from 127.0.0.2, so the anonymous counter it resets (per address) is
+its own, not other tests'.
+
+Generating the cases is what costs, not answering them: in the quick run (2026-12-03)
+a case cost 15 ms of the fuzzer's CPU and 4 ms of the gateway's, and three quarters of
+the fuzzer's samples were hypothesis and schemathesis drawing cases (schemathesis
+builds strategies while it draws), a fifth sending them. So the (operation, role)
+pairs run in ``PROCESSES`` forked processes side by side, a role's operations
+interleaved with the other roles' so that two processes seldom act as one role at
+once; each role's test waits for its own pairs. Every pair still asks ``EXAMPLES``
+cases, drawn as before (derandomized: the same cases whatever the process).
+``CIVIC_FUZZ_PROGRESS=FILE`` appends a JSON line per finished pair to FILE.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+import queue
 import time
+import traceback
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -83,11 +98,17 @@ SERVER_REQUEST_LINE_LIMIT = 4094
 # Roles as the ledger's columns; the non-API operations run once, as "-".
 COLUMNS = (*ROLES, "-")
 TIMEOUT = 30
-# The suite's 900 s per test fits the quick profile. The full one asks 500 examples of
-# each of about 100 operations per role: its first run (2026-12-02, machine at load 10
-# to 20) tried 104,151 cases in 5,250 s, and every role's test but one was stopped at
-# 900 s before the end. A role's test may take hours there.
-FUZZ_SECONDS = by_profile(900, 4 * 3600)
+# A bound on the whole campaign: the first test to wait (anonymous) waits for nearly
+# every pair, since the roles take turns. The quick profile (about 20,000 cases) took
+# 9 min for two of its seven columns' tests at load 11 to 13 on 2 cores (2026-12-03);
+# the full one asks 500 examples of each of 121 operations (59 per role, 62 once), about
+# 200,000 cases at 15 ms of the fuzzer's CPU and 4 ms of the gateway's each.
+FUZZ_SECONDS = by_profile(3600, 4 * 3600)
+# Client processes; 3 on the 2-core machine: the gateway's share is small (see above).
+PROCESSES = int(os.environ.get("CIVIC_FUZZ_PROCESSES") or 3)
+# Cases between two resets of the role's rate-limit counter (600/minute in tests): two
+# processes acting as one role at once stay under it.
+RESET_EVERY = 100
 
 
 @dataclass
@@ -134,23 +155,39 @@ def tally(ledger: Ledger) -> Iterator[Tally]:
         ledger.note(PART, f"FAILED {role} {operation}: {title}: {message.splitlines()[0][:160]}")
 
 
+@pytest.fixture(scope="module")
+def campaign(
+    request: pytest.FixtureRequest, schema: Any, roles: Roles, tally: Tally
+) -> Iterator[Campaign]:
+    """The selected tests' (operation, role) pairs, fuzzed side by side from the start."""
+    operations = _operations(schema)
+    columns = _selected_columns(request.session.items)
+    per_column = {
+        column: [op for op in operations if op.path.startswith(API) == (column != "-")]
+        for column in columns
+    }
+    jobs = _interleaved(per_column)
+    running = Campaign(operations, jobs, roles, tally)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
 @pytest.mark.timeout(FUZZ_SECONDS)
 @pytest.mark.parametrize("role", ROLES)
-def test_api_operations_hold_under_fuzzing(
-    role: str, schema: Any, roles: Roles, tally: Tally
-) -> None:
-    actor = roles[role]
-    operations = [op for op in _operations(schema) if op.path.startswith(API)]
+def test_api_operations_hold_under_fuzzing(role: str, campaign: Campaign, tally: Tally) -> None:
+    operations = [op for op in campaign.operations if op.path.startswith(API)]
     assert len(operations) > 30, "the document lost its API operations"
-    _fuzz(operations, actor, roles, tally, column=role)
+    campaign.wait(role)
     _assert_none_failed(tally, role)
 
 
 @pytest.mark.timeout(FUZZ_SECONDS)
 def test_oauth_health_and_dcat_operations_hold_under_fuzzing(
-    schema: Any, roles: Roles, tally: Tally
+    campaign: Campaign, tally: Tally
 ) -> None:
-    operations = [op for op in _operations(schema) if not op.path.startswith(API)]
+    operations = [op for op in campaign.operations if not op.path.startswith(API)]
     assert {op.path for op in operations} >= {
         "/oauth/token",
         "/catalog.ttl",
@@ -158,7 +195,7 @@ def test_oauth_health_and_dcat_operations_hold_under_fuzzing(
         "/api/3/action/package_search",
         "/api/3/action/package_create",
     }
-    _fuzz(operations, roles[ANONYMOUS], roles, tally, column="-")
+    campaign.wait("-")
     _assert_none_failed(tally, "-")
 
 
@@ -181,23 +218,150 @@ def _operations(schema: Any) -> list[Any]:
     return operations
 
 
-def _fuzz(operations: list[Any], actor: Actor, roles: Roles, tally: Tally, *, column: str) -> None:
+def _selected_columns(items: list[pytest.Item]) -> list[str]:
+    """The ledger's columns whose test this session runs (``-k`` may select a few)."""
+    selected = set()
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is test_api_operations_hold_under_fuzzing:
+            selected.add(item.callspec.params["role"])  # type: ignore[attr-defined]
+        elif function is test_oauth_health_and_dcat_operations_hold_under_fuzzing:
+            selected.add("-")
+    return [column for column in COLUMNS if column in selected]
+
+
+def _interleaved(per_column: dict[str, list[Any]]) -> list[tuple[str, Any]]:
+    """(column, operation) pairs, one column after the other: roles take turns."""
+    jobs = []
+    for rank in range(max((len(ops) for ops in per_column.values()), default=0)):
+        for column, ops in per_column.items():
+            if rank < len(ops):
+                jobs.append((column, ops[rank]))
+    return jobs
+
+
+# What the forked processes inherit: the jobs and the roles (nothing is pickled but
+# the jobs' numbers and their plain results).
+_INHERITED: tuple[list[tuple[str, Any]], Roles] | None = None
+
+
+class Campaign:
+    """``PROCESSES`` forked processes fuzzing the jobs; the tests collect the results."""
+
+    def __init__(
+        self, operations: list[Any], jobs: list[tuple[str, Any]], roles: Roles, tally: Tally
+    ) -> None:
+        global _INHERITED  # noqa: PLW0603 - read by the forked processes only
+        _INHERITED = (jobs, roles)
+        self.operations = operations
+        self.jobs = jobs
+        self.tally = tally
+        self.pending = Counter(column for column, _ in jobs)
+        self.finished = 0
+        self.progress = os.environ.get("CIVIC_FUZZ_PROGRESS")
+        context = multiprocessing.get_context("fork")
+        self.todo: Any = context.Queue()
+        self.done: Any = context.Queue()
+        # Forked before any queue's feeder thread exists in this process.
+        self.processes = [
+            context.Process(target=_work, args=(self.todo, self.done), daemon=True)
+            for _ in range(min(PROCESSES, len(jobs)) or 1)
+        ]
+        for process in self.processes:
+            process.start()
+        for index in range(len(jobs)):
+            self.todo.put(index)
+        for _ in self.processes:
+            self.todo.put(None)
+        self.started = time.monotonic()
+
+    def wait(self, column: str) -> None:
+        """Until every job of ``column`` has its result in the tally."""
+        while self.pending[column] > 0:
+            try:
+                result = self.done.get(timeout=10)
+            except queue.Empty:
+                if not any(process.is_alive() for process in self.processes):
+                    codes = [process.exitcode for process in self.processes]
+                    raise RuntimeError(f"the fuzzing processes ended early: {codes}") from None
+                continue
+            self._take(result)
+
+    def _take(self, result: dict[str, Any]) -> None:
+        column, label = result["column"], result["operation"]
+        self.pending[column] -= 1
+        self.finished += 1
+        tally = self.tally
+        tally.cases[label][column] += result["cases"]
+        tally.timings[label] += result["seconds"]
+        tally.statuses.update(result["statuses"])
+        tally.refused_by_server += result["refused"]
+        tally.failed[column] += result["failed"]
+        for title, message in result["distinct"].items():
+            tally.distinct.setdefault((column, label, title), message)
+        if result["error"]:
+            tally.failure(column, label, "raised", result["error"])
+        tally.seconds = time.monotonic() - self.started
+        if self.progress:
+            line = {
+                **{key: result[key] for key in ("column", "operation", "cases", "failed")},
+                "seconds": round(result["seconds"], 1),
+                "raised": bool(result["error"]),
+                "job": f"{self.finished}/{len(self.jobs)}",
+                "elapsed": round(tally.seconds),
+                "loadavg": _loadavg(),
+            }
+            with open(self.progress, "a", encoding="utf-8") as out:
+                out.write(json.dumps(line) + "\n")
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()
+        for process in self.processes:
+            process.join(timeout=10)
+        for channel in (self.todo, self.done):
+            channel.close()
+            channel.cancel_join_thread()
+
+
+def _work(todo: Any, done: Any) -> None:
+    """A forked process: fuzz the jobs it is handed until told to stop (None)."""
+    assert _INHERITED is not None
+    jobs, roles = _INHERITED
     limits = redis.Redis.from_url(roles.stack.redis_url)
     session = requests.Session()
     session.mount("http://", _FromSourceAddress())
-    started = time.monotonic()
+    while (index := todo.get()) is not None:
+        column, operation = jobs[index]
+        done.put(_fuzz_job(column, operation, roles, limits, session))
+
+
+def _fuzz_job(
+    column: str, operation: Any, roles: Roles, limits: redis.Redis, session: requests.Session
+) -> dict[str, Any]:
+    """One operation as one role (column), as a plain result for the parent process."""
+    actor = roles[ANONYMOUS] if column == "-" else roles[column]
+    result: dict[str, Any] = {
+        "column": column,
+        "operation": operation.label,
+        "cases": 0,
+        "statuses": Counter(),
+        "refused": 0,
+        "failed": 0,
+        "distinct": {},
+        "error": None,
+    }
+    begun = time.monotonic()
     try:
-        for operation in operations:
-            _reset_rate_limit(limits, actor)
-            begun = time.monotonic()
-            _fuzz_operation(
-                operation, actor=actor, roles=roles, tally=tally, column=column, session=session
-            )
-            tally.timings[operation.label] += time.monotonic() - begun
-    finally:
-        session.close()
-        limits.close()
-        tally.seconds += time.monotonic() - started
+        _reset_rate_limit(limits, actor)
+        _fuzz_operation(
+            operation, actor=actor, roles=roles, result=result, session=session, limits=limits
+        )
+    except Exception:  # the role's test fails with it; the other jobs go on
+        result["error"] = traceback.format_exc()
+    result["seconds"] = time.monotonic() - begun
+    return result
 
 
 def _fuzz_operation(
@@ -205,9 +369,9 @@ def _fuzz_operation(
     *,
     actor: Actor,
     roles: Roles,
-    tally: Tally,
-    column: str,
+    result: dict[str, Any],
     session: requests.Session,
+    limits: redis.Redis,
 ) -> None:
     headers = actor.headers if operation.path.startswith(API) else {}
     pinned = _existing_objects(operation, roles)
@@ -222,6 +386,12 @@ def _fuzz_operation(
             )
         )
     base_url = roles.stack.gateway_url
+    distinct: dict[str, str] = result["distinct"]
+
+    def failed(case: Any, title: str, message: str) -> None:
+        result["failed"] += 1
+        if title not in distinct:
+            distinct[title] = _with_curl(case, message)
 
     @settings(
         max_examples=EXAMPLES,
@@ -238,10 +408,12 @@ def _fuzz_operation(
     @given(case=st.one_of(strategies))
     def run(case: Any) -> None:
         response = case.call(base_url=base_url, session=session, timeout=TIMEOUT)
-        tally.cases[operation.label][column] += 1
-        tally.statuses[response.status_code] += 1
+        result["cases"] += 1
+        result["statuses"][response.status_code] += 1
+        if result["cases"] % RESET_EVERY == 0:
+            _reset_rate_limit(limits, actor)
         if _refused_by_server(response):
-            tally.refused_by_server += 1
+            result["refused"] += 1
             return
         try:
             case.validate_response(response, checks=CHECKS)
@@ -249,10 +421,10 @@ def _fuzz_operation(
             for failure in group.exceptions:
                 message = failure.message if isinstance(failure, Failure) else str(failure)
                 title = failure.title if isinstance(failure, Failure) else type(failure).__name__
-                tally.failure(column, operation.label, title, _with_curl(case, message))
+                failed(case, title, message)
         problem = _problem_violation(operation.path, response)
         if problem:
-            tally.failure(column, operation.label, "not problem+json", _with_curl(case, problem))
+            failed(case, "not problem+json", problem)
 
     run()
 
@@ -336,6 +508,14 @@ class _FromSourceAddress(HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         kwargs["source_address"] = (SOURCE_ADDRESS, 0)
         super().init_poolmanager(*args, **kwargs)
+
+
+def _loadavg() -> str:
+    try:
+        with open("/proc/loadavg", encoding="ascii") as source:
+            return " ".join(source.read().split()[:3])
+    except OSError:
+        return ""
 
 
 def _reset_rate_limit(limits: redis.Redis, actor: Actor) -> None:
