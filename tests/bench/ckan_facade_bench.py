@@ -8,6 +8,11 @@ worker's search cache holds (``search_cache_size``, 256 answers), drawn with a s
 (a few popular queries, a long tail) as real traffic is. The wrk script counts the
 facade's ``X-Search-Cache`` header, so the run prints the cache's hit rate: a ratio
 made of cache hits alone would say nothing about the search.
+
+The show runs count the status of every answer that is not a success, with the first
+such answer's time and body (:func:`lua_statuses`, :func:`failures`): a failed run says
+why it failed. Their bearer token comes from :class:`Bearer`, which renews it before a
+run could outlive it.
 """
 
 from __future__ import annotations
@@ -16,11 +21,15 @@ import json
 import random
 import re
 import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
 
 WORDS = ["eau", "transport", "budget", "école", "air", "santé", "vélo", "énergie"]
 FORMATS = ["CSV", "JSON", "XLSX", "GeoJSON"]
 FACETS = json.dumps(["organization", "tags", "res_format", "license_id"])
 _HITS = re.compile(r"^cache hits (\d+) misses (\d+)$", re.MULTILINE)
+_FAILED = re.compile(r"^failed statuses (.*?) first (\S+) sample (.*)$", re.MULTILINE)
+_TOTAL = re.compile(r"^\s*(\d+) requests in", re.MULTILINE)
 
 
 def distinct_searches(organizations: list[str]) -> list[str]:
@@ -98,3 +107,98 @@ def show_paths(count: int, *, step: int = 7, limit: int = 200) -> tuple[list[str
     facade = [f"/api/3/action/package_show?id={name}" for name in names]
     v1 = [f"/api/v1/datasets/{name}" for name in names]
     return facade, v1
+
+
+def lua_statuses(paths: list[str], headers: dict[str, str] | None = None) -> str:
+    """A wrk script cycling through ``paths`` in a fixed order (as ``run.lua_paths``) that
+    counts the answers wrk calls failed (status > 399) per status, and keeps the time
+    (UTC) and the start of the body of the first one, printed by :func:`failures`'s
+    ``done`` lines, one per wrk thread that saw any."""
+    lines = [
+        f"local paths = {{{', '.join(json.dumps(p) for p in paths)}}}",
+        "local i = 0",
+        "local threads = {}",
+    ]
+    lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in (headers or {}).items()]
+    lines += [
+        "function setup(thread) table.insert(threads, thread) end",
+        'function init(args) counts = {}; statuses = ""; first = ""; sample = "" end',
+        "request = function()",
+        "  i = i % #paths + 1",
+        "  return wrk.format(nil, paths[i])",
+        "end",
+        "function response(status, headers, body)",
+        "  if status <= 399 then return end",
+        "  counts[status] = (counts[status] or 0) + 1",
+        "  local parts = {}",
+        '  for code, n in pairs(counts) do parts[#parts + 1] = code .. "=" .. n end',
+        "  table.sort(parts)",
+        '  statuses = table.concat(parts, ",")',
+        '  if first == "" then',
+        '    first = os.date("!%H:%M:%S")',
+        '    local why = headers["WWW-Authenticate"] or headers["Retry-After"] or ""',
+        '    sample = string.sub(string.gsub(why .. " " .. (body or ""), "%s+", " "), 1, 240)',
+        "  end",
+        "end",
+        "function done(summary, latency, requests)",
+        "  for _, t in ipairs(threads) do",
+        '    local seen = t:get("statuses")',
+        '    if seen ~= "" then',
+        '      io.write(string.format("failed statuses %s first %s sample %s\\n",',
+        '        seen, t:get("first"), t:get("sample")))',
+        "    end",
+        "  end",
+        "end",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def failures(output: str) -> str:
+    """What :func:`lua_statuses` saw fail in one wrk ``output``, in one line: the count
+    per status over all threads, the first failure's time and a sample body ("" if none)."""
+    counts: dict[int, int] = {}
+    first, sample = "", ""
+    for found in _FAILED.finditer(output):
+        for part in found.group(1).split(","):
+            code, _, n = part.partition("=")
+            counts[int(code)] = counts.get(int(code), 0) + int(n)
+        if not first or found.group(2) < first:
+            first, sample = found.group(2), found.group(3).strip()
+    if not counts:
+        return ""
+    total = _TOTAL.search(output)
+    of = f" of {int(total.group(1)):,}" if total else ""
+    by_status = ", ".join(f"{code} x{n:,}" for code, n in sorted(counts.items()))
+    return (
+        f"{sum(counts.values()):,}{of} answers failed ({by_status}),"
+        f" the first at {first} UTC: {sample}"
+    )
+
+
+@dataclass
+class Bearer:
+    """The show runs' bearer token, renewed before a run could outlive it.
+
+    An access token lives ``oauth_access_token_ttl`` seconds (900 by default): one
+    token taken when ``make bench`` starts expires before its later benchmarks end,
+    and every answer after that is a 401. ``issue`` returns a fresh token and its
+    ``expires_in``; ``clock`` is monotonic seconds.
+    """
+
+    issue: Callable[[], tuple[str, int]]
+    clock: Callable[[], float]
+    margin: float = 10.0  # wrk's start, the last answers of a run, a slow token answer
+    token: str = ""
+    expires: float = 0.0
+
+    def headers(self, seconds: float) -> dict[str, str]:
+        """An ``Authorization`` header whose token outlives a run of ``seconds``."""
+        if not self.token or self.clock() + seconds + self.margin >= self.expires:
+            asked = self.clock()
+            self.token, lifetime = self.issue()
+            if lifetime <= seconds + self.margin:
+                raise RuntimeError(
+                    f"an access token lives {lifetime}s: too short for a {seconds}s run"
+                )
+            self.expires = asked + lifetime
+        return {"Authorization": f"Bearer {self.token}"}
