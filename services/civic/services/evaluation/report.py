@@ -20,7 +20,8 @@ from civic.services.evaluation.capture import (
 from civic.services.evaluation.evidence import PARTS, Evidence, gather
 from civic.services.evaluation.freshness import Freshness
 from civic.services.evaluation.indicators import INDICATORS, IndicatorValue
-from civic.services.evaluation.measures import compute_indicators, first_reuses, parts_for
+from civic.services.evaluation.measures import compute_indicators, parts_for
+from civic.services.evaluation.measures.datasets import first_reuses
 from civic.services.evaluation.pathways import PathwaySet
 from civic.services.evaluation.preregistration import (
     Registration,
