@@ -430,6 +430,23 @@ def search_mix() -> tuple[list[str], list[str]]:
     return ours, theirs
 
 
+def renewed_bearer(running: Stack) -> ckan_facade_bench.Bearer:
+    """A bearer token of an app of its own, renewed before a run could outlive it."""
+    client_id, secret, _ = client_token(running)
+
+    def issue() -> tuple[str, int]:
+        answer = requests.post(
+            f"{running.gateway}/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(client_id, secret),
+            timeout=30,
+        )
+        answer.raise_for_status()
+        return str(answer.json()["access_token"]), int(answer.json()["expires_in"])
+
+    return ckan_facade_bench.Bearer(issue, time.monotonic)
+
+
 def client_token(running: Stack) -> tuple[str, str, str]:
     """A client-credentials app of the bench: client id, secret and a fresh access token."""
     client_id, secret = make_app(running.database_url)
@@ -665,22 +682,9 @@ def ckan_facade(
         with attempt(results, "ckan_show_vs_v1_show", "requests/s", 0.9):
             say("ckan_show_vs_v1_show")
             facade_shows, v1_shows = ckan_facade_bench.show_paths(size.datasets)
-            # Its own app, whose token is renewed before a run could outlive it: in a full
-            # run this benchmark starts about 15 minutes (an access token's life) after
-            # the run's first token was issued.
-            client_id, secret, _ = client_token(running)
-
-            def issue() -> tuple[str, int]:
-                answer = requests.post(
-                    f"{running.gateway}/oauth/token",
-                    data={"grant_type": "client_credentials"},
-                    auth=(client_id, secret),
-                    timeout=30,
-                )
-                answer.raise_for_status()
-                return str(answer.json()["access_token"]), int(answer.json()["expires_in"])
-
-            bearer = ckan_facade_bench.Bearer(issue, time.monotonic)
+            # In a full run this benchmark starts about 15 minutes (an access token's
+            # life) after the run's first token was issued.
+            bearer = renewed_bearer(running)
 
             def shows(side: str, paths: list[str], s: int) -> float:
                 # A failed run says which statuses failed, when, and a sample body.
@@ -813,7 +817,7 @@ def run(size: Size, only: set[str]) -> list[Result]:
                         names = [
                             f"/api/v1/datasets/bench-{n:05d}" for n in range(0, size.datasets, 7)
                         ]
-                        show = lua_paths(names[:200], {"Authorization": f"Bearer {token}"})
+                        bearer = renewed_bearer(running)
                         results.append(
                             Result(
                                 "show_vs_bare_flask",
@@ -822,7 +826,11 @@ def run(size: Size, only: set[str]) -> list[Result]:
                                 "requests/s",
                                 0.5,
                                 pairs(
-                                    lambda s: wrk(running.gateway + "/", seconds=s, script=show),
+                                    lambda s: wrk(
+                                        running.gateway + "/",
+                                        seconds=s,
+                                        script=lua_paths(names[:200], bearer.headers(s)),
+                                    ),
                                     lambda s: wrk(peer + "/show", seconds=s),
                                     reps,
                                     seconds,
