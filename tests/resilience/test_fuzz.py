@@ -144,7 +144,8 @@ def tally(ledger: Ledger) -> Iterator[Tally]:
     ledger.note(
         PART,
         f"{len(found.cases)} operations, {EXAMPLES} examples asked per operation and role, "
-        f"{found.seconds:.0f} s; statuses {dict(sorted(found.statuses.items()))}; "
+        f"{found.seconds:.0f} s in {PROCESSES} processes (load {_loadavg()}); "
+        f"statuses {dict(sorted(found.statuses.items()))}; "
         f"{found.refused_by_server} refused by gunicorn (request line too long)",
     )
     ledger.note(PART, f"{'operation':58} " + " ".join(f"{c[:11]:>11}" for c in COLUMNS))
