@@ -7,21 +7,31 @@ from typing import get_args
 
 from flask.testing import FlaskClient
 
-from civic.platform.api import vocabulary
 from civic.platform.docs import DocumentedApp
 from civic.platform.pages import labels
 from civic.platform.web import forms, reuses
 from civic.platform.web.labels import actor_type_label
-from civic.services.apps.models import ActorType
-from civic.services.reuses.vocabulary import ReusePurpose, ReuseState, ReuseType
+from civic.services.apps.models import ActorType, ActorTypeName
+from civic.services.literal import values_literal
+from civic.services.reuses.vocabulary import (
+    ModerationAction,
+    ModerationActionName,
+    PurposeName,
+    ReusePurpose,
+    ReuseState,
+    ReuseType,
+    ReuseTypeName,
+    StateName,
+)
 
 
 def test_the_api_literals_list_the_enums_values_in_their_order() -> None:
-    assert get_args(vocabulary.values_literal(ActorType)) == tuple(a.value for a in ActorType)
-    assert get_args(vocabulary.ActorTypeName) == tuple(a.value for a in ActorType)
-    assert get_args(vocabulary.ReuseTypeName) == tuple(t.value for t in ReuseType)
-    assert get_args(vocabulary.PurposeName) == tuple(p.value for p in ReusePurpose)
-    assert get_args(vocabulary.StateName) == tuple(s.value for s in ReuseState)
+    assert get_args(values_literal(ActorType)) == tuple(a.value for a in ActorType)
+    assert get_args(ActorTypeName) == tuple(a.value for a in ActorType)
+    assert get_args(ReuseTypeName) == tuple(t.value for t in ReuseType)
+    assert get_args(PurposeName) == tuple(p.value for p in ReusePurpose)
+    assert get_args(StateName) == tuple(s.value for s in ReuseState)
+    assert get_args(ModerationActionName) == tuple(a.value for a in ModerationAction)
 
 
 def test_the_openapi_document_lists_the_enums_values(client: FlaskClient) -> None:

@@ -18,10 +18,9 @@ from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel, ConfigDict, Field
 
 from civic.platform.api import BEARER, feature_blueprint
-from civic.platform.api.vocabulary import ActorTypeName
 from civic.platform.oauth.protection import require
 from civic.platform.wiring import current_bootstrap
-from civic.services.apps.models import ActorType
+from civic.services.apps.models import ActorType, ActorTypeName
 from civic.services.identity.rights import SCOPES, join_scope, split_scope
 from civic.services.tokens import personal
 from civic.services.tokens.models import PersonalToken

@@ -1,62 +1,19 @@
-"""OpenAPI models of the reuse registry's answers and query strings (bodies are the services')."""
+"""OpenAPI models of the reuse registry's lists, paths and query strings; the reuse document
+itself is the services' (:class:`~civic.services.reuses.documents.ReuseOut`)."""
 
 from __future__ import annotations
-
-import datetime as dt
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from civic.platform.api.catalog_schemas import FacetItem
-from civic.platform.api.vocabulary import ActorTypeName, PurposeName, ReuseTypeName, StateName
+from civic.services.apps.models import ActorTypeName
+from civic.services.reuses.documents import ModerationRecord, ReuseOut
 from civic.services.reuses.registry import MAX_PAGE_SIZE
+from civic.services.reuses.vocabulary import PurposeName, ReuseTypeName, StateName
 
 
 class ReusePath(BaseModel):
     reuse_id: str = Field(description="the reuse's id (a UUID)", max_length=36)
-
-
-class ReuseDataset(BaseModel):
-    name: str
-    title: str
-    organization: str
-
-
-class OwnerApp(BaseModel):
-    client_id: str
-    client_name: str
-
-
-class OwnerUser(BaseModel):
-    display_name: str
-
-
-class ReuseOwner(BaseModel):
-    """Who declared the reuse: an app, a person, or both; and its actor type."""
-
-    actor_type: ActorTypeName
-    app: OwnerApp | None
-    user: OwnerUser | None
-
-
-class ReuseOut(BaseModel):
-    """A reuse as answered."""
-
-    id: str
-    title: str
-    description: str
-    url: str
-    type: ReuseTypeName
-    topic: str
-    purpose: PurposeName
-    image_url: str | None
-    state: StateName
-    state_reason: str | None = Field(description="why it was last archived, flagged or restored")
-    datasets: list[ReuseDataset]
-    owner: ReuseOwner
-    declared_via: Literal["api", "portal"]
-    created: dt.datetime
-    updated: dt.datetime
 
 
 class ReuseList(BaseModel):
@@ -94,17 +51,6 @@ class ReuseArgs(BaseModel):
     q: str = Field(default="", max_length=200, description="words of the title or description")
     page: int = Field(default=1, ge=1, le=100_000)
     page_size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
-
-
-class ModerationRecord(BaseModel):
-    """One moderation of a reuse."""
-
-    action: Literal["archive", "flag", "restore"]
-    from_state: StateName
-    to_state: StateName
-    reason: str
-    actor: str = Field(description="the administrator's email")
-    at: dt.datetime
 
 
 class ModerationState(BaseModel):

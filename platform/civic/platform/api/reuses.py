@@ -19,7 +19,6 @@ from civic.platform.api.reuse_schemas import (
     ModerationState,
     ReuseArgs,
     ReuseList,
-    ReuseOut,
     ReusePath,
 )
 from civic.platform.oauth.protection import current_principal, require
@@ -32,7 +31,7 @@ from civic.services.apps.models import ActorType
 from civic.services.identity import accounts
 from civic.services.identity.rights import ADMIN, REUSES_WRITE
 from civic.services.reuses import registry
-from civic.services.reuses.documents import moderation_document, reuse_document
+from civic.services.reuses.documents import ReuseOut, moderation_document, reuse_document
 from civic.services.reuses.errors import ReuseUrlTaken, UnknownReuse
 from civic.services.reuses.inputs import ModerationInput, ReuseInput, ReusePatch
 from civic.services.reuses.registry import ReuseActor, ReuseFilters

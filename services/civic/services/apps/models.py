@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.services.db import Base, created_at, modified_at, pg_enum, uuid_pk
 from civic.services.identity.models import User
+from civic.services.literal import values_literal
 
 
 class ActorType(enum.StrEnum):
@@ -24,6 +26,13 @@ class ActorType(enum.StrEnum):
     CITIZEN = "citizen"
     RESEARCH = "research"
     MEDIA = "media"
+
+
+# The output models' type of an actor type (its values, inline in the OpenAPI document).
+if TYPE_CHECKING:
+    ActorTypeName = str
+else:
+    ActorTypeName = values_literal(ActorType)
 
 
 class AppStatus(enum.StrEnum):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
+
+from civic.services.literal import values_literal
 
 
 class ReuseType(enum.StrEnum):
@@ -34,6 +37,17 @@ class ReuseState(enum.StrEnum):
     FLAGGED = "flagged"
 
 
+# The output models' types of the lists above (their values, inline in the OpenAPI document).
+if TYPE_CHECKING:
+    ReuseTypeName = str
+    PurposeName = str
+    StateName = str
+else:
+    ReuseTypeName = values_literal(ReuseType)
+    PurposeName = values_literal(ReusePurpose)
+    StateName = values_literal(ReuseState)
+
+
 class ModerationAction(enum.StrEnum):
     """What an administrator did to a reuse."""
 
@@ -41,6 +55,11 @@ class ModerationAction(enum.StrEnum):
     FLAG = "flag"
     RESTORE = "restore"
 
+
+if TYPE_CHECKING:
+    ModerationActionName = str
+else:
+    ModerationActionName = values_literal(ModerationAction)
 
 MODERATION_TARGET: dict[ModerationAction, ReuseState] = {
     ModerationAction.ARCHIVE: ReuseState.ARCHIVED,
