@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Mapping, Sequence
+import gc
+import threading
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -112,7 +115,54 @@ def build_pathway_report(
 
     Raises whatever ``source`` raises (a database error for the SQL source).
     """
-    scope = scope or Scope()
+    with _collector_paused():
+        return _build(
+            source, pathway_set, period, scope or Scope(), now=now, registrations=registrations
+        )
+
+
+class _Collector:
+    """How many reports this process is building (threads of one gateway worker), and
+    whether the collector was on before the first of them; under ``lock``."""
+
+    lock = threading.Lock()
+    building = 0
+    resume = False
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """CPython's cyclic garbage collector paused while reports are built.
+
+    A report holds millions of small tuples (the evidence) until it ends, and every
+    full collection walks them all to free nothing: a third of the report's CPU on
+    the 1 M-event bench (10.5-12.2 s with it, 7.1-8.1 s without). Reference counting
+    still frees everything that is not in a cycle; the collector resumes when the last
+    report of the process ends (it is left off if something else had turned it off).
+    """
+    with _Collector.lock:
+        if _Collector.building == 0:
+            _Collector.resume = gc.isenabled()
+            gc.disable()
+        _Collector.building += 1
+    try:
+        yield
+    finally:
+        with _Collector.lock:
+            _Collector.building -= 1
+            if _Collector.building == 0 and _Collector.resume:
+                gc.enable()
+
+
+def _build(
+    source: EvidenceSource,
+    pathway_set: PathwaySet,
+    period: Period,
+    scope: Scope,
+    *,
+    now: dt.datetime | None,
+    registrations: Sequence[Registration],
+) -> PathwayReport:
     evidence = gather(source, period, scope)
     first = first_reuses(evidence.reuses)
     indicators = compute_indicators(evidence, first_reuse=first)
