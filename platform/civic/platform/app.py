@@ -107,7 +107,8 @@ def create_app(
     request_guards.init_app(app)  # NUL characters, invalid UTF-8, bad or too deep JSON
     problems.init_app(app)
     abuse.init_app(app, settings)  # per-address limits, before any token is looked up
-    protection.init_app(app)  # before the limiter, whose key is the token's app
+    # Before the limiter, whose key is the token's app.
+    protection.init_app(app, settings.read_cache_bytes)
     limiter = quotas.init_app(app, settings)
     tracking.init_app(app, settings, bootstrap)  # after the token check: events name the app
     server.init_app(app, settings)

@@ -110,9 +110,10 @@ def presents_a_known_token() -> bool:
     return True
 
 
-def init_app(app: Flask) -> None:
-    """Authenticate bearer tokens on API requests of ``app`` and answer refusals."""
-    read_cache.init_app(app)
+def init_app(app: Flask, read_cache_bytes: int = read_cache.DEFAULT_BYTES) -> None:
+    """Authenticate bearer tokens on API requests of ``app`` and answer refusals; checked
+    tokens and read documents are kept in caches of ``read_cache_bytes`` each."""
+    read_cache.init_app(app, read_cache_bytes)
     protector = ResourceProtector()
     protector.register_token_validator(_Validator(realm=REALM))
     app.extensions["civic.protector"] = protector

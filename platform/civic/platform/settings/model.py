@@ -187,6 +187,15 @@ class Settings(BaseModel):
         description="search answers each gateway worker keeps until the catalog changes"
         " (0: no cache)",
     )
+    # Per cache: dataset documents (API show), CKAN packages (the facade's show), checked
+    # tokens. Counted in bytes as measured when kept (a bench dataset's document weighs
+    # 6.5 kB kept, its CKAN package 9 kB), so a catalog of large datasets cannot outgrow it.
+    read_cache_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=0,
+        description="bytes each of a gateway worker's read caches (documents, CKAN packages,"
+        " checked tokens) may hold, least recently used out first (0: no cache)",
+    )
     publish_wait: float = Field(
         default=2.0, ge=0, description="seconds a write waits for CKAN before answering 202"
     )
