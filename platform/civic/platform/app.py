@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flask import current_app, request
@@ -126,6 +127,7 @@ def create_app(
     app.register_api(dcat.blueprint())
     ckan_action_views.init_app(app)  # CKAN's Action API, after tracking: errors in CKAN's shape
     docs.init_app(app)
+    _ensure_sync_once(app)
     if settings.trusted_proxies:
         # remote_addr (per-address limits, hashed usage addresses), scheme and host from
         # the X-Forwarded-* headers set by that many proxies (see Settings.trusted_proxies).
@@ -134,6 +136,43 @@ def create_app(
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )
     return app
+
+
+def _ensure_sync_once(app: DocumentedApp) -> None:
+    """Flask asks ``ensure_sync`` about each hook and the view on every request (about 20
+    times), each time inspecting the function's code flags: decided once here for every
+    function registered by now, the same answers. Others (registered later, made per
+    call) are asked as before, so nothing is kept for them."""
+    plain = app.ensure_sync
+    known: dict[Callable[..., Any], Callable[..., Any]] = {}
+    registries: list[Iterable[Callable[..., Any]]] = [
+        app.view_functions.values(),
+        app.teardown_appcontext_funcs,
+    ]
+    for table in (
+        app.before_request_funcs,
+        app.after_request_funcs,
+        app.teardown_request_funcs,
+        app.url_value_preprocessors,
+        app.url_default_functions,
+        app.template_context_processors,
+    ):
+        registries.extend(table.values())
+    for handlers in app.error_handler_spec.values():
+        for by_class in handlers.values():
+            registries.append(by_class.values())
+    for functions in registries:
+        for function in functions:
+            with contextlib.suppress(TypeError):  # an unhashable callable: asked each time
+                known[function] = plain(function)
+
+    def ensure_sync(function: Callable[..., Any]) -> Callable[..., Any]:
+        try:
+            return known[function]
+        except (KeyError, TypeError):
+            return plain(function)
+
+    app.ensure_sync = ensure_sync  # type: ignore[method-assign, assignment]
 
 
 def _secret_key(settings: Settings) -> str:

@@ -37,6 +37,8 @@ def init_app(app: Flask) -> None:
 
 
 def _refuse_malformed_input() -> Response | None:
+    if _nothing_to_check(request.environ):
+        return None
     problem = _url_problem() or _credentials_problem()
     if problem is not None:
         return _refusal(problem, [])
@@ -50,6 +52,21 @@ def _refuse_malformed_input() -> Response | None:
             [FieldProblem(pointer=p, detail=NUL_DETAIL, code="nul_character") for p in pointers],
         )
     return None
+
+
+def _nothing_to_check(environ: dict[str, Any]) -> bool:
+    """Whether the request cannot hold what this module refuses, seen from the raw
+    environ alone (most API reads: a GET with a bearer token): an ASCII path without NUL,
+    a query of ASCII without percent escapes or NUL, no body, no Basic credentials. The
+    checks would find nothing; they cost a twentieth of a cached dataset show."""
+    path: str = environ.get("PATH_INFO", "")
+    query: str = environ.get("QUERY_STRING", "")
+    if not (path.isascii() and query.isascii()) or NUL in path or NUL in query or "%" in query:
+        return False
+    if environ.get("CONTENT_LENGTH", "") not in ("", "0") or "HTTP_TRANSFER_ENCODING" in environ:
+        return False  # a body: its JSON or form fields are checked
+    scheme: str = environ.get("HTTP_AUTHORIZATION", "").partition(" ")[0]
+    return scheme.lower() != "basic"
 
 
 def _refusal(detail: str, errors: list[FieldProblem]) -> Response:

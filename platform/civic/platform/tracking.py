@@ -26,7 +26,8 @@ import uuid
 import weakref
 from functools import partial
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Request, Response, current_app, g, request
+from flask.ctx import _AppCtxGlobals
 
 from civic.platform.api import API_PREFIX
 from civic.platform.ckan_action import is_action_path
@@ -95,34 +96,38 @@ def mark_dataset(
 
 
 def _track(response: Response) -> Response:
-    if not (request.path.startswith(API_PREFIX) or is_action_path(request.path)):
+    # The request and g looked up once each, not through their proxies at every field.
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
+    path = req.path
+    if not (path.startswith(API_PREFIX) or is_action_path(path)):
         return response
     writer = current_app.extensions.get(_EXTENSION)
     if writer is None:
         return response
+    state: _AppCtxGlobals = g._get_current_object()  # g is typed as its proxy
     principal = current_principal()
-    rule = request.url_rule
-    route = g.get("usage_route") or (rule.rule if rule is not None else None)
+    rule = req.url_rule
+    route = state.get("usage_route") or (rule.rule if rule is not None else None)
     dataset_id = resource_id = None
     dataset_name: str | None = None
-    marked = g.get("usage_dataset")
+    marked = state.get("usage_dataset")
     if marked is not None:
         dataset_id, dataset_name, resource_id = marked
     elif route is not None and route.startswith(_DATASET_ROUTES):
-        name = (request.view_args or {}).get("name")
+        name = (req.view_args or {}).get("name")
         dataset_name = name if isinstance(name, str) and len(name) <= 100 else None
-    started = g.get("request_started")
+    started = state.get("request_started")
     event = Event(
         id=uuid.uuid4(),
         occurred_at=dt.datetime.now(dt.UTC),
-        kind=g.get("usage_kind", _API_CALL),
+        kind=state.get("usage_kind", _API_CALL),
         source=_GATEWAY,
         status=response.status_code,
-        request_id=g.get("request_id"),
+        request_id=state.get("request_id"),
         app_id=principal.app_id if principal else None,
         actor_type=principal.actor_type if principal else None,
         user_id=principal.person_id if principal else None,
-        method=request.method,
+        method=req.method,
         route=route,
         dataset_id=dataset_id,
         dataset_name=dataset_name,
@@ -131,7 +136,7 @@ def _track(response: Response) -> Response:
         bytes=response.content_length,
     )
     writer.expect(event)  # a report asked meanwhile waits for it (see freshness)
-    response.call_on_close(partial(writer.record, event, request.remote_addr))
+    response.call_on_close(partial(writer.record, event, req.remote_addr))
     return response
 
 

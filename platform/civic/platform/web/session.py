@@ -207,6 +207,8 @@ class _SessionInterface(SessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
     def open_session(self, app: Flask, request: Request) -> BrowserSession:
+        if "HTTP_COOKIE" not in request.environ:  # API clients: no cookies to parse
+            return BrowserSession(None, str(app.secret_key))
         sent = request.cookies.get(self.get_cookie_name(app))
         if sent is not None and not (
             sent.startswith(ANONYMOUS_PREFIX) or sessions.is_session_token(sent)
@@ -217,6 +219,8 @@ class _SessionInterface(SessionInterface):
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if not isinstance(session, BrowserSession):
             return
+        if not session.accessed and session.token == session.sent and session.record is None:
+            return  # untouched, same id, no row: no header, cookie or write (API calls)
         if session.accessed:
             response.vary.add("Cookie")
         name, path = self.get_cookie_name(app), self.get_cookie_path(app)
