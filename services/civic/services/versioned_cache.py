@@ -1,24 +1,23 @@
-"""Values kept per process with the database version they were read at.
+"""The database versions that values kept per process are read at.
 
 A value is served again only while that version is current: the versions
 (``catalog_version``, ``auth_version``) change at the commit of any write that could
 change what was read, by deferred triggers. A caller reads the current versions
 first (one short statement, :func:`current_versions`), then looks its value up at that
-version; a value read after the version is at least as recent as it, so a cached
-answer is never older than what the reader could see without the cache.
+version in a :class:`~civic.services.caching.VersionedCache`; a value read after the
+version is at least as recent as it, so a cached answer is never older than what the
+reader could see without the cache.
 
-The gateway keeps the dataset documents of ``GET /api/v1/datasets/<name>`` and the
-checked access tokens of every API call this way (issue 19).
+The gateway keeps the dataset documents of ``GET /api/v1/datasets/<name>``, CKAN's
+packages and the checked access tokens of every API call this way, each bounded by
+bytes (issue 19), and the search answers, bounded by documents
+(:class:`~civic.services.catalog.search.cache.SearchCache`).
 """
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections import OrderedDict
-from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
 import psycopg
 import sqlalchemy as sa
@@ -26,8 +25,6 @@ from sqlalchemy.engine import Engine
 
 from civic.services.catalog.models import CatalogVersion
 from civic.services.tokens.models import AuthVersion
-
-V = TypeVar("V")
 
 # Both versions in one round trip (scalar subqueries: a missing row reads as NULL).
 _VERSIONS = sa.select(
@@ -85,47 +82,3 @@ def current_versions(engine: Engine) -> Versions:
             break
         return Versions(catalog=found[0], auth=found[1])
     return Versions(catalog=None, auth=None)
-
-
-class VersionedCache(Generic[V]):
-    """At most ``size`` values, each with the version it was read at; least recently
-    used first out. Safe to share between threads; values are shared, callers must not
-    change them. ``size`` 0 keeps nothing."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.hits = 0
-        self.misses = 0
-        self._entries: OrderedDict[Hashable, tuple[uuid.UUID, V]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable, version: uuid.UUID | None) -> V | None:
-        """The value kept for ``key`` at ``version``, or None (never one of another version)."""
-        if version is None:
-            return None
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry[0] != version:
-                self.misses += 1
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
-            return entry[1]
-
-    def put(self, key: Hashable, version: uuid.UUID | None, value: V) -> None:
-        """Keep ``value`` for ``key`` at ``version`` (nothing without a version)."""
-        if version is None or self.size <= 0:
-            return
-        with self._lock:
-            self._entries.pop(key, None)
-            self._entries[key] = (version, value)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        """Forget every value."""
-        with self._lock:
-            self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
