@@ -20,6 +20,7 @@ from civic.platform import (
     dcat,
     docs,
     health,
+    heap,
     observability,
     pages,
     problems,
@@ -112,6 +113,7 @@ def create_app(
     protection.init_app(app, settings.read_cache_bytes)
     limiter = quotas.init_app(app, settings)
     tracking.init_app(app, settings, bootstrap)  # after the token check: events name the app
+    heap.init_app(app, settings.heap_trim_every)  # freed memory back to the system
     server.init_app(app, settings)
     app.register_blueprint(views.blueprint())
     web.init_app(app, settings, limiter)

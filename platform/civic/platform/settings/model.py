@@ -196,6 +196,12 @@ class Settings(BaseModel):
         description="bytes each of a gateway worker's read caches (documents, CKAN packages,"
         " checked tokens) may hold, least recently used out first (0: no cache)",
     )
+    heap_trim_every: int = Field(
+        default=1000,
+        ge=0,
+        description="answers between two returns of a gateway worker's freed heap memory to"
+        " the system (glibc malloc_trim; 0: never)",
+    )
     publish_wait: float = Field(
         default=2.0, ge=0, description="seconds a write waits for CKAN before answering 202"
     )
