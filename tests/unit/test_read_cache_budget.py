@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 import uuid
 
-from civic.platform.read_cache import SizedVersionedCache, kept_size
+from civic.platform.read_cache import kept_size
+from civic.services.caching import VersionedCache
 
 V1, V2 = uuid.uuid4(), uuid.uuid4()
 
@@ -26,7 +27,7 @@ def test_kept_size_counts_what_a_value_refers_to_once() -> None:
 
 
 def test_values_are_served_only_at_their_version() -> None:
-    cache = SizedVersionedCache[dict[str, object]](100_000)
+    cache = VersionedCache[dict[str, object]](100_000, kept_size)
     cache.put("a", V1, document(1))
     assert cache.get("a", V1) == document(1)
     assert cache.get("a", V2) is None
@@ -38,25 +39,25 @@ def test_values_are_served_only_at_their_version() -> None:
 
 def test_the_budget_bounds_bytes_not_entries() -> None:
     one = kept_size(document(1))
-    cache = SizedVersionedCache[dict[str, object]](10 * one)
+    cache = VersionedCache[dict[str, object]](10 * one, kept_size)
     for n in range(20):
         cache.put(f"small-{n}", V1, document(1))
     assert len(cache) == 10
-    assert cache.size <= cache.budget
+    assert cache.weight <= cache.budget
     cache.get("small-10", V1)  # recently used: kept when a large one comes
     cache.put("large", V1, document(5))
     assert cache.get("large", V1) is not None
     assert cache.get("small-10", V1) is not None
     assert cache.get("small-11", V1) is None  # least recently used went first
-    assert cache.size <= cache.budget
+    assert cache.weight <= cache.budget
 
 
 def test_a_value_larger_than_the_budget_is_not_kept() -> None:
-    cache = SizedVersionedCache[dict[str, object]](kept_size(document(10)))
+    cache = VersionedCache[dict[str, object]](kept_size(document(10)), kept_size)
     cache.put("a", V1, document(1))
     cache.put("a", V2, document(100))  # the older one goes, the new one does not fit
     assert len(cache) == 0
     assert cache.get("a", V1) is None
-    empty = SizedVersionedCache[dict[str, object]](0)
+    empty = VersionedCache[dict[str, object]](0, kept_size)
     empty.put("a", V1, document(1))
     assert len(empty) == 0

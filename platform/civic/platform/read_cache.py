@@ -11,7 +11,8 @@ a changed dataset is seen by the next call in every worker, as without a cache (
 database round trip instead of two, and no row is decoded.
 
 Each cache holds at most ``read_cache_bytes`` (a setting), the size of a value being
-measured when it is kept (:func:`kept_size`): bounded by entries, a worker's memory
+measured when it is kept (:func:`kept_size`, the weight of
+:class:`civic.services.caching.VersionedCache`): bounded by entries, a worker's memory
 grew with the size of the datasets it served.
 """
 
@@ -19,21 +20,18 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-import threading
 import uuid
-from collections.abc import Hashable
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from cachetools import LRUCache
 from flask import Flask, current_app, g, jsonify
 
 from civic.platform.wiring import current_bootstrap
+from civic.services.caching import VersionedCache
 from civic.services.catalog import ckan_documents
 from civic.services.catalog.documents import live_dataset_document
 from civic.services.tokens.principals import Principal
 from civic.services.versioned_cache import Versions, current_versions
 
-V = TypeVar("V")
 _VERSIONS = "civic_versions"
 _DOCUMENTS = "civic.document_cache"
 _PACKAGES = "civic.package_cache"
@@ -68,67 +66,12 @@ def kept_size(value: object) -> int:
     return total
 
 
-class SizedVersionedCache(Generic[V]):
-    """Values each kept with the version it was read at, at most ``budget`` bytes in all
-    (each value's :func:`kept_size`, measured once when kept); least recently used out
-    first, and a value larger than the whole budget is not kept. Safe to share between
-    threads; values are shared, callers must not change them. ``budget`` 0 keeps nothing.
-
-    The same contract as :class:`civic.services.versioned_cache.VersionedCache`, which
-    bounds the count of values instead.
-    """
-
-    def __init__(self, budget: int) -> None:
-        self.budget = budget
-        self.hits = 0
-        self.misses = 0
-        self._entries: LRUCache[Hashable, tuple[uuid.UUID, V, int]] = LRUCache(
-            maxsize=max(budget, 1), getsizeof=lambda entry: entry[2]
-        )
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable, version: uuid.UUID | None) -> V | None:
-        """The value kept for ``key`` at ``version``, or None (never one of another version)."""
-        if version is None:
-            return None
-        with self._lock:
-            entry = self._entries.get(key)  # a hit is now the most recently used
-            if entry is None or entry[0] != version:
-                self.misses += 1
-                return None
-            self.hits += 1
-            return entry[1]
-
-    def put(self, key: Hashable, version: uuid.UUID | None, value: V) -> None:
-        """Keep ``value`` for ``key`` at ``version`` (nothing without a version)."""
-        if version is None or self.budget <= 0:
-            return
-        size = kept_size(value)
-        with self._lock:
-            self._entries.pop(key, None)
-            if size <= self.budget:
-                self._entries[key] = (version, value, size)
-
-    @property
-    def size(self) -> int:
-        """The bytes the kept values hold."""
-        return int(self._entries.currsize)
-
-    def clear(self) -> None:
-        """Forget every value."""
-        with self._lock:
-            self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
 def init_app(app: Flask, budget: int = DEFAULT_BYTES) -> None:
     """Give ``app`` its caches of ``budget`` bytes each (empty; a worker forked from it
     fills its own)."""
-    app.extensions[_DOCUMENTS] = SizedVersionedCache[_Shown](budget)
-    app.extensions[_PACKAGES] = SizedVersionedCache[tuple[dict[str, Any], uuid.UUID]](budget)
-    app.extensions[_PRINCIPALS] = SizedVersionedCache[Principal](budget)
+    app.extensions[_DOCUMENTS] = VersionedCache[_Shown](budget, kept_size)
+    app.extensions[_PACKAGES] = VersionedCache[tuple[dict[str, Any], uuid.UUID]](budget, kept_size)
+    app.extensions[_PRINCIPALS] = VersionedCache[Principal](budget, kept_size)
 
 
 def request_versions() -> Versions:
@@ -140,10 +83,10 @@ def request_versions() -> Versions:
     return versions
 
 
-def principal_cache() -> SizedVersionedCache[Principal] | None:
+def principal_cache() -> VersionedCache[Principal] | None:
     """This app's checked access tokens, None when it keeps none (an app built without
     :func:`init_app`)."""
-    cache: SizedVersionedCache[Principal] | None = current_app.extensions.get(_PRINCIPALS)
+    cache: VersionedCache[Principal] | None = current_app.extensions.get(_PRINCIPALS)
     return cache
 
 
@@ -162,7 +105,7 @@ def dataset_body(name: str) -> tuple[bytes, str]:
 
 
 def _shown(name: str) -> _Shown:
-    cache: SizedVersionedCache[_Shown] | None = current_app.extensions.get(_DOCUMENTS)
+    cache: VersionedCache[_Shown] | None = current_app.extensions.get(_DOCUMENTS)
     if cache is None:
         return _with_body(current_bootstrap().read(lambda uow: live_dataset_document(uow, name)))
     version = request_versions().catalog
@@ -183,8 +126,8 @@ def _with_body(document: dict[str, Any]) -> _Shown:
 def package_show(key: str) -> tuple[dict[str, Any], uuid.UUID]:
     """The live dataset's CKAN package and mirror id, by name or id (shared: not to be
     changed). Raises ``UnknownDataset``."""
-    cache: SizedVersionedCache[tuple[dict[str, Any], uuid.UUID]] | None = (
-        current_app.extensions.get(_PACKAGES)
+    cache: VersionedCache[tuple[dict[str, Any], uuid.UUID]] | None = current_app.extensions.get(
+        _PACKAGES
     )
     if cache is None:
         return current_bootstrap().read(lambda uow: ckan_documents.package_show(uow, key))
