@@ -433,23 +433,19 @@ def search_mix() -> tuple[list[str], list[str]]:
 def renewed_bearer(running: Stack) -> ckan_facade_bench.Bearer:
     """A bearer token of an app of its own, renewed before a run could outlive it."""
     client_id, secret, _ = client_token(running)
-
-    def issue() -> tuple[str, int]:
-        answer = requests.post(
-            f"{running.gateway}/oauth/token",
-            data={"grant_type": "client_credentials"},
-            auth=(client_id, secret),
-            timeout=30,
-        )
-        answer.raise_for_status()
-        return str(answer.json()["access_token"]), int(answer.json()["expires_in"])
-
-    return ckan_facade_bench.Bearer(issue, time.monotonic)
+    return ckan_facade_bench.Bearer(
+        lambda: access_token(running, client_id, secret), time.monotonic
+    )
 
 
 def client_token(running: Stack) -> tuple[str, str, str]:
     """A client-credentials app of the bench: client id, secret and a fresh access token."""
     client_id, secret = make_app(running.database_url)
+    return client_id, secret, access_token(running, client_id, secret)[0]
+
+
+def access_token(running: Stack, client_id: str, secret: str) -> tuple[str, int]:
+    """A fresh access token of the app (client credentials) and its lifetime in seconds."""
     answer = requests.post(
         f"{running.gateway}/oauth/token",
         data={"grant_type": "client_credentials"},
@@ -457,7 +453,7 @@ def client_token(running: Stack) -> tuple[str, str, str]:
         timeout=30,
     )
     answer.raise_for_status()
-    return client_id, secret, str(answer.json()["access_token"])
+    return str(answer.json()["access_token"]), int(answer.json()["expires_in"])
 
 
 # Benchmarks --------------------------------------------------------------------------------
