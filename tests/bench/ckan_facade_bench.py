@@ -62,21 +62,30 @@ def search_mix(organizations: list[str], *, length: int = 4000, seed: int = 2026
     ]
 
 
-def lua_counting(paths: list[str], headers: dict[str, str] | None = None) -> str:
-    """A wrk script cycling through ``paths`` that counts ``X-Search-Cache`` answers."""
+def _cycling(paths: list[str], headers: dict[str, str] | None) -> list[str]:
+    """The start of a wrk script: the ``paths`` taken in turn, each with ``headers``, and
+    the threads kept for ``done`` (``init`` and ``response`` are the caller's)."""
     lines = [
         f"local paths = {{{', '.join(json.dumps(p) for p in paths)}}}",
         "local i = 0",
         "local threads = {}",
     ]
     lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in (headers or {}).items()]
-    lines += [
+    return [
+        *lines,
         "function setup(thread) table.insert(threads, thread) end",
-        "function init(args) hits = 0; misses = 0; i = math.random(#paths) end",
         "request = function()",
         "  i = i % #paths + 1",
         "  return wrk.format(nil, paths[i])",
         "end",
+    ]
+
+
+def lua_counting(paths: list[str], headers: dict[str, str] | None = None) -> str:
+    """A wrk script cycling through ``paths`` that counts ``X-Search-Cache`` answers."""
+    lines = _cycling(paths, headers)
+    lines += [
+        "function init(args) hits = 0; misses = 0; i = math.random(#paths) end",
         "function response(status, headers, body)",
         '  local seen = headers["X-Search-Cache"]',
         '  if seen == "hit" then hits = hits + 1',
@@ -114,19 +123,9 @@ def lua_statuses(paths: list[str], headers: dict[str, str] | None = None) -> str
     counts the answers wrk calls failed (status > 399) per status, and keeps the time
     (UTC) and the start of the body of the first one, printed by :func:`failures`'s
     ``done`` lines, one per wrk thread that saw any."""
-    lines = [
-        f"local paths = {{{', '.join(json.dumps(p) for p in paths)}}}",
-        "local i = 0",
-        "local threads = {}",
-    ]
-    lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in (headers or {}).items()]
+    lines = _cycling(paths, headers)
     lines += [
-        "function setup(thread) table.insert(threads, thread) end",
         'function init(args) counts = {}; statuses = ""; first = ""; sample = "" end',
-        "request = function()",
-        "  i = i % #paths + 1",
-        "  return wrk.format(nil, paths[i])",
-        "end",
         "function response(status, headers, body)",
         "  if status <= 399 then return end",
         "  counts[status] = (counts[status] or 0) + 1",

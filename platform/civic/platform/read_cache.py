@@ -36,8 +36,6 @@ _VERSIONS = "civic_versions"
 _DOCUMENTS = "civic.document_cache"
 _PACKAGES = "civic.package_cache"
 _PRINCIPALS = "civic.principal_cache"
-# Bytes per cache unless the app's settings say otherwise (Settings.read_cache_bytes).
-DEFAULT_BYTES = 8 * 1024 * 1024
 # A document, its JSON as jsonify writes it, and that answer's content type.
 _Shown = tuple[dict[str, Any], bytes, str]
 _CONTAINERS = (dict, list, tuple, set, frozenset)
@@ -66,7 +64,7 @@ def kept_size(value: object) -> int:
     return total
 
 
-def init_app(app: Flask, budget: int = DEFAULT_BYTES) -> None:
+def init_app(app: Flask, budget: int) -> None:
     """Give ``app`` its caches of ``budget`` bytes each (empty; a worker forked from it
     fills its own)."""
     app.extensions[_DOCUMENTS] = VersionedCache[_Shown](budget, kept_size)

@@ -110,7 +110,7 @@ def presents_a_known_token() -> bool:
     return True
 
 
-def init_app(app: Flask, read_cache_bytes: int = read_cache.DEFAULT_BYTES) -> None:
+def init_app(app: Flask, read_cache_bytes: int) -> None:
     """Authenticate bearer tokens on API requests of ``app`` and answer refusals; checked
     tokens and read documents are kept in caches of ``read_cache_bytes`` each."""
     read_cache.init_app(app, read_cache_bytes)
