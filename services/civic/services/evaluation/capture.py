@@ -22,17 +22,14 @@ import uuid
 from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
-from itertools import compress
-from operator import attrgetter
 from typing import Literal
 
 from civic.services.evaluation.evidence import PARTS, Evidence
-from civic.services.evaluation.records import ReuseRecord
+from civic.services.evaluation.reuse_columns import without_owner
 from civic.services.evaluation.sources import EvidenceSource
 from civic.services.evaluation.verdicts import Verdict
 
 ActorKind = Literal["app", "reuser"]
-_OWNER = attrgetter("owner")
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,16 +168,9 @@ def strip(
     if "reuses" in need:
         # The same tuples when the actor declared no reuse: what is computed from them
         # is then computed once (see measures._reused_keys).
-        changes["reuses"] = _without_owner(evidence.reuses, actor.id)
-        changes["live_reuses"] = _without_owner(evidence.live_reuses, actor.id)
+        changes["reuses"] = without_owner(evidence.reuses, evidence.reuses, actor.id)
+        changes["live_reuses"] = without_owner(evidence.live_reuses, evidence.reuses, actor.id)
     return replace(evidence, **changes)  # type: ignore[arg-type]
-
-
-def _without_owner(reuses: tuple[ReuseRecord, ...], owner: str) -> tuple[ReuseRecord, ...]:
-    owners = list(map(_OWNER, reuses))
-    if owner not in owners:
-        return reuses
-    return tuple(compress(reuses, map(owner.__ne__, owners)))
 
 
 def _uuid(value: str) -> uuid.UUID | None:

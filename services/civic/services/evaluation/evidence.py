@@ -18,6 +18,7 @@ from civic.services.evaluation.records import (
     ReuseRecord,
     Scope,
 )
+from civic.services.evaluation.reuse_columns import live_reuses
 from civic.services.evaluation.sources import EvidenceSource
 
 
@@ -83,7 +84,5 @@ def gather(
         else frozenset(),
         first_use=source.first_external_use(scope, end) if "first_use" in need else {},
         access=tuple(source.access_events(scope, end)) if "access" in need else (),
-        live_reuses=tuple(
-            r for r in reuses if r.created < after and (r.withdrawn is None or r.withdrawn >= start)
-        ),
+        live_reuses=live_reuses(reuses, start, after),
     )

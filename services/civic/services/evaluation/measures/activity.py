@@ -8,8 +8,8 @@ import datetime as dt
 from civic.services.evaluation import statistics as st
 from civic.services.evaluation.evidence import Evidence
 from civic.services.evaluation.measures.results import Results, median
-from civic.services.evaluation.measures.reuses import RETENTION_DAYS, reuse_rows
 from civic.services.evaluation.records import SMALL_ACTORS
+from civic.services.evaluation.reuse_columns import RETENTION_DAYS, reuse_rows
 from civic.services.evaluation.survival import Waiting
 
 ACTIVE_WINDOW_DAYS = 90
@@ -17,7 +17,7 @@ ACTIVE_WINDOW_DAYS = 90
 
 def activity_indicators(evidence: Evidence, results: Results) -> None:
     """Active apps, small actors among the new apps, and the reuses kept
-    :data:`~.reuses.RETENTION_DAYS` days."""
+    :data:`~civic.services.evaluation.reuse_columns.RETENTION_DAYS` days."""
     period = evidence.period
     cutoff = period.end - dt.timedelta(days=ACTIVE_WINDOW_DAYS - 1)
     active_ids = {u.app_id for u in evidence.usage if u.total > 0 and u.last_day >= cutoff}
