@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 
 import pytest
 
+from civic.services.evaluation.measures.datasets import first_reuses
 from civic.services.evaluation.records import ReuseRecord
 from civic.services.evaluation.reuse_columns import (
     ReuseColumns,
@@ -115,3 +117,19 @@ def test_subsets_noted_during_reports_are_let_go() -> None:
     forget_subsets()
     assert not columns._known
     assert reuse_rows(period, found)[1].tolist() == rows.tolist()  # found again by records
+
+
+@pytest.mark.parametrize("zone", [dt.UTC, None], ids=["aware", "naive"])
+def test_first_reuses_are_the_earliest_per_dataset(zone: dt.tzinfo | None) -> None:
+    shared = uuid.UUID(int=7)
+    period = tuple(
+        dataclasses.replace(r, dataset_ids=r.dataset_ids | {shared}) if k % 5 == 0 else r
+        for k, r in enumerate(reversed(_reuses(30, zone=zone)))
+    )
+    for reuses in (period, period[4:], period[:0]):
+        expected: dict[int, dt.datetime] = {}
+        for reuse in reuses:
+            for dataset in reuse.dataset_ids:
+                if dataset.int not in expected or reuse.created < expected[dataset.int]:
+                    expected[dataset.int] = reuse.created
+        assert first_reuses(reuses) == expected

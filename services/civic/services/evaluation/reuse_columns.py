@@ -12,6 +12,7 @@ the rows of the tuples they make, so the indicators find them at once.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import operator
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -84,6 +85,7 @@ class ReuseColumns:
         self.dataset_of = np.repeat(np.arange(len(reuses), dtype=np.int64), sizes)
         self._times: tuple[Ints, Ints] | bool | None = None
         self._known: dict[int, tuple[tuple[ReuseRecord, ...], Ints]] = {}
+        self._dataset_codes: Ints | None = None
 
     @staticmethod
     def _codes(values: Iterator[str], names: list[str]) -> Ints:
@@ -146,6 +148,34 @@ class ReuseColumns:
                 return None
             self._times = (created, withdrawn)
         return self._times if isinstance(self._times, tuple) else None
+
+    def first_created(self, rows: Ints) -> dict[int, dt.datetime] | None:
+        """The earliest creation among the reuses at ``rows`` of each dataset they build
+        on (keys: ``UUID.int``), or None when a time has no zone."""
+        times = self.times()
+        if times is None:
+            return None
+        if self._dataset_codes is None:  # a dataset's code: its first entry
+            codes: dict[int, int] = {}
+            self._dataset_codes = np.fromiter(
+                map(codes.setdefault, self.dataset_keys, itertools.count()),
+                np.int64,
+                len(self.dataset_keys),
+            )
+        chosen = np.zeros(len(self.reuses), dtype=bool)
+        chosen[rows] = True
+        entries = np.flatnonzero(chosen[self.dataset_of])
+        reuse = self.dataset_of[entries]
+        dataset = self._dataset_codes[entries]
+        # Each dataset's entries by creation, earliest first (ties: the first row).
+        order = np.lexsort((reuse, times[0][reuse], dataset))
+        _, first = np.unique(dataset[order], return_index=True)
+        earliest = order[first]
+        keys, records = self.dataset_keys, self.reuses
+        return {
+            keys[code]: records[row].created
+            for code, row in zip(dataset[earliest].tolist(), reuse[earliest].tolist(), strict=True)
+        }
 
     def retained(self, rows: Ints, latest: dt.datetime) -> tuple[int, int] | None:
         """Of the reuses at ``rows`` created by ``latest``, how many were kept

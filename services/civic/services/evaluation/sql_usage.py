@@ -24,6 +24,7 @@ from civic.services.evaluation.sql_reading import (
     SqlReader,
     UpTo,
     day_end,
+    made_of_months,
     next_month,
     scope_sql,
 )
@@ -136,6 +137,7 @@ class UsageReader(SqlReader):
 
     def app_usage(self, scope: Scope, period: Period) -> Sequence[AppUsage]:
         """Per app, successful calls and downloads of datasets in scope during ``period``."""
+        self._read_together(scope, period)
         parts = self._by_month("app_usage", scope, period, partial(self._app_usage, scope))
         if len(parts) == 1:  # a month: its rows as read
             return sorted(parts[0], key=_APP_INT)
@@ -202,6 +204,8 @@ class UsageReader(SqlReader):
     def _territory_totals(
         self, scope: Scope, period: Period, only_app: uuid.UUID | None = None
     ) -> dict[str, int]:
+        if only_app is None:
+            self._read_together(scope, period)
         totals: dict[str, int] = {}
         read = partial(self._territories, scope, only_app=only_app)
         for part in self._by_month(f"territory:{only_app}", scope, period, read):
@@ -232,6 +236,7 @@ class UsageReader(SqlReader):
 
         Without an app: those used by anyone, less those that app used and no other
         did, which only the app's rows and its datasets' rows are read for."""
+        self._read_together(scope, period)
         used = self._external_parts("external", scope, period)
         if without_app is None:
             return used
@@ -265,6 +270,70 @@ class UsageReader(SqlReader):
         """Every dataset in the monthly parts read under ``name`` (sets of ids)."""
         return frozenset().union(*self._parts[(name, scope)][1].values())
 
+    def _read_together(self, scope: Scope, period: Period) -> None:
+        """Read the monthly parts of usage per app, per territory and of the datasets
+        used by a third party in one statement (one pass over the usage, with one
+        hash table per grouping set), unless they are known for ``period`` already.
+        The readers of each then find their parts kept (:meth:`_by_month`)."""
+        known = self._parts.get(("app_usage", scope))
+        if known is not None and made_of_months(period, known[0]):
+            return
+        months = _months(period)
+        if len(months) > _MONTH_BITS:
+            return  # each reader reads its own
+        external = f"m.user_id IS NULL AND {_SUCCEEDED} > 0"
+        rows = self._usage_rows(
+            f"""GROUPING(u.app_id, o.territory, u.dataset_id) AS grouped,
+                {_MONTH} AS month, u.app_id, o.territory, u.dataset_id,
+                {_CALLS_AND_DOWNLOADS},
+                COALESCE(sum({_SUCCEEDED}) FILTER (WHERE m.user_id IS NULL), 0) AS external,
+                COALESCE(sum({_SUCCEEDED}) FILTER (WHERE o.level::text <> 'national'), 0)
+                    AS subnational,
+                max(u.day) AS last_day, sum({_SUCCEEDED}) AS n,
+                bit_or({_month_bit(months[0])}) FILTER (WHERE {external}) AS months""",
+            scope,
+            period,
+            f"""GROUP BY GROUPING SETS (({_MONTH}, u.app_id), ({_MONTH}, o.territory),
+                                        (u.dataset_id))""",
+            tuples=True,
+        )
+        apps: dict[dt.date, list[AppUsage]] = {}
+        territories: dict[dt.date, dict[str, int]] = {}
+        used: dict[dt.date, set[uuid.UUID]] = {month: set() for month in months}
+        for (
+            grouped,
+            month,
+            app_id,
+            territory,
+            dataset_id,
+            calls,
+            downloads,
+            by_others,
+            subnational,
+            last_day,
+            n,
+            bits,
+        ) in rows:
+            if grouped == _BY_APP:
+                apps.setdefault(month, []).append(
+                    AppUsage(
+                        app_id,
+                        int(calls),
+                        int(downloads),
+                        int(by_others),
+                        int(subnational),
+                        last_day,
+                    )
+                )
+            elif grouped == _BY_TERRITORY:
+                if territory is not None:
+                    territories.setdefault(month, {})[territory] = int(n)
+            elif bits is not None:
+                _mark(used, months, dataset_id, bits)
+        self._parts[("app_usage", scope)] = (period, apps)
+        self._parts[("territory:None", scope)] = (period, territories)
+        self._parts[("external", scope)] = (period, used)
+
     def _external(
         self,
         scope: Scope,
@@ -274,20 +343,12 @@ class UsageReader(SqlReader):
         without_app: uuid.UUID | None = None,
         among: Sequence[uuid.UUID] | None = None,
     ) -> dict[dt.date, set[uuid.UUID]]:
-        first = period.start.replace(day=1)
-        months = [first]
-        while (following := next_month(months[-1])) <= period.end:
-            months.append(following)
+        months = _months(period)
         if len(months) > _MONTH_BITS:
             select = f"{_MONTH} AS month, u.dataset_id, 1 AS months"
             grouped = "GROUP BY 1, 2"
         else:  # one row per dataset, its months as the bits of one number
-            base = first.year * 12 + first.month
-            select = (
-                "NULL AS month, u.dataset_id, bit_or(CAST(1 AS BIGINT) << CAST("
-                f"EXTRACT(YEAR FROM u.day) * 12 + EXTRACT(MONTH FROM u.day) - {base} AS INTEGER))"
-                " AS months"
-            )
+            select = f"NULL AS month, u.dataset_id, bit_or({_month_bit(months[0])}) AS months"
             grouped = "GROUP BY u.dataset_id"
         rows = self._usage_rows(
             select,
@@ -302,11 +363,8 @@ class UsageReader(SqlReader):
         for r in rows:
             if r.month is not None:
                 parts[r.month].add(r.dataset_id)
-                continue
-            bits = r.months
-            for index, month in enumerate(months):
-                if bits >> index & 1:
-                    parts[month].add(r.dataset_id)
+            else:
+                _mark(parts, months, r.dataset_id, r.months)
         return parts
 
     def first_external_use(
@@ -392,3 +450,35 @@ class UsageReader(SqlReader):
         return self._usage_rows(
             f"{key} AS key, {_CALLS_AND_DOWNLOADS}", scope, period, "GROUP BY 1 ORDER BY 1"
         )
+
+
+# What GROUPING(u.app_id, o.territory, u.dataset_id) gives for each grouping set of
+# _read_together (a bit set: that column is not grouped by).
+_BY_APP = 0b011
+_BY_TERRITORY = 0b101
+
+
+def _months(period: Period) -> list[dt.date]:
+    """The first days of the months ``period`` touches."""
+    months = [period.start.replace(day=1)]
+    while (following := next_month(months[-1])) <= period.end:
+        months.append(following)
+    return months
+
+
+def _month_bit(first: dt.date) -> str:
+    """SQL of the bit of ``u.day``'s month, counting from the month of ``first``."""
+    base = first.year * 12 + first.month
+    return (
+        "CAST(1 AS BIGINT) << CAST("
+        f"EXTRACT(YEAR FROM u.day) * 12 + EXTRACT(MONTH FROM u.day) - {base} AS INTEGER)"
+    )
+
+
+def _mark(
+    parts: dict[dt.date, set[uuid.UUID]], months: list[dt.date], dataset: uuid.UUID, bits: int
+) -> None:
+    """Add ``dataset`` to the part of each month whose bit is set in ``bits``."""
+    for index, month in enumerate(months):
+        if bits >> index & 1:
+            parts[month].add(dataset)

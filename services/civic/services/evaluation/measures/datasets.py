@@ -9,7 +9,7 @@ import datetime as dt
 import operator
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from itertools import repeat
 from operator import attrgetter
 from typing import Any
@@ -59,13 +59,18 @@ def _coverage_counts(evidence: Evidence) -> tuple[int, int]:
     return int(marked[:n].sum()), base.national_before(national, n)
 
 
-def first_reuses(reuses: Collection[ReuseRecord]) -> dict[int, dt.datetime]:
+def first_reuses(reuses: tuple[ReuseRecord, ...]) -> dict[int, dt.datetime]:
     """The first reuse's creation per dataset (keys: ``UUID.int``).
 
     Over the reuses created by a day, it answers for any earlier day too: a first
     reuse created after that day means none by then (:func:`wait_indicators` checks it).
     """
-    first: dict[int, dt.datetime] = {}
+    if reuses:
+        columns, rows = reuse_rows(reuses, reuses)
+        found = columns.first_created(rows)
+        if found is not None:
+            return found
+    first: dict[int, dt.datetime] = {}  # a naive time: compared one by one
     for reuse in reuses:
         created = reuse.created
         for dataset_id in reuse.dataset_ids:
