@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 import uuid
 
-from civic.platform.read_cache import kept_size
-from civic.services.caching import VersionedCache
+from civic.services.caching import VersionedCache, kept_size
 
 V1, V2 = uuid.uuid4(), uuid.uuid4()
 

@@ -11,22 +11,20 @@ a changed dataset is seen by the next call in every worker, as without a cache (
 database round trip instead of two, and no row is decoded.
 
 Each cache holds at most ``read_cache_bytes`` (a setting), the size of a value being
-measured when it is kept (:func:`kept_size`, the weight of
+measured when it is kept (:func:`civic.services.caching.kept_size`, the weight of
 :class:`civic.services.caching.VersionedCache`): bounded by entries, a worker's memory
 grew with the size of the datasets it served.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import sys
 import uuid
 from typing import Any
 
 from flask import Flask, current_app, g, jsonify
 
 from civic.platform.wiring import current_bootstrap
-from civic.services.caching import VersionedCache
+from civic.services.caching import VersionedCache, kept_size
 from civic.services.catalog import ckan_documents
 from civic.services.catalog.documents import live_dataset_document
 from civic.services.tokens.principals import Principal
@@ -38,30 +36,6 @@ _PACKAGES = "civic.package_cache"
 _PRINCIPALS = "civic.principal_cache"
 # A document, its JSON as jsonify writes it, and that answer's content type.
 _Shown = tuple[dict[str, Any], bytes, str]
-_CONTAINERS = (dict, list, tuple, set, frozenset)
-
-
-def kept_size(value: object) -> int:
-    """The bytes ``value`` holds: it and, through dicts, lists, tuples, sets and
-    dataclasses, what it refers to, each object once (``sys.getsizeof``). Strings shared
-    with other values (dict keys) are counted here too: an upper bound."""
-    seen: set[int] = set()
-    total = 0
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        total += sys.getsizeof(item)
-        if isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, _CONTAINERS):
-            pending.extend(item)
-        elif dataclasses.is_dataclass(item) and not isinstance(item, type):
-            pending.extend(getattr(item, field.name) for field in dataclasses.fields(item))
-    return total
 
 
 def init_app(app: Flask, budget: int) -> None:

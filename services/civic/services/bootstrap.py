@@ -80,8 +80,10 @@ class ConnectionSettings:
     mail: SmtpSettings | None = None
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     usage: UsageSettings = field(default_factory=UsageSettings)
-    # Search answers kept by each cache until the catalog changes (0: no cache).
+    # Search answers kept by each cache until the catalog changes (0: no cache), and
+    # the bytes they may hold in all.
     search_cache_size: int = 256
+    search_cache_bytes: int = 8 * 1024 * 1024
 
 
 class Bootstrap:
@@ -174,14 +176,15 @@ class Bootstrap:
     @property
     def search_cache(self) -> SearchCache:
         """The cache of ``/api/v1``'s search answers (see :class:`SearchCache`)."""
-        return self._once("_search_cache", lambda: SearchCache(self.settings.search_cache_size))
+        return self._once("_search_cache", self._new_search_cache)
 
     @property
     def ckan_search_cache(self) -> SearchCache:
         """The cache of CKAN's ``package_search`` answers (the facade's), as large."""
-        return self._once(
-            "_ckan_search_cache", lambda: SearchCache(self.settings.search_cache_size)
-        )
+        return self._once("_ckan_search_cache", self._new_search_cache)
+
+    def _new_search_cache(self) -> SearchCache:
+        return SearchCache(self.settings.search_cache_size, self.settings.search_cache_bytes)
 
     def usage_writer(self, sink: EventSink | None = None) -> BatchWriter:
         """A new writer of usage events (one per app), into PostgreSQL unless ``sink``.

@@ -187,6 +187,12 @@ class Settings(BaseModel):
         description="search answers each gateway worker keeps until the catalog changes"
         " (0: no cache)",
     )
+    search_cache_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=0,
+        description="bytes each search cache of a gateway worker (the API's, CKAN's"
+        " package_search) may hold, as measured when an answer is kept",
+    )
     # Per cache: dataset documents (API show), CKAN packages (the facade's show), checked
     # tokens. Counted in bytes as measured when kept (a bench dataset's document weighs
     # 6.5 kB kept, its CKAN package 9 kB), so a catalog of large datasets cannot outgrow it.

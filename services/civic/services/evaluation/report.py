@@ -24,7 +24,7 @@ from civic.services.evaluation.evidence import PARTS, Evidence, gather
 from civic.services.evaluation.freshness import Freshness
 from civic.services.evaluation.indicators import INDICATORS, IndicatorValue
 from civic.services.evaluation.measures import compute_indicators, parts_for
-from civic.services.evaluation.measures.datasets import first_reuses
+from civic.services.evaluation.measures.datasets import first_reuses, forget_sets
 from civic.services.evaluation.pathways import PathwaySet
 from civic.services.evaluation.preregistration import (
     Registration,
@@ -146,7 +146,8 @@ def _collector_paused() -> Iterator[None]:
     ``gc.unfreeze``): the youngest generation's first pass would otherwise walk those
     millions of objects at once (1.1-1.5 s at 1 M events); the oldest generation's
     next pass, which comes far later, scans them if they are still there. The reuse
-    subsets the reports noted are let go then too (:func:`.reuse_columns.forget_subsets`).
+    subsets and sets of used datasets the reports kept are let go then too
+    (:func:`.reuse_columns.forget_subsets`, :func:`.measures.datasets.forget_sets`).
     """
     with _Collector.lock:
         if _Collector.building == 0:
@@ -160,6 +161,7 @@ def _collector_paused() -> Iterator[None]:
             _Collector.building -= 1
             if _Collector.building == 0:
                 forget_subsets()
+                forget_sets()
                 if _Collector.resume:
                     gc.freeze()
                     gc.unfreeze()

@@ -199,6 +199,7 @@ class SqlEvidenceSource(UsageReader):
             if where
             else ""
         )
+        # The arrays may repeat an organization or a level: the records hold sets.
         rows = self._tuples(
             f"""SELECT r.id, COALESCE(r.owner_app_id::text, r.owner_user_id::text) AS owner,
                        r.owner_actor_type::text AS actor_type, r.type::text AS type, r.topic,
@@ -209,9 +210,9 @@ class SqlEvidenceSource(UsageReader):
                 FROM reuses r
                 LEFT JOIN apps oa ON oa.id = r.owner_app_id
                 JOIN (SELECT rd.reuse_id,
-                             array_agg(DISTINCT rd.dataset_id) AS dataset_ids,
-                             array_agg(DISTINCT d.organization_id) AS organization_ids,
-                             array_agg(DISTINCT o.level::text) AS levels
+                             array_agg(rd.dataset_id) AS dataset_ids,
+                             array_agg(d.organization_id) AS organization_ids,
+                             array_agg(o.level::text) AS levels
                       FROM reuse_datasets rd
                       JOIN datasets d ON d.id = rd.dataset_id
                       JOIN organizations o ON o.id = d.organization_id

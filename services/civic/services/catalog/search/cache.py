@@ -14,7 +14,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from civic.services.caching import VersionedCache
+from civic.services.caching import VersionedCache, kept_size
 from civic.services.catalog.models import CatalogVersion
 from civic.services.catalog.search.query import SearchDocuments
 from civic.services.uow import UnitOfWork
@@ -32,17 +32,17 @@ def catalog_version(uow: UnitOfWork) -> uuid.UUID | None:
 class SearchCache(VersionedCache[SearchDocuments]):
     """Search answers of one process, each kept with the catalog version it was computed at.
 
-    At most ``size`` answers holding at most ``DOCUMENTS_PER_ANSWER * size`` documents
-    in all (a few pages of 1,000 must not crowd out hundreds of pages of 20, nor the
-    worker's memory; an empty answer weighs one); the least recently used go first,
-    and an answer larger than the whole budget is not kept. Safe to share between
-    threads. The answers are shared: callers must not change them.
+    At most ``size`` answers holding at most ``budget`` bytes in all, an answer's size
+    measured when it is kept (:func:`~civic.services.caching.kept_size`): a few pages
+    of 1,000 must not crowd out hundreds of pages of 20, nor the worker's memory (by
+    documents, 5,120 a cache, the two caches could hold about 80 MB of 6.5-9 kB
+    documents and CKAN packages). The
+    least recently used go first; an answer larger than the whole budget is not kept.
+    Safe to share between threads. The answers are shared: callers must not change them.
     """
 
-    DOCUMENTS_PER_ANSWER = 20
-
-    def __init__(self, size: int) -> None:
-        super().__init__(self.DOCUMENTS_PER_ANSWER * size, _weight, entries=size)
+    def __init__(self, size: int, budget: int) -> None:
+        super().__init__(budget if size > 0 else 0, kept_size, entries=size)
         self.size = size
 
     def version(self, uow: UnitOfWork) -> uuid.UUID | None:
@@ -51,12 +51,3 @@ class SearchCache(VersionedCache[SearchDocuments]):
         if self.size <= 0:
             return None
         return catalog_version(uow)
-
-    @property
-    def documents(self) -> int:
-        """How many documents the kept answers hold."""
-        return self.weight
-
-
-def _weight(answer: SearchDocuments) -> int:
-    return max(1, len(answer.documents))

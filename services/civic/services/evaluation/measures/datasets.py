@@ -26,6 +26,7 @@ _INT = attrgetter("int")
 _ID_INT = attrgetter("id.int")
 _ORGANIZATION_INT = attrgetter("organization_id.int")
 _PUBLISHED = attrgetter("published")
+_KEPT_SETS = 32  # a report's months' sets of used datasets, with and without one app
 
 
 def coverage_indicators(evidence: Evidence, results: Results) -> None:
@@ -135,7 +136,7 @@ class DatasetColumns:
         self.base = self
         self._position: dict[int, int] | None = None
         self._national: tuple[frozenset[int], Ints] | None = None
-        self._positions: tuple[object, Ints] | None = None
+        self._positions: dict[int, tuple[frozenset[uuid.UUID], Ints]] = {}
         self._rows_of: tuple[list[int], Ints] | None = None
 
     def position(self) -> dict[int, int]:
@@ -147,10 +148,16 @@ class DatasetColumns:
         return self._position
 
     def positions_of(self, ids: frozenset[uuid.UUID]) -> Ints:
-        """The rows of ``ids`` (past the last row: not here); the last answer is kept."""
-        if self._positions is None or self._positions[0] is not ids:
-            self._positions = (ids, self._rows(map(_INT, ids), len(ids)))
-        return self._positions[1]
+        """The rows of ``ids`` (past the last row: not here). The last answers are kept:
+        the integrity checks ask again for the months' sets the series asked for."""
+        known = self._positions.get(id(ids))
+        if known is not None and known[0] is ids:
+            return known[1]
+        rows = self._rows(map(_INT, ids), len(ids))
+        self._positions[id(ids)] = (ids, rows)
+        while len(self._positions) > _KEPT_SETS:
+            del self._positions[next(iter(self._positions))]
+        return rows
 
     def rows_of(self, keys: list[int]) -> Ints:
         """The rows of ``keys`` (past the last row: not here), kept for the same list (a
@@ -203,6 +210,13 @@ class DatasetColumns:
 
 
 _COLUMNS: OrderedDict[int, tuple[object, DatasetColumns]] = OrderedDict()
+
+
+def forget_sets() -> None:
+    """Let go of the sets of used datasets kept during reports (each up to the
+    datasets' count): called when no report is being built."""
+    for _, columns in list(_COLUMNS.values()):
+        columns.base._positions = {}
 
 
 def dataset_columns(datasets: tuple[DatasetRecord, ...]) -> DatasetColumns:
