@@ -163,6 +163,10 @@ class Stack:
             "CIVIC_MAIL_PORT": str(self.mail_port),
             "CIVIC_MAIL_TLS": "none",
             "CIVIC_MAIL_SINK_DIR": str(self.mail_dir),
+            # glibc's malloc keeps up to 8 heaps a core for a worker's threads, and
+            # each holds on to what it freed: two kept a worker 15 MB smaller after
+            # 2,000 varied requests (181.5 vs 197 MB). The Dockerfile sets the same.
+            "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),
         }
 
     @property
