@@ -12,11 +12,10 @@ the rows of the tuples they make, so the indicators find them at once.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import operator
 from collections import OrderedDict
 from collections.abc import Iterator
-from itertools import chain, compress
+from itertools import chain, compress, count
 from operator import attrgetter
 
 import numpy as np
@@ -158,7 +157,7 @@ class ReuseColumns:
         if self._dataset_codes is None:  # a dataset's code: its first entry
             codes: dict[int, int] = {}
             self._dataset_codes = np.fromiter(
-                map(codes.setdefault, self.dataset_keys, itertools.count()),
+                map(codes.setdefault, self.dataset_keys, count()),
                 np.int64,
                 len(self.dataset_keys),
             )

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from civic.services.evaluation.evidence import Evidence
-from civic.services.evaluation.measures.results import Ints, Results, median
+from civic.services.evaluation.measures.results import Results, median
 from civic.services.evaluation.records import DatasetRecord, ReuseRecord
-from civic.services.evaluation.reuse_columns import reuse_rows
+from civic.services.evaluation.reuse_columns import Ints, reuse_rows
 from civic.services.evaluation.survival import Waiting, median_wait_counts
 
 _INT = attrgetter("int")

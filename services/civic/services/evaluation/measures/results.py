@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import numpy as np
-import numpy.typing as npt
-
 from civic.services.evaluation import resampling
 from civic.services.evaluation import statistics as st
 from civic.services.evaluation.indicators import INDICATORS, IndicatorValue
 from civic.services.evaluation.survival import Waiting, median_wait
 
 NO_INTERVAL: st.Interval = (None, None)
-Ints = npt.NDArray[np.int64]
 _Estimate = Callable[[Sequence[float]], float | None]
 # The concentration indicators' suffixes, with their estimates.
 _CONCENTRATION: tuple[tuple[resampling.Statistic, _Estimate], ...] = (
